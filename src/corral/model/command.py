@@ -1,0 +1,162 @@
+"""What an operation yields: shell commands, uploads, downloads, and change notes."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Union
+
+from .secrets import MASK, Secret
+
+
+class QuoteString:
+    """A bit of a :class:`StringCommand` that is shell-quoted when rendered."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __repr__(self) -> str:
+        return f"QuoteString({self.obj!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QuoteString) and other.obj == self.obj
+
+    def __hash__(self) -> int:
+        return hash(("q", str(self.obj)))
+
+
+class MaskString(str):
+    """A literal bit of a command that is shown as ``***``."""
+
+
+def _render_bit(bit: object, masked: bool) -> str:
+    if isinstance(bit, QuoteString):
+        inner = bit.obj
+        if isinstance(inner, Secret | MaskString):
+            return MASK if masked else shlex.quote(str(inner) if isinstance(inner, str) else inner.reveal())
+        if isinstance(inner, StringCommand):
+            return shlex.quote(inner.render(masked))
+        return shlex.quote(str(inner))
+    if isinstance(bit, Secret):
+        return MASK if masked else bit.reveal()
+    if isinstance(bit, MaskString):
+        return MASK if masked else str(bit)
+    if isinstance(bit, StringCommand):
+        return bit.render(masked)
+    return str(bit)
+
+
+class StringCommand:
+    """A shell command made of bits: raw strings, :class:`QuoteString` and secrets."""
+
+    __slots__ = ("bits", "separator")
+
+    def __init__(self, *bits: object, separator: str = " ") -> None:
+        self.bits = tuple(b for b in bits if b is not None and b != "")
+        self.separator = separator
+
+    def render(self, masked: bool = False) -> str:
+        return self.separator.join(_render_bit(b, masked) for b in self.bits)
+
+    def __str__(self) -> str:
+        return self.render(masked=True)
+
+    def __repr__(self) -> str:
+        return f"StringCommand({self.render(masked=True)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.render() == other
+        return isinstance(other, StringCommand) and other.render() == self.render()
+
+    def __hash__(self) -> int:
+        return hash(self.render())
+
+
+@dataclass(frozen=True)
+class FileUploadCommand:
+    """Put ``src`` (a local path, bytes, or a file-like object) at ``dest`` on the host.
+
+    Written atomically: a temporary file in the destination directory gets the content,
+    then mode and owner, then is renamed over ``dest``.
+    """
+
+    src: Union[str, Path, bytes, IO[bytes], IO[str]]
+    dest: str
+    mode: str | None = None
+    user: str | None = None
+    group: str | None = None
+
+    def content(self) -> bytes:
+        src = self.src
+        if isinstance(src, bytes):
+            return src
+        if isinstance(src, str | Path):
+            return Path(src).read_bytes()
+        src.seek(0)
+        data = src.read()
+        return data.encode() if isinstance(data, str) else data
+
+    def __str__(self) -> str:
+        return f"upload {self.dest}"
+
+
+@dataclass(frozen=True)
+class FileDownloadCommand:
+    """Copy ``src`` from the host to ``dest`` (a local path or a writable binary file object)."""
+
+    src: str
+    dest: Union[str, Path, IO[bytes]]
+
+    def __str__(self) -> str:
+        return f"download {self.src}"
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A description of a change to a file's content, for dry runs and reports."""
+
+    path: str
+    old: str | None
+    new: str | None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reason to show at ``-v``: why an operation does or does not change anything."""
+
+    text: str
+
+
+Command = Union[StringCommand, FileUploadCommand, FileDownloadCommand]
+Yielded = Union[str, StringCommand, FileUploadCommand, FileDownloadCommand, Diff, Note]
+
+
+def to_command(item: Any) -> Command:
+    """Normalise a yielded command: a plain string is a raw shell command."""
+    if isinstance(item, str):
+        return StringCommand(item)
+    if isinstance(item, StringCommand | FileUploadCommand | FileDownloadCommand):
+        return item
+    raise TypeError(f"an operation yielded {type(item).__name__}, not a command")
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """What one command printed, and how it ended."""
+
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int = 0
+
+    @property
+    def stdout_lines(self) -> list[str]:
+        return self.stdout.splitlines()
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return self.stderr.splitlines()

@@ -1,0 +1,26 @@
+"""Run-wide settings; deploy code may change the defaults (``config.SUDO = True``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Config:
+    PARALLEL: int = 50
+    CONNECT_TIMEOUT: float = 10.0
+    FAIL_PERCENT: int | None = None
+    SUDO: bool = False
+    SUDO_USER: str | None = None
+    SU_USER: str | None = None
+    USE_SUDO_LOGIN: bool = False
+    PRESERVE_SUDO_ENV: bool = False
+    SHELL: str = "sh"
+    IGNORE_ERRORS: bool = False
+    ENV: dict[str, str] = field(default_factory=dict)
+    TIMEOUT: float | None = None
+    RETRIES: int = 0
+    RETRY_DELAY: float = 5.0
+    #: uploads above this size go through the connector's file transfer, smaller ones
+    #: are sent inside the wave's script (no extra round trip)
+    INLINE_UPLOAD_LIMIT: int = 256 * 1024

@@ -1,0 +1,107 @@
+"""The project's exceptions and their exit codes."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_PENDING = 2
+EXIT_UNREACHABLE = 3
+EXIT_BAD_INPUT = 4
+EXIT_INTERRUPTED = 130
+
+
+class CorralError(Exception):
+    """Base class of every error corral raises on purpose."""
+
+    exit_code = EXIT_FAILED
+
+
+class BadInput(CorralError):
+    """Input that cannot run: a deploy, inventory, argument, template or fact that is wrong.
+
+    Rendered as one line: ``file:line: host: operation: message``.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        host: str | None = None,
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.host = host
+        self.operation = operation
+
+    def with_context(
+        self,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        host: str | None = None,
+        operation: str | None = None,
+    ) -> BadInput:
+        """Fill in context that is still missing; keeps what is already known."""
+        if self.file is None and file is not None:
+            self.file, self.line = file, line
+        self.host = self.host or host
+        self.operation = self.operation or operation
+        return self
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(f"{self.file}:{self.line}" if self.line else self.file)
+        if self.host:
+            parts.append(f"host {self.host}")
+        if self.operation:
+            parts.append(self.operation)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class OperationError(CorralError):
+    """Raised by an operation when its arguments or the host's state make it impossible."""
+
+
+class OperationValueError(OperationError, ValueError):
+    """An operation argument has a value the operation cannot use."""
+
+
+class OperationTypeError(OperationError, TypeError):
+    """An operation argument has the wrong type."""
+
+
+class FactError(CorralError):
+    """A fact could not be gathered."""
+
+
+class FactParseError(FactError):
+    """A fact's parser could not make sense of the command's output."""
+
+
+class ConnectError(CorralError):
+    """A host could not be reached or authenticated."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class ConnectionLost(CorralError):
+    """An established connection died in the middle of a run."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class CommandTimeout(CorralError):
+    """A remote script did not finish within its deadline."""
+
+
+class Interrupted(CorralError):
+    exit_code = EXIT_INTERRUPTED

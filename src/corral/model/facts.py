@@ -1,0 +1,84 @@
+"""Facts: a shell command and a pure parser of its output."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, ClassVar, Generic, TypeVar
+
+from .keys import ANY, Key
+
+T = TypeVar("T")
+
+_REGISTRY: dict[str, type[FactBase[Any]]] = {}
+
+
+class FactBase(Generic[T]):
+    """Base of every fact.
+
+    A subclass defines ``command(self, *args)`` returning a shell string, and
+    ``process(self, output)`` turning the command's output lines into the fact's value.
+    ``default()`` is the value when the command fails or ``requires_command`` is missing.
+    ``reads(self, *args)`` names the state keys the fact depends on (``ANY`` if unsure).
+    """
+
+    #: "module.ClassName", as used on the CLI (``corral @local fact server.Os``)
+    name: ClassVar[str] = ""
+    #: a program that must exist for the command to make sense
+    requires_command: ClassVar[str | None] = None
+    #: the shell the command runs under
+    shell_executable: ClassVar[str | None] = None
+    abstract: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract"):
+            return
+        module = cls.__module__
+        short = module.rsplit(".", 1)[-1]
+        if module.startswith("corral.facts."):
+            cls.name = f"{short}.{cls.__name__}"
+            _REGISTRY[cls.name] = cls
+        else:
+            cls.name = f"{module}.{cls.__name__}"
+
+    @staticmethod
+    def default() -> Any:
+        return None
+
+    def command(self, *args: Any, **kwargs: Any) -> str:
+        raise NotImplementedError
+
+    def process(self, output: list[str]) -> T:
+        return "\n".join(output)  # type: ignore[return-value]
+
+    def reads(self, *args: Any, **kwargs: Any) -> frozenset[Key]:
+        return frozenset({ANY})
+
+
+class ShortFactBase(Generic[T]):
+    """A fact derived from another fact's value by ``process_data``."""
+
+    name: ClassVar[str] = ""
+    fact: ClassVar[type[FactBase[Any]]]
+
+    def process_data(self, data: Any) -> T:
+        raise NotImplementedError
+
+
+def registered_facts() -> dict[str, type[FactBase[Any]]]:
+    return dict(_REGISTRY)
+
+
+def fact_signature(cls: type[FactBase[Any]]) -> inspect.Signature:
+    sig = inspect.signature(cls.command)
+    params = [p for n, p in sig.parameters.items() if n != "self"]
+    return sig.replace(parameters=params)
+
+
+def freeze(value: Any) -> Any:
+    """A hashable form of fact arguments."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(freeze(v) for v in value)
+    return value

@@ -1,0 +1,335 @@
+"""The ``@operation`` and ``@deploy`` decorators, global arguments, and operation calls."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import typing
+from collections.abc import Callable, Generator, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
+
+from . import keys as _keys
+from .context import require_context
+from .errors import BadInput
+from .keys import Key
+from .typecheck import matches, type_name
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+OpGenerator = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class GlobalArgs:
+    """pyinfra's global operation arguments, without the leading underscore."""
+
+    name: str | None = None
+    sudo: bool = False
+    sudo_user: str | None = None
+    su_user: str | None = None
+    use_sudo_login: bool = False
+    preserve_sudo_env: bool = False
+    sudo_password: Any = None
+    env: dict[str, str] = field(default_factory=dict)
+    chdir: str | None = None
+    shell_executable: str = "sh"
+    ignore_errors: bool = False
+    success_exit_codes: tuple[int, ...] = (0,)
+    if_: Any = None
+    serial: bool = False
+    run_once: bool = False
+    timeout: float | None = None
+    retries: int = 0
+    retry_delay: float = 5.0
+
+    def privilege_key(self) -> tuple[Any, ...]:
+        """What changes who a command runs as; facts are cached per privilege."""
+        return (self.sudo, self.sudo_user, self.su_user, self.use_sudo_login)
+
+
+_GLOBAL_TYPES: dict[str, Any] = {
+    "name": str | None,
+    "_sudo": bool,
+    "_sudo_user": str | None,
+    "_su_user": str | None,
+    "_use_sudo_login": bool,
+    "_preserve_sudo_env": bool,
+    "_sudo_password": Any,
+    "_env": dict,
+    "_chdir": str | None,
+    "_shell_executable": str,
+    "_ignore_errors": bool,
+    "_continue_on_error": bool,
+    "_success_exit_codes": Iterable,
+    "_if": Any,
+    "_serial": bool,
+    "_run_once": bool,
+    "_timeout": float | int | None,
+    "_retries": int,
+    "_retry_delay": float | int,
+}
+
+GLOBAL_ARG_NAMES = frozenset(_GLOBAL_TYPES)
+
+#: global arguments given to an enclosing ``@deploy`` call apply to its operations
+deploy_defaults: ContextVar[dict[str, Any]] = ContextVar("corral_deploy_defaults", default={})  # noqa: B039
+deploy_names: ContextVar[tuple[str, ...]] = ContextVar("corral_deploy_names", default=())
+
+
+def config_defaults(config: Any) -> dict[str, Any]:
+    """Global argument defaults from the run's config object."""
+    if config is None:
+        return {}
+    return {
+        "_sudo": config.SUDO,
+        "_sudo_user": config.SUDO_USER,
+        "_su_user": config.SU_USER,
+        "_use_sudo_login": config.USE_SUDO_LOGIN,
+        "_preserve_sudo_env": config.PRESERVE_SUDO_ENV,
+        "_shell_executable": config.SHELL,
+        "_ignore_errors": config.IGNORE_ERRORS,
+        "_env": dict(config.ENV),
+        "_timeout": config.TIMEOUT,
+        "_retries": config.RETRIES,
+        "_retry_delay": config.RETRY_DELAY,
+    }
+
+
+def build_global_args(given: dict[str, Any], defaults: dict[str, Any]) -> GlobalArgs:
+    merged = {k: v for k, v in defaults.items() if v is not None}
+    merged.update(given)
+    values: dict[str, Any] = {}
+    for key, value in merged.items():
+        attr = key.lstrip("_")
+        if key == "_continue_on_error":
+            attr = "ignore_errors"
+        elif key == "_if":
+            attr = "if_"
+        if key == "_success_exit_codes":
+            value = tuple(value)
+        if key == "_env":
+            value = {str(k): v for k, v in (value or {}).items()}
+        if key in ("_timeout", "_retry_delay") and value is not None:
+            value = float(value)
+        values[attr] = value
+    known = {f.name for f in fields(GlobalArgs)}
+    return GlobalArgs(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    name: str
+    func: Callable[..., OpGenerator]
+    is_idempotent: bool
+    changes: Callable[..., Iterable[Key]] | None
+    signature: inspect.Signature
+    hints: dict[str, Any]
+
+    def change_keys(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> frozenset[Key]:
+        if self.changes is None:
+            return frozenset({_keys.ANY})
+        try:
+            return frozenset(self.changes(*args, **kwargs))
+        except Exception:
+            return frozenset({_keys.ANY})
+
+
+@dataclass(frozen=True, eq=False)
+class OpCall:
+    """One call of an operation in deploy code, for one host."""
+
+    spec: OperationSpec
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    globals: GlobalArgs
+    file: str
+    line: int
+    deploy: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.globals.name or self.spec.name
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def generate(self) -> OpGenerator:
+        return self.spec.func(*self.args, **self.kwargs)
+
+    def with_globals(self, **changes: Any) -> OpCall:
+        return replace(self, globals=replace(self.globals, **changes))
+
+
+def caller_location(depth: int = 2) -> tuple[str, int]:
+    """The first frame outside corral's own package, for error messages and op identity."""
+    frame = sys._getframe(depth)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if "/corral/model/" not in filename and "/corral/engine/" not in filename:
+            return filename, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>", 0
+
+
+def _op_name(func: Callable[..., Any]) -> str:
+    module = func.__module__
+    if module.startswith("corral.operations."):
+        module = module[len("corral.operations.") :]
+    return f"{module}.{func.__name__}"
+
+
+def validate_globals(given: dict[str, Any], where: tuple[str, int], op: str) -> None:
+    for key, value in given.items():
+        if key not in _GLOBAL_TYPES:
+            raise BadInput(f"unknown global argument {key}", file=where[0], line=where[1],
+                           operation=op)
+        hint = _GLOBAL_TYPES[key]
+        if key == "_if":
+            if not (value is None or callable(value) or _is_result(value)
+                    or isinstance(value, list | tuple)):
+                raise BadInput("_if takes a callable, an operation result or a list of them",
+                               file=where[0], line=where[1], operation=op)
+            continue
+        if not matches(value, hint):
+            raise BadInput(
+                f"{key} must be {type_name(hint)}, not {type(value).__name__}",
+                file=where[0], line=where[1], operation=op,
+            )
+
+
+def _is_result(value: Any) -> bool:
+    from .results import OperationMeta
+
+    return isinstance(value, OperationMeta)
+
+
+def bind_arguments(spec: OperationSpec, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   where: tuple[str, int]) -> None:
+    """Check arguments against the operation's signature and annotations."""
+    try:
+        bound = spec.signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        msg = str(exc)
+        if "unexpected keyword argument" in msg:
+            bad = msg.split("'")[1] if "'" in msg else msg
+            msg = f"unknown argument {bad!r}"
+        raise BadInput(msg, file=where[0], line=where[1], operation=spec.name) from None
+    for name, value in bound.arguments.items():
+        hint = spec.hints.get(name)
+        param = spec.signature.parameters[name]
+        if hint is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if value is None:
+            continue
+        if not matches(value, hint):
+            raise BadInput(
+                f"argument {name!r} must be {type_name(hint)}, not {type(value).__name__}",
+                file=where[0], line=where[1], operation=spec.name,
+            )
+
+
+def operation(
+    func: Callable[..., OpGenerator] | None = None,
+    *,
+    is_idempotent: bool = True,
+    idempotent_notice: str | None = None,
+    changes: Callable[..., Iterable[Key]] | None = None,
+    name: str | None = None,
+    **_ignored: Any,
+) -> Any:
+    """Turn a generator of commands into an operation.
+
+    Usable as ``@operation`` or ``@operation(...)``. ``changes(*args, **kwargs)`` returns the
+    state keys the operation may change; without it the operation may change anything.
+    """
+
+    def decorate(fn: Callable[..., OpGenerator]) -> Callable[..., Any]:
+        try:
+            hints = typing.get_type_hints(fn)
+        except Exception:
+            hints = {}
+        spec = OperationSpec(
+            name=name or _op_name(fn),
+            func=fn,
+            is_idempotent=is_idempotent,
+            changes=changes,
+            signature=inspect.signature(fn),
+            hints=hints,
+        )
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            where = caller_location(2)
+            given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_") or k == "name"}
+            validate_globals(given, where, spec.name)
+            bind_arguments(spec, args, kwargs, where)
+            ctx = require_context()
+            if ctx.in_operation:
+                raise BadInput(
+                    f"operation {spec.name} called inside another operation: "
+                    f"use `yield from {spec.name}._inner(...)`",
+                    file=where[0], line=where[1],
+                )
+            from .context import current_run
+
+            run = current_run.get()
+            defaults = config_defaults(run.config if run is not None else None)
+            defaults.update(deploy_defaults.get())
+            call = OpCall(
+                spec=spec,
+                args=args,
+                kwargs=kwargs,
+                globals=build_global_args(given, defaults),
+                file=where[0],
+                line=where[1],
+                deploy=deploy_names.get(),
+            )
+            return ctx.add_op(call)
+
+        wrapper._inner = fn  # type: ignore[attr-defined]
+        wrapper._spec = spec  # type: ignore[attr-defined]
+        wrapper.is_corral_operation = True  # type: ignore[attr-defined]
+        return wrapper
+
+    if func is not None:
+        return decorate(func)
+    return decorate
+
+
+def deploy(name: str | Callable[..., Any] | None = None,
+           data_defaults: dict[str, Any] | None = None) -> Any:
+    """Group operations in a function: ``@deploy("Install app")``.
+
+    Global arguments given when calling the deploy function (``install(_sudo=True)``)
+    apply to every operation inside it.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        label = name if isinstance(name, str) else fn.__name__
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            where = caller_location(2)
+            given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_")}
+            validate_globals(given, where, label)
+            merged = dict(deploy_defaults.get())
+            merged.update(given)
+            t1 = deploy_defaults.set(merged)
+            t2 = deploy_names.set((*deploy_names.get(), label))
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                deploy_names.reset(t2)
+                deploy_defaults.reset(t1)
+
+        wrapper.is_corral_deploy = True  # type: ignore[attr-defined]
+        wrapper.data_defaults = data_defaults or {}  # type: ignore[attr-defined]
+        return wrapper
+
+    if callable(name):
+        return decorate(name)
+    return decorate
