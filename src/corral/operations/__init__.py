@@ -1,0 +1,1 @@
+"""Operations: one module per managed tool, each operation a pure generator of commands."""

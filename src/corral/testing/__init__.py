@@ -1,0 +1,1 @@
+"""Test tooling: a harness for operations and facts, and the test image."""
