@@ -1,1 +1,1 @@
-"""corral connectors."""
+"""Connectors: how corral reaches a host. One module per transport."""

@@ -42,6 +42,12 @@ class HostData(Mapping[str, Any]):
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("host data is read-only during a run")
 
+    def set_default(self, key: str, value: Any) -> None:
+        """Set a value in the lowest layer (the engine's defaults, such as ``_deploy_dir``)."""
+        bottom = self._layers[-1]
+        if isinstance(bottom, dict):
+            bottom[key] = value
+
     def dict(self) -> dict[str, Any]:
         return {k: self[k] for k in self}
 

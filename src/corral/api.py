@@ -1,0 +1,185 @@
+"""The embedding API: run deploys from Python, and the names extensions import.
+
+    from corral import api
+    result = api.run("@local", "deploy.py", dry=True)
+    for host in result.hosts:
+        print(host.host, host.status, host.changed)
+
+Extensions written for pyinfra import ``FactBase``, ``operation``, ``deploy`` and the
+command types from here, as they did from ``pyinfra.api``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from corral.engine.loader import DeployFile, limit_inventory, load_inventory
+from corral.engine.runner import Run, RunOptions
+from corral.model.command import (
+    Diff,
+    FileDownloadCommand,
+    FileUploadCommand,
+    MaskString,
+    QuoteString,
+    StringCommand,
+)
+from corral.model.config import Config
+from corral.model.context import host
+from corral.model.errors import (
+    BadInput,
+    CorralError,
+    FactError,
+    OperationError,
+    OperationTypeError,
+    OperationValueError,
+)
+from corral.model.events import Event
+from corral.model.facts import FactBase, ShortFactBase
+from corral.model.inventory import Inventory
+from corral.model.operation import deploy, operation
+from corral.model.results import HostResult, HostStatus, OperationMeta, OpResult, OpStatus, RunResult
+from corral.model.secrets import Secret
+
+DeploySource = str | Path | Callable[[], Any]
+
+
+def _inventory(inv: str | Inventory, limit: Sequence[str] | None) -> Inventory:
+    inventory = load_inventory(inv) if isinstance(inv, str) else inv
+    if limit:
+        inventory = limit_inventory(inventory, list(limit))
+    return inventory
+
+
+def _deploys(deploys: DeploySource | Sequence[DeploySource]) -> tuple[list[Callable[[], None]], str | None]:
+    items: Sequence[DeploySource]
+    if isinstance(deploys, str | Path) or callable(deploys):
+        items = [deploys]  # type: ignore[list-item]
+    else:
+        items = deploys
+    out: list[Callable[[], None]] = []
+    directory: str | None = None
+    for item in items:
+        if isinstance(item, str | Path):
+            df = DeployFile(Path(item))
+            directory = directory or str(df.path.parent)
+            out.append(df.runner())
+        else:
+            out.append(item)
+    return out, directory
+
+
+async def arun(
+    inventory: str | Inventory,
+    deploys: DeploySource | Sequence[DeploySource],
+    *,
+    dry: bool = False,
+    limit: Sequence[str] | None = None,
+    parallel: int | None = None,
+    fail_percent: int | None = None,
+    config: Config | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> RunResult:
+    """Run deploy files or functions against an inventory; return typed results.
+
+    Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
+    """
+    inv = _inventory(inventory, limit)
+    funcs, directory = _deploys(deploys)
+    options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
+                         on_event=on_event, config=config, deploy_dir=directory)
+    return await Run(inv, funcs, options).execute()
+
+
+def run(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],
+        **kwargs: Any) -> RunResult:
+    """The synchronous form of :func:`arun`."""
+    return asyncio.run(arun(inventory, deploys, **kwargs))
+
+
+async def afacts(inventory: str | Inventory, fact: type[FactBase[Any]] | str, *args: Any,
+                 limit: Sequence[str] | None = None, **kwargs: Any) -> tuple[RunResult, dict[str, Any]]:
+    """Read one fact on every host: ``(run result, {host name: value})``."""
+    cls = resolve_fact(fact) if isinstance(fact, str) else fact
+    values: dict[str, Any] = {}
+
+    def read() -> None:
+        values[host.name] = host.get_fact(cls, *args, **kwargs)
+
+    result = await arun(inventory, read, limit=limit)
+    return result, values
+
+
+def resolve_fact(name: str) -> type[FactBase[Any]]:
+    """``server.Os`` -> the fact class (built-in facts), or ``package.module.Class``."""
+    import importlib
+
+    from corral.model.facts import registered_facts
+
+    module, _, cls_name = name.rpartition(".")
+    if not module:
+        raise BadInput(f"unknown fact {name}: give it as module.Fact, e.g. server.Os")
+    candidates = [f"corral.facts.{module}", module]
+    for mod in candidates:
+        try:
+            imported = importlib.import_module(mod)
+        except ImportError:
+            continue
+        cls = getattr(imported, cls_name, None)
+        if isinstance(cls, type) and issubclass(cls, FactBase):
+            return cls
+    known = ", ".join(sorted(registered_facts())[:8])
+    raise BadInput(f"unknown fact {name} (for example: {known}, ...)")
+
+
+def resolve_operation(name: str) -> Callable[..., Any]:
+    """``files.line`` -> the operation function."""
+    import importlib
+
+    module, _, op_name = name.rpartition(".")
+    for mod in (f"corral.operations.{module}", module):
+        if not module:
+            break
+        try:
+            imported = importlib.import_module(mod)
+        except ImportError:
+            continue
+        op = getattr(imported, op_name, None)
+        if getattr(op, "is_corral_operation", False):
+            return op  # type: ignore[no-any-return]
+    raise BadInput(f"unknown operation {name}")
+
+
+__all__ = [
+    "BadInput",
+    "Config",
+    "CorralError",
+    "Diff",
+    "FactBase",
+    "FactError",
+    "FileDownloadCommand",
+    "FileUploadCommand",
+    "HostResult",
+    "HostStatus",
+    "MaskString",
+    "OpResult",
+    "OpStatus",
+    "OperationError",
+    "OperationMeta",
+    "OperationTypeError",
+    "OperationValueError",
+    "QuoteString",
+    "RunResult",
+    "Secret",
+    "ShortFactBase",
+    "StringCommand",
+    "afacts",
+    "arun",
+    "deploy",
+    "operation",
+    "resolve_fact",
+    "resolve_operation",
+    "run",
+]

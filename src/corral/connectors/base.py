@@ -1,0 +1,118 @@
+"""The connector protocol, and the persistent-shell session every connector reuses."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Protocol
+
+from corral.model.command import CommandOutput
+from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
+from corral.model.host import Host
+
+from .framing import FramedScript, Step, build_script, parse_output, strip_done
+
+_REGISTRY: dict[str, type[Connector]] = {}
+
+
+class ByteWriter(Protocol):
+    def write(self, data: bytes) -> Any: ...
+
+
+class ByteReader(Protocol):
+    async def read(self, n: int = -1) -> bytes: ...
+
+
+class Connector(ABC):
+    """How corral reaches one host. ``connect`` once, ``run`` framed scripts, ``close``.
+
+    ``invocations`` counts remote invocations (one per script sent), the statistic that
+    ``-v`` and the JSON output report.
+    """
+
+    #: the connector's name in targets: ``@local``, ``@chroot/PATH``
+    name: ClassVar[str] = ""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.invocations = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            _REGISTRY[cls.name] = cls
+
+    @abstractmethod
+    async def connect(self) -> None: ...
+
+    @abstractmethod
+    async def _send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:
+        """Send one framed script and return its raw stdout and stderr."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    async def run(self, steps: list[Step], timeout: float | None = None,
+                  prelude: str = "") -> list[CommandOutput | None]:
+        """Run steps as one framed script: one remote invocation."""
+        script = build_script(steps, prelude)
+        self.invocations += 1
+        stdout, stderr = await self._send(script, timeout)
+        return parse_output(script, stdout, stderr)
+
+
+def connector_class(name: str) -> type[Connector]:
+    if name not in _REGISTRY and name.isidentifier():
+        import importlib
+
+        try:
+            importlib.import_module(f"corral.connectors.{name}")
+        except ImportError:
+            pass
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise BadInput(f"unknown connector @{name} (known: {known})") from None
+
+
+def known_connectors() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+async def _read_until(reader: ByteReader, marker: bytes) -> bytes:
+    buf = bytearray()
+    while True:
+        chunk = await reader.read(1 << 16)
+        if not chunk:
+            raise ConnectionLost("the remote shell closed its output")
+        buf += chunk
+        if buf.endswith(marker):
+            return bytes(buf)
+
+
+class ShellSession:
+    """A persistent shell reached through a writer and two readers (stdout, stderr)."""
+
+    def __init__(self, stdin: ByteWriter, stdout: ByteReader, stderr: ByteReader,
+                 drain: Any = None) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self._drain = drain
+        self._lock = asyncio.Lock()
+
+    async def send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:
+        async with self._lock:
+            self.stdin.write(script.text.encode())
+            if self._drain is not None:
+                await self._drain()
+            reading = asyncio.gather(
+                _read_until(self.stdout, script.done_marker),
+                _read_until(self.stderr, script.done_marker),
+            )
+            try:
+                out, err = await asyncio.wait_for(reading, timeout)
+            except TimeoutError:
+                raise CommandTimeout(f"the remote script did not finish in {timeout:g}s") from None
+            return strip_done(script, out), strip_done(script, err)

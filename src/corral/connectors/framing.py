@@ -1,0 +1,101 @@
+"""Framed scripts: many commands sent as one script on a persistent shell, one round trip.
+
+Each step prints a begin marker on stdout and stderr, runs, then prints an end marker with
+its exit code. The reader splits the two streams on the markers, so every step's output and
+exit code come back separately. A script stops at the first failing step unless the step
+allows failure (then only the rest of its group is skipped).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from corral.model.command import CommandOutput
+from corral.model.errors import ConnectionLost
+
+MARK = "\x1e"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a framed script."""
+
+    text: str
+    group: int = 0
+    #: exit codes that count as success
+    ok_codes: tuple[int, ...] = (0,)
+    #: a failure skips the rest of the group but not the script
+    may_fail: bool = False
+    #: a failure is just a result (facts): the script goes on
+    independent: bool = False
+
+
+@dataclass(frozen=True)
+class FramedScript:
+    token: str
+    text: str
+    steps: int
+
+    @property
+    def done_marker(self) -> bytes:
+        return f"{MARK}{self.token} DONE\n".encode()
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
+    """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
+    token = new_token()
+    lines = ["(", "__cs=0", "__cg=-1", prelude] if prelude else ["(", "__cs=0", "__cg=-1"]
+    for i, step in enumerate(steps):
+        guard = "true" if step.independent else f'[ "$__cs" = 0 ] && [ "$__cg" != {step.group} ]'
+        ok = " || ".join(f"[ $__cr -eq {c} ]" for c in step.ok_codes)
+        if step.independent:
+            on_fail = ":"
+        elif step.may_fail:
+            on_fail = f"__cg={step.group}"
+        else:
+            on_fail = "__cs=1"
+        lines.append(
+            f"if {guard}; then\n"
+            f"printf '{MARK}%s B {i}\\n' {token}; printf '{MARK}%s B {i}\\n' {token} >&2\n"
+            f"{step.text}\n"
+            f"__cr=$?\n"
+            f"printf '\\n{MARK}%s E {i} %d\\n' {token} $__cr; "
+            f"printf '\\n{MARK}%s E {i}\\n' {token} >&2\n"
+            f"{{ {ok}; }} || {on_fail}\n"
+            f"fi"
+        )
+    lines.append(f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2")
+    lines.append(") </dev/null")
+    return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))
+
+
+def parse_output(script: FramedScript, stdout: bytes, stderr: bytes) -> list[CommandOutput | None]:
+    """Split the two streams into per-step outputs; ``None`` for a step that did not run."""
+    tok = re.escape(script.token.encode())
+    mark = re.escape(MARK.encode())
+    out_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1 (-?\d+)\n", re.S)
+    err_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1\n", re.S)
+    results: list[CommandOutput | None] = [None] * script.steps
+    errs: dict[int, bytes] = {int(m.group(1)): m.group(2) for m in err_re.finditer(stderr)}
+    for m in out_re.finditer(stdout):
+        idx = int(m.group(1))
+        if 0 <= idx < script.steps:
+            results[idx] = CommandOutput(
+                stdout=m.group(2).decode("utf-8", "replace"),
+                stderr=errs.get(idx, b"").decode("utf-8", "replace"),
+                exit_code=int(m.group(3)),
+            )
+    return results
+
+
+def strip_done(script: FramedScript, data: bytes) -> bytes:
+    marker = script.done_marker
+    if not data.endswith(marker):
+        raise ConnectionLost("the remote shell ended before the script finished")
+    return data[: -len(marker)]

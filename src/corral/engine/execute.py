@@ -1,0 +1,206 @@
+"""Executing a wave: one script with every command of the wave, then the results."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.connectors import shell
+from corral.connectors.framing import Step
+from corral.model.command import (
+    CommandOutput,
+    FileDownloadCommand,
+    FileUploadCommand,
+    StringCommand,
+)
+from corral.model.errors import BadInput
+from corral.model.host import Host
+from corral.model.keys import Key
+from corral.model.results import OperationMeta, OpResult, OpStatus
+
+from .probe import FactKey, Probe, privilege_globals
+
+if TYPE_CHECKING:
+    from .hostrun import HostRun
+
+
+@dataclass
+class WavePlan:
+    host: HostRun
+    ops: list[tuple[OperationMeta, Probe]] = field(default_factory=list)
+    deferred: list[OperationMeta] = field(default_factory=list)
+    refetch: set[FactKey] = field(default_factory=set)
+    changes: set[Key] = field(default_factory=set)
+
+
+def fact_step(key: FactKey) -> Step:
+    fact = key.cls()
+    command = fact.command(*key.args, **key.call_kwargs())
+    g = privilege_globals(key.privilege)
+    if key.cls.shell_executable:
+        from dataclasses import replace
+
+        g = replace(g, shell_executable=key.cls.shell_executable)
+    text = shell.wrap(command, g)
+    if key.cls.requires_command:
+        text = f"command -v {key.cls.requires_command} >/dev/null 2>&1 && {text}"
+    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
+
+
+def skipped_result(host: Host, meta: OperationMeta, reason: str,
+                   status: OpStatus = OpStatus.SKIPPED) -> OpResult:
+    call = meta.call
+    return OpResult(host=host.name, name=call.display_name, operation=call.spec.name,
+                    location=call.location, status=status, changed=False, notes=(reason,))
+
+
+def describe(command: Any) -> str:
+    if isinstance(command, StringCommand):
+        return command.render(masked=True)
+    return str(command)
+
+
+def failure_message(cmd: str, out: CommandOutput) -> str:
+    code = out.exit_code
+    tail = (out.stderr.strip() or out.stdout.strip()).splitlines()[-5:]
+    msg = f"exit code {code}"
+    if code == 124:
+        msg = "timed out (exit code 124)"
+    elif code == 127:
+        word = cmd.split()[0] if cmd.split() else cmd
+        for line in tail:
+            if "not found" in line:
+                word = line.split(":")[-2].strip() if line.count(":") >= 2 else word
+        msg += f": command not found: {word}"
+    if any("ermission denied" in line for line in tail):
+        msg += " (permission denied: does it need _sudo=True?)"
+    if tail:
+        msg += "\n" + "\n".join(tail)
+    return msg
+
+
+def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, Any]]:
+    g = meta.call.globals
+    steps = []
+    for command in p.commands:
+        if isinstance(command, FileUploadCommand):
+            try:
+                data = command.content()
+            except OSError as exc:
+                raise BadInput(f"cannot read {command.src}: {exc.strerror}",
+                               file=meta.call.file, line=meta.call.line,
+                               operation=meta.call.spec.name) from None
+            text = shell.upload(command, data, g)
+        elif isinstance(command, FileDownloadCommand):
+            text = shell.wrap(shell.download(command.src), g)
+        else:
+            text = shell.wrap(command.render(), g)
+        steps.append((Step(text=text, group=group, ok_codes=g.success_exit_codes,
+                           may_fail=g.ignore_errors), command))
+    return steps
+
+
+def _write_local(dest: Any, data: bytes) -> None:
+    if hasattr(dest, "write"):
+        dest.write(data)
+        return
+    path = Path(dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+async def execute_wave(plan: WavePlan) -> None:
+    hr = plan.host
+    run = hr.run
+    if run.dry:
+        for meta, p in plan.ops:
+            meta.will_change = bool(p.commands)
+            _finish(hr, meta, p, [], OpStatus.PLANNED if p.error is None else OpStatus.FAILED,
+                    0.0, error=str(p.error) if p.error else None)
+        return
+    steps: list[tuple[Step, Any]] = []
+    spans: list[tuple[int, int]] = []
+    for i, (meta, p) in enumerate(plan.ops):
+        start = len(steps)
+        if p.error is None:
+            steps += _steps_for(meta, p, i)
+        spans.append((start, len(steps)))
+    outputs: list[CommandOutput | None] = []
+    refetch = sorted(plan.refetch, key=lambda k: k.label)
+    started = time.monotonic()
+    if steps:
+        await run.before_change(hr)
+        conn = await hr.ensure_connected()
+        outputs = await conn.run([s for s, _ in steps] + [fact_step(k) for k in refetch],
+                                 timeout=run.wave_timeout)
+    elapsed = time.monotonic() - started
+    script_ok = True
+    for (meta, p), (a, b) in zip(plan.ops, spans, strict=True):
+        outs = outputs[a:b]
+        if p.error is not None:
+            _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
+            if not meta.call.globals.ignore_errors:
+                hr.failed = f"{meta.call.display_name}: {p.error}"
+            continue
+        if not script_ok or any(o is None for o in outs):
+            _finish(hr, meta, p, [], OpStatus.SKIPPED, elapsed,
+                    note="skipped after an earlier failure")
+            continue
+        ran = [o for o in outs if o is not None]
+        bad = [(c, o) for (s, c), o in zip(steps[a:b], ran, strict=True)
+               if o.exit_code not in meta.call.globals.success_exit_codes]
+        if bad:
+            cmd, out = bad[0]
+            _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
+                    error=failure_message(describe(cmd), out))
+            if not meta.call.globals.ignore_errors:
+                hr.failed = f"{meta.call.display_name} failed"
+                script_ok = False
+            continue
+        for (_, command), out in zip(steps[a:b], ran, strict=True):
+            if isinstance(command, FileDownloadCommand):
+                _write_local(command.dest, base64.b64decode(out.stdout))
+        status = OpStatus.CHANGED if p.commands else OpStatus.OK
+        _finish(hr, meta, p, ran, status, elapsed)
+    if steps:
+        hr.invalidate(plan.changes)
+        if script_ok and refetch:
+            hr.store_facts(refetch, outputs[len(steps):])
+
+
+def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
+            status: OpStatus, elapsed: float, error: str | None = None,
+            note: str | None = None) -> None:
+    call = meta.call
+    changed = status in (OpStatus.CHANGED,) or (status is OpStatus.PLANNED and bool(p.commands))
+    if status is OpStatus.FAILED:
+        changed = False
+    notes = tuple(p.notes) + ((note,) if note else ())
+    meta.result = OpResult(
+        host=hr.host.name,
+        name=call.display_name,
+        operation=call.spec.name,
+        location=call.location,
+        status=status,
+        changed=changed,
+        commands=tuple(describe(c) for c in p.commands),
+        outputs=tuple(outputs),
+        diffs=tuple(p.diffs),
+        notes=notes,
+        error=error,
+        duration=elapsed,
+        wave=hr.waves,
+    )
+    hr.run.op_done(meta)

@@ -1,0 +1,251 @@
+"""One host's run: its chain of operations, cut into waves, and the facts they read.
+
+A wave costs one round trip for the facts its operations need and one for their commands;
+the facts the next wave needs are read at the end of this wave's script.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from corral.connectors.base import Connector
+from corral.connectors.framing import Step
+from corral.model.context import current_host
+from corral.model.errors import BadInput, CorralError, FactError, FactParseError
+from corral.model.events import FactsGathered
+from corral.model.host import Host
+from corral.model.keys import Key, conflicts
+from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
+from corral.model.results import OperationMeta, OpStatus
+
+from .execute import WavePlan, execute_wave, fact_step, skipped_result
+from .greenlets import await_only
+from .loader import error_location
+from .probe import FactKey, Probe, make_fact_key, probe
+
+if TYPE_CHECKING:
+    from .runner import Run
+
+
+class HostAborted(BaseException):
+    """Stops a failed host's deploy code at its next operation call."""
+
+
+def _is_barrier(call: OpCall) -> bool:
+    g = call.globals
+    return g.if_ is not None or g.serial or g.run_once
+
+
+class HostRun:
+    """The engine's side of one host: implements the context deploy code talks to."""
+
+    in_operation = False
+
+    def __init__(self, run: Run, host: Host) -> None:
+        self.run = run
+        self.host = host
+        self.connector: Connector | None = None
+        self.pending: list[OperationMeta] = []
+        self.metas: list[OperationMeta] = []
+        self.facts: dict[FactKey, Any] = {}
+        self.failed: str | None = None
+        self.unreachable: str | None = None
+        self.waves = 0
+        self.invocations_seen = 0
+        self.done = False
+        self._occurrences: dict[tuple[str, int], int] = {}
+        self._keys: dict[int, tuple[str, int, int]] = {}
+        self.started = time.monotonic()
+
+    # -- the context deploy code sees ------------------------------------------------
+    def add_op(self, call: OpCall) -> OperationMeta:
+        if self.failed or self.unreachable or self.run.stopping:
+            raise HostAborted()
+        loc = (call.file, call.line)
+        n = self._occurrences.get(loc, 0)
+        self._occurrences[loc] = n + 1
+        meta = OperationMeta(call, self._resolve)
+        self._keys[id(meta)] = (call.file, call.line, n)
+        self._precheck(call)
+        self.pending.append(meta)
+        self.metas.append(meta)
+        return meta
+
+    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
+        privilege = (
+            bool(given.get("_sudo", self.run.config.SUDO)),
+            given.get("_sudo_user", self.run.config.SUDO_USER),
+            given.get("_su_user", self.run.config.SU_USER),
+            bool(given.get("_use_sudo_login", self.run.config.USE_SUDO_LOGIN)),
+        )
+        key = make_fact_key(fact_cls, args, kwargs, privilege)
+        return await_only(self.read_fact(key))
+
+    def noop(self, description: str) -> None:
+        """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
+
+    def _resolve(self, meta: OperationMeta) -> None:
+        await_only(self.flush())
+        if meta.result is None:
+            meta.result = skipped_result(self.host, meta, "not run")
+
+    def _precheck(self, call: OpCall) -> None:
+        """Plan the operation once with no facts: errors in its arguments, source files and
+        templates surface now, before any host is changed."""
+        probe(call, self.host, {})
+
+    # -- running ---------------------------------------------------------------------
+    async def read_fact(self, key: FactKey) -> Any:
+        await self.flush()
+        if key not in self.facts:
+            await self.fetch({key})
+        return self.facts[key]
+
+    async def ensure_connected(self) -> Connector:
+        if self.connector is None:
+            self.connector = await self.run.connect(self)
+        return self.connector
+
+    async def fetch(self, keys: set[FactKey]) -> None:
+        """Read facts in one remote invocation."""
+        ordered = sorted(keys, key=lambda k: k.label)
+        conn = await self.ensure_connected()
+        outputs = await conn.run([fact_step(k) for k in ordered], timeout=self.run.wave_timeout)
+        self.store_facts(ordered, outputs)
+
+    def store_facts(self, keys: list[FactKey], outputs: list[Any]) -> None:
+        for key, out in zip(keys, outputs, strict=True):
+            if out is None:
+                continue
+            if out.exit_code != 0:
+                self.facts[key] = key.cls.default()
+                continue
+            try:
+                self.facts[key] = key.cls().process(out.stdout.splitlines())
+            except FactParseError as exc:
+                raise FactError(f"fact {key.label}: {exc}") from None
+            except Exception as exc:
+                raise FactError(f"fact {key.label}: cannot parse its output "
+                                f"({type(exc).__name__}: {exc})") from None
+        self.run.emit(FactsGathered(self.host.name, tuple(k.label for k in keys)))
+
+    async def flush(self) -> None:
+        """Run every pending operation."""
+        while self.pending:
+            if self.failed or self.run.stopping:
+                for meta in self.pending:
+                    meta.result = skipped_result(self.host, meta, "skipped after a failure"
+                                                 if self.failed else "run stopped")
+                    self.run.op_done(meta)
+                self.pending.clear()
+                return
+            await self._wave()
+
+    async def _wave(self) -> None:
+        first = self.pending[0]
+        g = first.call.globals
+        if g.if_ is not None and not _condition(g.if_):
+            self.pending.pop(0)
+            first.result = skipped_result(self.host, first, "_if condition is false",
+                                          status=OpStatus.SKIPPED)
+            self.run.op_done(first)
+            return
+        if g.run_once:
+            ran_on = await self.run.claim_once(self._keys[id(first)], self.host.name)
+            if ran_on is not None:
+                self.pending.pop(0)
+                first.result = skipped_result(self.host, first, f"run once, on {ran_on}")
+                self.run.op_done(first)
+                return
+        candidates = [first]
+        if not _is_barrier(first.call):
+            for meta in self.pending[1:]:
+                if _is_barrier(meta.call):
+                    break
+                candidates.append(meta)
+        probes = await self._probe_all(candidates)
+        plan = self._assemble(candidates, probes)
+        if g.serial:
+            async with self.run.serial_lock(self._keys[id(first)]):
+                await self._execute(plan)
+        else:
+            await self._execute(plan)
+        if g.run_once:
+            self.run.finish_once(self._keys[id(first)])
+
+    async def _probe_all(self, metas: list[OperationMeta]) -> dict[int, Probe]:
+        """Plan every candidate; fetch the facts they miss, all at once, until none miss."""
+        probes: dict[int, Probe] = {}
+        todo = list(metas)
+        while todo:
+            misses: set[FactKey] = set()
+            again = []
+            for meta in todo:
+                p = probe(meta.call, self.host, self.facts)
+                probes[id(meta)] = p
+                if p.miss is not None:
+                    misses.add(p.miss)
+                    again.append(meta)
+            if not misses:
+                break
+            await self.fetch(misses)
+            todo = again
+        return probes
+
+    def _assemble(self, metas: list[OperationMeta], probes: dict[int, Probe]) -> WavePlan:
+        """Take operations in order until one reads what an earlier one changes."""
+        plan = WavePlan(host=self)
+        changed: set[Key] = set()
+        for i, meta in enumerate(metas):
+            p = probes[id(meta)]
+            reads = set().union(*(k.reads() for k in p.reads)) if p.reads else set()
+            if i > 0 and not self.run.dry and conflicts(reads, changed):
+                plan.deferred = [m for m in metas[i:]]
+                plan.refetch = {k for m in plan.deferred for k in probes[id(m)].reads
+                                if conflicts(k.reads(), changed)}
+                break
+            plan.ops.append((meta, p))
+            if p.error is not None:
+                break
+            if p.commands:
+                changed |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+        plan.changes = changed
+        return plan
+
+    async def _execute(self, plan: WavePlan) -> None:
+        self.waves += 1
+        await execute_wave(plan)
+        done = {id(m) for m, _ in plan.ops}
+        self.pending = [m for m in self.pending if id(m) not in done]
+
+    def invalidate(self, changes: set[Key]) -> None:
+        for key in [k for k in self.facts if conflicts(k.reads(), changes)]:
+            del self.facts[key]
+
+    # -- deploy code -------------------------------------------------------------------
+    def run_deploy(self, deploy: Callable[[], None]) -> None:
+        """Run deploy code for this host (inside its greenlet)."""
+        token = current_host.set(self)
+        try:
+            deploy()
+        except (HostAborted, CorralError) as exc:
+            if isinstance(exc, BadInput):
+                exc.with_context(host=self.host.name)
+            raise
+        except Exception as exc:
+            file, line = error_location(exc)
+            raise BadInput(f"{type(exc).__name__}: {exc}", file=file, line=line,
+                           host=self.host.name) from None
+        finally:
+            current_host.reset(token)
+
+
+def _condition(cond: Any) -> bool:
+    if isinstance(cond, OperationMeta):
+        return cond.did_change()
+    if isinstance(cond, list | tuple):
+        return all(_condition(c) for c in cond)
+    return bool(cond())

@@ -1,0 +1,172 @@
+"""Loading what the user wrote: inventories, group data, deploy files."""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from corral.model.errors import BadInput
+from corral.model.host import Host, HostData
+from corral.model.inventory import Inventory
+
+_HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:\[\]-]+(@[A-Za-z0-9_.:\[\]-]+)?)$")
+
+
+def parse_target(name: str) -> tuple[str, str]:
+    """``@local`` -> (local, ""); ``@chroot/srv/root`` -> (chroot, /srv/root); else ssh."""
+    if name.startswith("@"):
+        conn, _, arg = name[1:].partition("/")
+        if conn == "chroot" and arg:
+            arg = "/" + arg.lstrip("/")
+        return conn, arg
+    return "ssh", name
+
+
+def _check_name(name: Any, where: str) -> str:
+    if not isinstance(name, str) or not _HOST_RE.match(name):
+        raise BadInput(f"malformed host name {name!r}", file=where)
+    return name
+
+
+def _run_python(path: Path) -> dict[str, Any]:
+    try:
+        return runpy.run_path(str(path), run_name="__corral_inventory__")
+    except SyntaxError as exc:
+        raise BadInput(f"syntax error: {exc.msg}", file=str(path), line=exc.lineno) from None
+    except BadInput:
+        raise
+    except Exception as exc:
+        file, line = error_location(exc, str(path))
+        raise BadInput(f"{type(exc).__name__}: {exc}", file=file, line=line) from None
+
+
+def error_location(exc: BaseException, prefer: str | None = None) -> tuple[str, int | None]:
+    """The innermost traceback frame in the user's files (``prefer`` first)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if prefer:
+        mine = [f for f in frames if os.path.abspath(f.filename) == os.path.abspath(prefer)]
+        if mine:
+            return mine[-1].filename, mine[-1].lineno
+    user = [f for f in frames if "/corral/" not in f.filename and "<frozen" not in f.filename]
+    if user:
+        return user[-1].filename, user[-1].lineno
+    return prefer or "<unknown>", None
+
+
+def _public_data(ns: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v for k, v in ns.items()
+        if not k.startswith("_")
+        and not isinstance(v, types.ModuleType | types.FunctionType | type)
+    }
+
+
+def _group_data(directory: Path, group: str) -> dict[str, Any]:
+    path = directory / "group_data" / f"{group}.py"
+    return _public_data(_run_python(path)) if path.is_file() else {}
+
+
+def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
+    """An inventory from a Python file, a comma list of hosts, or a connector target."""
+    cwd = cwd or Path.cwd()
+    path = Path(spec)
+    if spec.endswith(".py") or path.is_file():
+        if not path.is_file():
+            raise BadInput(f"no inventory file {spec}")
+        return _inventory_file(path)
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise BadInput("empty inventory")
+    entries = [(_check_name(n, "command line"), {}) for n in names]
+    return _build(entries, {}, cwd)
+
+
+def _inventory_file(path: Path) -> Inventory:
+    ns = _run_python(path)
+    groups: dict[str, list[str]] = {}
+    entries: list[tuple[str, dict[str, Any]]] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for group, value in ns.items():
+        if group.startswith("_") or not isinstance(value, list | tuple):
+            continue
+        members: list[str] = []
+        for item in value:
+            data: dict[str, Any] = {}
+            if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict):
+                item, data = item[0], dict(item[1])
+            name = _check_name(item, str(path))
+            members.append(name)
+            if name in seen:
+                seen[name].update(data)
+            else:
+                seen[name] = data
+                entries.append((name, data))
+        groups[group] = members
+    if not entries:
+        raise BadInput("the inventory defines no hosts (each module-level list is a group)",
+                       file=str(path))
+    return _build(entries, groups, path.parent)
+
+
+def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str]],
+           directory: Path) -> Inventory:
+    all_data = _group_data(directory, "all")
+    group_layers = {g: _group_data(directory, g) for g in groups}
+    hosts: list[Host] = []
+    for name, data in entries:
+        member_of = tuple(g for g, members in groups.items() if name in members)
+        layers = [data, *(group_layers[g] for g in reversed(member_of)), all_data, {}]
+        conn, target = parse_target(name)
+        if conn == "ssh":
+            target = str(data.get("ssh_hostname") or name)
+        hosts.append(Host(name, HostData(*layers), member_of, conn, target))
+    return Inventory(hosts, {"all": [h.name for h in hosts], **groups})
+
+
+def limit_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
+    """Keep hosts matching any pattern: a host name, a group name, or a glob."""
+    from fnmatch import fnmatchcase
+
+    keep: list[str] = []
+    for pattern in patterns:
+        for p in (x.strip() for x in pattern.split(",")):
+            if not p:
+                continue
+            matched = [h.name for h in inventory.get_group(p)] if p in inventory.groups else []
+            matched += [h.name for h in inventory if fnmatchcase(h.name, p)]
+            if not matched:
+                raise BadInput(f"--limit {p} matches no host or group")
+            keep += matched
+    return inventory.subset(keep)
+
+
+class DeployFile:
+    """A deploy script, compiled once and run once per host."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        try:
+            source = path.read_text()
+        except OSError as exc:
+            raise BadInput(f"cannot read deploy: {exc.strerror}", file=str(path)) from None
+        try:
+            self.code = compile(source, str(self.path), "exec")
+        except SyntaxError as exc:
+            raise BadInput(f"syntax error: {exc.msg}", file=str(path), line=exc.lineno) from None
+
+    def runner(self) -> Callable[[], None]:
+        def run() -> None:
+            directory = str(self.path.parent)
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
+            ns = {"__name__": "__corral_deploy__", "__file__": str(self.path)}
+            exec(self.code, ns)
+
+        return run

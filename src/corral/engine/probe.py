@@ -1,0 +1,132 @@
+"""Running an operation against the engine's view of a host's facts, without I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from corral.model.command import Command, Diff, Note, to_command
+from corral.model.context import current_host
+from corral.model.errors import BadInput, CorralError
+from corral.model.facts import FactBase, freeze
+from corral.model.host import Host
+from corral.model.keys import Key
+from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall
+
+
+class FactKey(NamedTuple):
+    cls: type[FactBase[Any]]
+    args: tuple[Any, ...]
+    kwargs: Any  # frozen kwargs
+    privilege: tuple[Any, ...]
+
+    @property
+    def label(self) -> str:
+        shown = [repr(a) for a in self.args]
+        shown += [f"{k}={v!r}" for k, v in self.kwargs]
+        return f"{self.cls.name}({', '.join(shown)})"
+
+    def call_kwargs(self) -> dict[str, Any]:
+        return {k: _thaw(v) for k, v in self.kwargs}
+
+    def reads(self) -> frozenset[Key]:
+        try:
+            return self.cls().reads(*self.args, **self.call_kwargs())
+        except TypeError:
+            return frozenset()
+
+
+def _thaw(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+def privilege_globals(privilege: tuple[Any, ...]) -> GlobalArgs:
+    sudo, sudo_user, su_user, login = privilege
+    return GlobalArgs(sudo=sudo, sudo_user=sudo_user, su_user=su_user, use_sudo_login=login)
+
+
+def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  privilege: tuple[Any, ...]) -> FactKey:
+    if not (isinstance(fact_cls, type) and issubclass(fact_cls, FactBase)):
+        raise BadInput(f"{fact_cls!r} is not a fact class")
+    kwargs = {k: v for k, v in kwargs.items() if k not in GLOBAL_ARG_NAMES}
+    import inspect
+
+    try:
+        inspect.signature(fact_cls().command).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise BadInput(f"fact {fact_cls.name}: {exc}") from None
+    return FactKey(fact_cls, tuple(args), freeze(kwargs), privilege)
+
+
+class FactMiss(BaseException):
+    """Raised inside an operation whose fact is not known yet (not an ``Exception``, so
+    deploy and operation code cannot swallow it)."""
+
+    def __init__(self, key: FactKey) -> None:
+        self.key = key
+
+
+@dataclass
+class Probe:
+    commands: list[Command] = field(default_factory=list)
+    diffs: list[Diff] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reads: set[FactKey] = field(default_factory=set)
+    miss: FactKey | None = None
+    error: CorralError | None = None
+
+
+class ProbeContext:
+    """The host context an operation sees while the engine plans it."""
+
+    in_operation = True
+
+    def __init__(self, host: Host, facts: dict[FactKey, Any], privilege: tuple[Any, ...],
+                 probe: Probe) -> None:
+        self.host = host
+        self._facts = facts
+        self._privilege = privilege
+        self._probe = probe
+
+    def add_op(self, call: OpCall) -> Any:
+        raise BadInput("operations cannot call other operations directly")
+
+    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        key = make_fact_key(fact_cls, args, kwargs, self._privilege)
+        self._probe.reads.add(key)
+        if key in self._facts:
+            return self._facts[key]
+        raise FactMiss(key)
+
+    def noop(self, description: str) -> None:
+        self._probe.notes.append(description)
+
+
+def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
+    """Run the operation's generator once; collect what it yields and the facts it read."""
+    result = Probe()
+    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
+    token = current_host.set(ctx)
+    try:
+        for item in call.generate():
+            if isinstance(item, Diff):
+                result.diffs.append(item)
+            elif isinstance(item, Note):
+                result.notes.append(item.text)
+            else:
+                result.commands.append(to_command(item))
+    except FactMiss as miss:
+        result.miss = miss.key
+    except BadInput as exc:
+        raise exc.with_context(file=call.file, line=call.line, host=host.name,
+                               operation=call.spec.name)
+    except CorralError as exc:
+        result.error = exc
+    except Exception as exc:
+        # Only an error if the operation is really run with these facts: a speculative
+        # probe may see facts an earlier operation of the wave is about to change.
+        result.error = CorralError(f"{type(exc).__name__} in operation: {exc}")
+    finally:
+        current_host.reset(token)
+    return result

@@ -1,0 +1,221 @@
+"""A run: one asyncio task per host, a semaphore for parallelism, one place for deadlines,
+cancellation and failure accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from corral.connectors.base import Connector, connector_class
+from corral.model.config import Config
+from corral.model.context import current_run
+from corral.model.errors import BadInput, ConnectError, CorralError
+from corral.model.events import (
+    Event,
+    HostConnected,
+    HostDone,
+    HostUnreachable,
+    OperationDone,
+    RunDone,
+    RunStarted,
+)
+from corral.model.inventory import Inventory
+from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
+
+from .greenlets import run_sync
+from .hostrun import HostAborted, HostRun
+
+Deploy = Callable[[], None]
+
+
+@dataclass
+class RunOptions:
+    dry: bool = False
+    parallel: int | None = None
+    fail_percent: int | None = None
+    wave_timeout: float | None = None
+    connect_timeout: float | None = None
+    on_event: Callable[[Event], None] | None = None
+    config: Config | None = None
+    deploy_dir: str | None = None
+
+
+class Run:
+    """Runs deploy code on every host of an inventory."""
+
+    def __init__(self, inventory: Inventory, deploys: list[Deploy], options: RunOptions) -> None:
+        self.inventory = inventory
+        self.deploys = deploys
+        self.options = options
+        self.config = options.config or Config()
+        self.dry = options.dry
+        self.wave_timeout = options.wave_timeout
+        self.stopping = False
+        self.bad_input: BadInput | None = None
+        self.hosts = [HostRun(self, h) for h in inventory]
+        self._not_arrived = {id(h) for h in self.hosts}
+        self._gate = asyncio.Event()
+        self._slots = asyncio.Semaphore(options.parallel or self.config.PARALLEL)
+        self._holding: set[int] = set()
+        self._once: dict[Any, asyncio.Future[str]] = {}
+        self._once_owner: dict[Any, str] = {}
+        self._locks: dict[Any, asyncio.Lock] = {}
+        if options.deploy_dir:
+            for h in inventory:
+                h.data.set_default("_deploy_dir", options.deploy_dir)
+
+    # -- events ----------------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if self.options.on_event is not None:
+            self.options.on_event(event)
+
+    def op_done(self, meta: OperationMeta) -> None:
+        if meta.result is not None:
+            self.emit(OperationDone(meta.result))
+
+    # -- the start gate: no host changes anything before every host's deploy code has
+    #    run up to its first need of the network, so bad input stops the run untouched.
+    def _arrive(self, hr: HostRun) -> None:
+        self._not_arrived.discard(id(hr))
+        if not self._not_arrived:
+            self._gate.set()
+
+    async def before_change(self, hr: HostRun) -> None:
+        self._arrive(hr)
+        await self._gate.wait()
+        if self.bad_input is not None or self.stopping:
+            raise HostAborted()
+
+    async def connect(self, hr: HostRun) -> Connector:
+        await self.before_change(hr)
+        await self._slots.acquire()
+        self._holding.add(id(hr))
+        host = hr.host
+        conn = connector_class(host.connector)(host)
+        timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
+        try:
+            await asyncio.wait_for(conn.connect(), timeout)
+        except TimeoutError:
+            raise ConnectError(f"connecting timed out after {timeout:g}s") from None
+        self.emit(HostConnected(host.name))
+        return conn
+
+    # -- cross-host edges ------------------------------------------------------------
+    async def claim_once(self, key: Any, host: str) -> str | None:
+        fut = self._once.get(key)
+        if fut is None:
+            self._once[key] = asyncio.get_running_loop().create_future()
+            self._once_owner[key] = host
+            return None
+        return await asyncio.shield(fut)
+
+    def finish_once(self, key: Any) -> None:
+        fut = self._once.get(key)
+        if fut is not None and not fut.done():
+            fut.set_result(self._once_owner[key])
+
+    @contextlib.asynccontextmanager
+    async def serial_lock(self, key: Any) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            yield
+
+    # -- hosts -------------------------------------------------------------------------
+    async def _host_task(self, hr: HostRun) -> HostResult:
+        try:
+            for deploy in self.deploys:
+                await run_sync(hr.run_deploy, deploy)
+            await hr.flush()
+        except HostAborted:
+            pass
+        except BadInput as exc:
+            if self.bad_input is None:
+                self.bad_input = exc.with_context(host=hr.host.name)
+            self.stopping = True
+        except ConnectError as exc:
+            hr.unreachable = str(exc)
+            self.emit(HostUnreachable(hr.host.name, str(exc)))
+        except CorralError as exc:
+            hr.failed = str(exc)
+        finally:
+            self._arrive(hr)
+            await self._release(hr)
+        hr.done = True
+        result = self._host_result(hr)
+        self._check_fail_percent()
+        self.emit(HostDone(result))
+        return result
+
+    async def _release(self, hr: HostRun) -> None:
+        conn, hr.connector = hr.connector, None
+        if conn is not None:
+            hr.invocations_seen = conn.invocations
+            with contextlib.suppress(Exception):
+                await conn.close()
+        if id(hr) in self._holding:
+            self._holding.discard(id(hr))
+            self._slots.release()
+
+    def _host_result(self, hr: HostRun) -> HostResult:
+        for meta in hr.metas:
+            if meta.result is None:
+                from .execute import skipped_result
+
+                meta.result = skipped_result(hr.host, meta, "not run")
+        ops = tuple(m.result for m in hr.metas if m.result is not None)
+        if not hr.done:
+            status, error = HostStatus.INTERRUPTED, "interrupted"
+        elif hr.unreachable:
+            status, error = HostStatus.UNREACHABLE, hr.unreachable
+        elif hr.failed:
+            status, error = HostStatus.FAILED, hr.failed
+        elif any(op.changed for op in ops):
+            status, error = HostStatus.CHANGED, None
+        else:
+            status, error = HostStatus.OK, None
+        return HostResult(
+            host=hr.host.name,
+            status=status,
+            operations=ops,
+            error=error,
+            invocations=hr.connector.invocations if hr.connector else hr.invocations_seen,
+            duration=time.monotonic() - hr.started,
+        )
+
+    def _check_fail_percent(self) -> None:
+        limit = self.options.fail_percent
+        if limit is None:
+            limit = self.config.FAIL_PERCENT
+        if limit is None:
+            return
+        bad = sum(1 for h in self.hosts if h.failed or h.unreachable)
+        if bad and 100 * bad / len(self.hosts) > limit:
+            self.stopping = True
+
+    async def execute(self) -> RunResult:
+        started = time.monotonic()
+        token = current_run.set(self)
+        self.emit(RunStarted(tuple(h.host.name for h in self.hosts), self.dry))
+        tasks = [asyncio.create_task(self._host_task(hr)) for hr in self.hosts]
+        interrupted = False
+        try:
+            results = await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            interrupted = True
+            self.stopping = True
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            results = [self._host_result(hr) for hr in self.hosts]
+        finally:
+            current_run.reset(token)
+        if self.bad_input is not None:
+            raise self.bad_input
+        result = RunResult(hosts=tuple(results), dry=self.dry, interrupted=interrupted,
+                           duration=time.monotonic() - started)
+        self.emit(RunDone(result))
+        return result
