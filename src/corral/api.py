@@ -40,7 +40,14 @@ from corral.model.events import Event
 from corral.model.facts import FactBase, ShortFactBase
 from corral.model.inventory import Inventory
 from corral.model.operation import deploy, operation
-from corral.model.results import HostResult, HostStatus, OperationMeta, OpResult, OpStatus, RunResult
+from corral.model.results import (
+    HostResult,
+    HostStatus,
+    OperationMeta,
+    OpResult,
+    OpStatus,
+    RunResult,
+)
 from corral.model.secrets import Secret
 
 DeploySource = str | Path | Callable[[], Any]
@@ -53,10 +60,12 @@ def _inventory(inv: str | Inventory, limit: Sequence[str] | None) -> Inventory:
     return inventory
 
 
-def _deploys(deploys: DeploySource | Sequence[DeploySource]) -> tuple[list[Callable[[], None]], str | None]:
+def _deploys(
+    deploys: DeploySource | Sequence[DeploySource],
+) -> tuple[list[Callable[[], None]], str | None]:
     items: Sequence[DeploySource]
     if isinstance(deploys, str | Path) or callable(deploys):
-        items = [deploys]  # type: ignore[list-item]
+        items = [deploys]
     else:
         items = deploys
     out: list[Callable[[], None]] = []
@@ -100,7 +109,8 @@ def run(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySourc
 
 
 async def afacts(inventory: str | Inventory, fact: type[FactBase[Any]] | str, *args: Any,
-                 limit: Sequence[str] | None = None, **kwargs: Any) -> tuple[RunResult, dict[str, Any]]:
+                 limit: Sequence[str] | None = None,
+                 **kwargs: Any) -> tuple[RunResult, dict[str, Any]]:
     """Read one fact on every host: ``(run result, {host name: value})``."""
     cls = resolve_fact(fact) if isinstance(fact, str) else fact
     values: dict[str, Any] = {}
@@ -147,7 +157,7 @@ def resolve_operation(name: str) -> Callable[..., Any]:
         except ImportError:
             continue
         op = getattr(imported, op_name, None)
-        if getattr(op, "is_corral_operation", False):
+        if op is not None and getattr(op, "is_corral_operation", False):
             return op  # type: ignore[no-any-return]
     raise BadInput(f"unknown operation {name}")
 

@@ -63,7 +63,8 @@ def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
         mode = f'chmod {shlex.quote(str(cmd.mode))} "$t"'
     else:
         # keep the mode of the file being replaced, else 644 like a new file under umask 022
-        mode = f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" "$t"; else chmod 644 "$t"; fi; }}'
+        mode = (f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" "$t"; '
+                f'else chmod 644 "$t"; fi; }}')
     steps = ['cat > "$t"', mode]
     if cmd.user or cmd.group:
         owner = f"{cmd.user or ''}:{cmd.group}" if cmd.group else str(cmd.user)

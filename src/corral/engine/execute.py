@@ -47,8 +47,11 @@ def fact_step(key: FactKey) -> Step:
 
         g = replace(g, shell_executable=key.cls.shell_executable)
     text = shell.wrap(command, g)
-    if key.cls.requires_command:
-        text = f"command -v {key.cls.requires_command} >/dev/null 2>&1 && {text}"
+    required: Any = key.cls.requires_command
+    if callable(required):  # pyinfra also allows a method of the fact's arguments
+        required = required(fact, *key.args, **key.call_kwargs())
+    if required:
+        text = f"command -v {required} >/dev/null 2>&1 && {text}"
     return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
 
 
@@ -92,7 +95,7 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
             try:
                 data = command.content()
             except OSError as exc:
-                raise BadInput(f"cannot read {command.src}: {exc.strerror}",
+                raise BadInput(f"cannot read {command.src!r}: {exc.strerror}",
                                file=meta.call.file, line=meta.call.line,
                                operation=meta.call.spec.name) from None
             text = shell.upload(command, data, g)

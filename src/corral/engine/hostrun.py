@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from corral.connectors.base import Connector
-from corral.connectors.framing import Step
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError, FactError, FactParseError
 from corral.model.events import FactsGathered

@@ -84,7 +84,9 @@ def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise BadInput("empty inventory")
-    entries = [(_check_name(n, "command line"), {}) for n in names]
+    entries: list[tuple[str, dict[str, Any]]] = [
+        (_check_name(n, "command line"), {}) for n in names
+    ]
     return _build(entries, {}, cwd)
 
 

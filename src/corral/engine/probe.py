@@ -120,7 +120,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         result.miss = miss.key
     except BadInput as exc:
         raise exc.with_context(file=call.file, line=call.line, host=host.name,
-                               operation=call.spec.name)
+                               operation=call.spec.name) from None
     except CorralError as exc:
         result.error = exc
     except Exception as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 from .secrets import MASK, Secret
 
@@ -36,7 +36,9 @@ def _render_bit(bit: object, masked: bool) -> str:
     if isinstance(bit, QuoteString):
         inner = bit.obj
         if isinstance(inner, Secret | MaskString):
-            return MASK if masked else shlex.quote(str(inner) if isinstance(inner, str) else inner.reveal())
+            if masked:
+                return MASK
+            return shlex.quote(inner if isinstance(inner, str) else inner.reveal())
         if isinstance(inner, StringCommand):
             return shlex.quote(inner.render(masked))
         return shlex.quote(str(inner))
@@ -84,7 +86,7 @@ class FileUploadCommand:
     then mode and owner, then is renamed over ``dest``.
     """
 
-    src: Union[str, Path, bytes, IO[bytes], IO[str]]
+    src: str | Path | bytes | IO[bytes] | IO[str]
     dest: str
     mode: str | None = None
     user: str | None = None
@@ -109,7 +111,7 @@ class FileDownloadCommand:
     """Copy ``src`` from the host to ``dest`` (a local path or a writable binary file object)."""
 
     src: str
-    dest: Union[str, Path, IO[bytes]]
+    dest: str | Path | IO[bytes]
 
     def __str__(self) -> str:
         return f"download {self.src}"
@@ -132,8 +134,8 @@ class Note:
     text: str
 
 
-Command = Union[StringCommand, FileUploadCommand, FileDownloadCommand]
-Yielded = Union[str, StringCommand, FileUploadCommand, FileDownloadCommand, Diff, Note]
+Command = StringCommand | FileUploadCommand | FileDownloadCommand
+Yielded = str | StringCommand | FileUploadCommand | FileDownloadCommand | Diff | Note
 
 
 def to_command(item: Any) -> Command:

@@ -232,8 +232,38 @@ def bind_arguments(spec: OperationSpec, args: tuple[Any, ...], kwargs: dict[str,
             )
 
 
+OpFunc = Callable[..., OpGenerator]
+
+
+class Operation(typing.Protocol):
+    """What ``@operation`` makes: call it in deploy code; reuse it in another operation
+    with ``yield from op._inner(...)``."""
+
+    _inner: OpFunc
+    _spec: OperationSpec
+    is_corral_operation: bool
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+@typing.overload
+def operation(func: OpFunc) -> Operation: ...
+
+
+@typing.overload
 def operation(
-    func: Callable[..., OpGenerator] | None = None,
+    func: None = None,
+    *,
+    is_idempotent: bool = True,
+    idempotent_notice: str | None = None,
+    changes: Callable[..., Iterable[Key]] | None = None,
+    name: str | None = None,
+    **_ignored: Any,
+) -> Callable[[OpFunc], Operation]: ...
+
+
+def operation(
+    func: OpFunc | None = None,
     *,
     is_idempotent: bool = True,
     idempotent_notice: str | None = None,
@@ -247,7 +277,7 @@ def operation(
     state keys the operation may change; without it the operation may change anything.
     """
 
-    def decorate(fn: Callable[..., OpGenerator]) -> Callable[..., Any]:
+    def decorate(fn: Callable[..., OpGenerator]) -> Operation:
         try:
             hints = typing.get_type_hints(fn)
         except Exception:
@@ -290,10 +320,11 @@ def operation(
             )
             return ctx.add_op(call)
 
-        wrapper._inner = fn  # type: ignore[attr-defined]
-        wrapper._spec = spec  # type: ignore[attr-defined]
-        wrapper.is_corral_operation = True  # type: ignore[attr-defined]
-        return wrapper
+        op = typing.cast(Operation, wrapper)
+        op._inner = fn
+        op._spec = spec
+        op.is_corral_operation = True
+        return op
 
     if func is not None:
         return decorate(func)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .command import CommandOutput, Diff
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .operation import OpCall
 
 
-class OpStatus(str, Enum):
+class OpStatus(StrEnum):
     PENDING = "pending"
     PLANNED = "planned"  # dry run: computed, not executed
     SKIPPED = "skipped"  # _if was false, or _run_once ran elsewhere, or an earlier failure
@@ -109,7 +109,7 @@ class OperationMeta:
         return f"<OperationMeta {self.call.display_name} {status}>"
 
 
-class HostStatus(str, Enum):
+class HostStatus(StrEnum):
     OK = "ok"
     CHANGED = "changed"
     FAILED = "failed"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up everything corral's demo and tests need on a fresh Debian machine (run as root):
+# system packages, a virtual environment with corral and its test tools, the test image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for tool in debootstrap:debootstrap chroot:coreutils mount:mount; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+# the Debian test image, cached outside the checkout (/var/cache/corral-test)
+.venv/bin/python -m corral.testing.image >/dev/null

@@ -1,0 +1,219 @@
+"""The ``corral`` command: a thin client of :mod:`corral.api`.
+
+    corral INVENTORY DEPLOY.py...           run deploy files
+    corral INVENTORY exec -- CMD...         run a shell command
+    corral INVENTORY fact server.Os [k=v]   read a fact
+    corral INVENTORY files.line path=... line=...   run one operation
+
+Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
+to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from corral import __version__, api
+from corral.model import errors
+from corral.model.context import host
+from corral.model.errors import BadInput, CorralError
+from corral.model.events import Event
+from corral.model.results import RunResult
+from corral.model.typecheck import matches
+
+from .output import HumanOutput, JsonOutput, Tee, json_default
+
+
+def parse_op_args(op: Callable[..., Any], items: tuple[str, ...]) -> dict[str, Any]:
+    """``key=value`` words: values are strings, or JSON where the argument's type wants it."""
+    spec = getattr(op, "_spec", None)
+    hints: dict[str, Any] = spec.hints if spec is not None else {}
+    kwargs: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"expected key=value, got {item!r}")
+        value: Any = raw
+        hint = hints.get(key)
+        if hint is not None and not matches(raw, hint):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                if "," in raw:
+                    value = raw.split(",")
+        elif hint is None and raw[:1] in "[{":
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                pass
+        kwargs[key] = value
+    return kwargs
+
+
+def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
+    """What the positional words after INVENTORY ask for: (mode, deploys, extra)."""
+    if not args:
+        raise BadInput("nothing to run: give deploy files, exec -- CMD, fact NAME, or module.op")
+    head, rest = args[0], args[1:]
+    if head == "exec":
+        words = list(rest[1:] if rest[:1] == ("--",) else rest)
+        if not words:
+            raise BadInput("exec needs a command: corral INVENTORY exec -- CMD")
+        command = " ".join(words)
+        shell_op = api.resolve_operation("server.shell")
+
+        def run_exec() -> None:
+            shell_op(name=f"exec: {command}", commands=[command])
+
+        return "exec", [run_exec], {}
+    if head == "fact":
+        if not rest:
+            raise BadInput("fact needs a name: corral INVENTORY fact server.Os")
+        cls = api.resolve_fact(rest[0])
+        fact_kwargs: dict[str, Any] = {}
+        for item in rest[1:]:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise BadInput(f"fact arguments are key=value, got {item!r}")
+            fact_kwargs[key] = value
+        values: dict[str, Any] = {}
+
+        def read_fact() -> None:
+            values[host.name] = host.get_fact(cls, **fact_kwargs)
+
+        return "fact", [read_fact], {"values": values, "fact": cls.name}
+    if head.endswith(".py") or Path(head).is_file():
+        for word in args:
+            if not Path(word).is_file():
+                raise BadInput(f"no deploy file {word}")
+        return "deploy", list(args), {}
+    op = api.resolve_operation(head)
+    op_kwargs = parse_op_args(op, rest)
+
+    def run_op() -> None:
+        op(**op_kwargs)
+
+    return "op", [run_op], {}
+
+
+def _echo_error(console: Console, exc: BaseException) -> None:
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"],
+                                 "ignore_unknown_options": True})
+@click.argument("inventory")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--dry", is_flag=True, help="Plan only: change nothing, show what would change.")
+@click.option("--limit", multiple=True, help="Only these hosts: names, groups or globs.")
+@click.option("--parallel", type=click.IntRange(1), default=None, help="Hosts at once.")
+@click.option("-y", "--yes", is_flag=True, help="Apply changes without asking.")
+@click.option("--json", "as_json", is_flag=True, help="JSON-lines events on stdout.")
+@click.option("-v", "--verbose", count=True, help="-v facts and reasons, -vv commands, "
+              "-vvv remote output.")
+@click.option("--fail-percent", type=click.IntRange(0, 100), default=None,
+              help="Stop the run when more than this share of hosts has failed.")
+@click.version_option(__version__, prog_name="corral")
+def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...],
+        parallel: int | None, yes: bool, as_json: bool, verbose: int,
+        fail_percent: int | None) -> None:
+    """Run deploys, commands, facts or one operation against INVENTORY.
+
+    INVENTORY is an inventory file, a comma list of hosts, or a target such as
+    @local or @chroot/PATH.
+    """
+    no_color = bool(os.environ.get("NO_COLOR"))
+    human_stream = sys.stderr if as_json else sys.stdout
+    console = Console(file=human_stream, no_color=no_color, highlight=False)
+    err_console = Console(file=sys.stderr, no_color=no_color, highlight=False)
+    try:
+        code = _main(console, inventory, args, dry, limit, parallel, yes, as_json, verbose,
+                     fail_percent)
+    except BadInput as exc:
+        _echo_error(err_console, exc)
+        code = errors.EXIT_BAD_INPUT
+    except CorralError as exc:
+        _echo_error(err_console, exc)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]")
+        code = errors.EXIT_INTERRUPTED
+    sys.exit(code)
+
+
+def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
+          limit: tuple[str, ...], parallel: int | None, yes: bool, as_json: bool,
+          verbose: int, fail_percent: int | None) -> int:
+    mode, deploys, extra = _deploys(args)
+    inv = api._inventory(inventory, list(limit) or None)
+    human = HumanOutput(console, verbose, show_diffs=True)
+    sink: Callable[[Event], None] = Tee(human, JsonOutput()) if as_json else human
+
+    def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
+        return asyncio.run(api.arun(inv, deploys, dry=dry_run, parallel=parallel,
+                                    fail_percent=fail_percent, on_event=on_event))
+
+    read_only = mode == "fact"
+    if dry or read_only or yes:
+        result = execute(dry and not read_only, sink)
+    else:
+        interactive = sys.stdin.isatty() and console.is_terminal
+        plan = execute(True, sink)
+        human.summary(plan)
+        if plan.exit_code not in (errors.EXIT_OK, errors.EXIT_PENDING) or not plan.changed:
+            return plan.exit_code
+        if not interactive:
+            console.print("changes are pending; nothing was changed (no terminal to confirm "
+                          "on: run with -y to apply)", highlight=False)
+            return errors.EXIT_PENDING
+        if not click.confirm("Apply these changes?", default=False, err=as_json):
+            return errors.EXIT_PENDING
+        result = execute(False, sink)
+    human.summary(result)
+    if mode == "fact" and not result.failed:
+        values = extra["values"]
+        if as_json:
+            JsonOutput()(_FactEvent(extra["fact"], values))
+        else:
+            for name, value in values.items():
+                text = json.dumps(value, default=json_default, indent=2)
+                console.print(f"[bold]{name}[/]: {text}", highlight=False)
+    if mode == "exec" and not as_json:
+        for h in result.hosts:
+            for op in h.operations:
+                for out in op.outputs:
+                    for line in out.stdout.splitlines():
+                        console.out(f"{h.host}: {line}", highlight=False)
+    return result.exit_code
+
+
+class _FactEvent(Event):
+    kind = "fact"
+
+    def __init__(self, fact: str, values: dict[str, Any]) -> None:
+        self.fact = fact
+        self.values = values
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": "fact", "fact": self.fact,
+                "values": json.loads(json.dumps(self.values, default=json_default))}
+
+
+def main() -> None:
+    cli(prog_name="corral")
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["cli", "main", "parse_op_args"]

@@ -1,0 +1,272 @@
+"""Facts about paths on the target: type, owner, mode, times, hashes and content."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import UTC, datetime
+from typing import Literal, NotRequired, TypedDict
+
+from corral.model import keys
+from corral.model.errors import FactParseError
+from corral.model.facts import FactBase
+from corral.model.keys import Key
+
+#: first line printed when a path exists, so "exists but empty" differs from "missing"
+EXISTS_MARKER = "__corral_exists__"
+#: prefix of the line carrying a symbolic link's target
+LINK_PREFIX = "link="
+
+_STAT_FIELDS = "user=%U group=%G mode=%A atime=%X mtime=%Y ctime=%Z size=%s"
+_BSD_STAT_FIELDS = "user=%Su group=%Sg mode=%Sp atime=%a mtime=%m ctime=%c size=%z"
+_STAT_RE = re.compile(
+    r"^user=(.*) group=(.*) mode=(\S{10})\S* "
+    r"atime=(-?\d{1,20}) mtime=(-?\d{1,20}) ctime=(-?\d{1,20}) size=(\d{1,20})$",
+    re.ASCII,
+)
+_LS_RE = re.compile(
+    r"^(\S{10})\S*\s+\d+\s+(\S+)\s+(\S+)\s+(\d{1,20})\s+(\S+)\s+(\S+)\s+(\S+)\s+.+$",
+    re.ASCII,
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_TYPES = {
+    "-": "file",
+    "d": "directory",
+    "l": "link",
+    "b": "block",
+    "c": "character",
+    "s": "socket",
+    "p": "fifo",
+}
+# (permission bit, special bit) for each of the nine rwx positions, as octal values
+_BITS = (
+    (0o400, 0), (0o200, 0), (0o100, 0o4000),
+    (0o040, 0), (0o020, 0), (0o010, 0o2000),
+    (0o004, 0), (0o002, 0), (0o001, 0o1000),
+)  # fmt: skip
+
+
+def shell_path(path: str) -> str:
+    """Quote a path for sh; a leading ``~/`` stays unquoted so the shell expands it."""
+    if path.startswith("~/"):
+        return "~/" + shlex.quote(path[2:])
+    if path.startswith("-"):
+        path = "./" + path
+    return shlex.quote(path)
+
+
+def parse_mode(symbolic: str) -> int:
+    """``rwxr-s--T`` -> 2754: the octal digits of the mode, read as a decimal int."""
+    if len(symbolic) != 9:
+        raise FactParseError(f"bad mode string {symbolic!r}")
+    value = 0
+    for char, (bit, special) in zip(symbolic, _BITS, strict=True):
+        if char in "rwx":
+            value |= bit
+        elif char in "st":
+            value |= bit | special
+        elif char in "ST":
+            value |= special
+        elif char != "-":
+            raise FactParseError(f"bad mode string {symbolic!r}")
+    return int(f"{value:o}")
+
+
+def _timestamp(value: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _ls_mtime(first: str, second: str, year_or_time: str) -> datetime | None:
+    month, day = (second, first) if first.isdigit() else (first, second)
+    if month not in _MONTHS or not day.isdigit():
+        return None
+    try:
+        if ":" in year_or_time:
+            hour, minute = year_or_time.split(":", 1)
+            now = datetime.now(UTC)
+            return datetime(now.year, _MONTHS.index(month) + 1, int(day), int(hour), int(minute))
+        return datetime(int(year_or_time), _MONTHS.index(month) + 1, int(day))
+    except ValueError:
+        return None
+
+
+class FileDict(TypedDict):
+    """What File, Directory and Link return for a path of their type."""
+
+    user: str
+    group: str
+    mode: int
+    size: int
+    atime: datetime | None
+    mtime: datetime | None
+    ctime: datetime | None
+    link_target: NotRequired[str]
+
+
+def _parse_stat(output: list[str]) -> tuple[str, FileDict]:
+    """The type name and details from the File command's output (at least one line)."""
+    head = output[0]
+    match = _STAT_RE.match(head)
+    if match:
+        user, group, mode, atime, mtime, ctime, size = match.groups()
+        info: FileDict = {
+            "user": user,
+            "group": group,
+            "mode": parse_mode(mode[1:]),
+            "size": int(size),
+            "atime": _timestamp(atime),
+            "mtime": _timestamp(mtime),
+            "ctime": _timestamp(ctime),
+        }
+    else:
+        ls = _LS_RE.match(head)
+        if not ls:
+            raise FactParseError(f"cannot parse file details: {head!r}")
+        mode, user, group, size, first, second, year_or_time = ls.groups()
+        info = {
+            "user": user,
+            "group": group,
+            "mode": parse_mode(mode[1:]),
+            "size": int(size),
+            "atime": None,
+            "mtime": _ls_mtime(first, second, year_or_time),
+            "ctime": None,
+        }
+    kind = _TYPES.get(mode[0], "other")
+    rest = output[1:]
+    if rest:
+        if not rest[0].startswith(LINK_PREFIX):
+            raise FactParseError(f"unexpected line after file details: {rest[0]!r}")
+        info["link_target"] = "\n".join(rest)[len(LINK_PREFIX) :]
+    return kind, info
+
+
+class File(FactBase[FileDict | Literal[False] | None]):
+    """A file's details (user, group, mode, size, times); None if missing, False if not a file."""
+
+    kind = "file"
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        return (
+            f"if [ -e {p} ] || [ -L {p} ]; then "
+            f"{{ stat -c '{_STAT_FIELDS}' {p} 2>/dev/null"
+            f" || stat -f '{_BSD_STAT_FIELDS}' {p} 2>/dev/null"
+            f" || ls -ld {p}; }}"
+            f" && if [ -L {p} ]; then printf '{LINK_PREFIX}%s\\n' \"$(readlink {p})\"; fi; "
+            "fi"
+        )
+
+    def process(self, output: list[str]) -> FileDict | Literal[False] | None:
+        if not output:
+            return None
+        kind, info = _parse_stat(output)
+        if kind != self.kind:
+            return False
+        if kind != "link":
+            info.pop("link_target", None)
+        return info
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+class Directory(File):
+    """A directory's details like File's; None if missing, False if not a directory."""
+
+    kind = "directory"
+
+
+class Link(File):
+    """A symbolic link's details plus ``link_target``; None if missing, False if not a link."""
+
+    kind = "link"
+
+
+_SHA256_GNU = re.compile(r"^\\?([0-9a-fA-F]{64})[ \t]")
+_SHA256_BSD = re.compile(r"^SHA256 ?\(.*\) ?= ?([0-9a-fA-F]{64})$")
+
+
+class Sha256File(FactBase[str | None]):
+    """The hex SHA-256 digest of a file, or None when it does not exist (or is unreadable)."""
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        tools = " || ".join(
+            f"{tool} {p} 2>/dev/null" for tool in ("sha256sum", "shasum -a 256", "sha256")
+        )
+        return f"if [ -e {p} ]; then {tools} || true; fi"
+
+    def process(self, output: list[str]) -> str | None:
+        if not output or not output[0].strip():
+            return None
+        line = output[0]
+        for regex in (_SHA256_GNU, _SHA256_BSD):
+            match = regex.match(line)
+            if match:
+                return match.group(1)
+        raise FactParseError(f"cannot parse sha256 output: {line!r}")
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+def _marked(output: list[str]) -> list[str] | None:
+    """Lines after the exists marker; None when there is no output at all."""
+    if not output:
+        return None
+    if output[0] != EXISTS_MARKER:
+        raise FactParseError(f"expected {EXISTS_MARKER!r}, got {output[0]!r}")
+    return output[1:]
+
+
+class FindInFile(FactBase[list[str] | None]):
+    """The lines of a file matching a grep pattern ([] if none), or None if the file is missing."""
+
+    def command(
+        self,
+        path: str,
+        pattern: str,
+        interpolate_variables: bool = False,
+        extended_regex: bool = False,
+    ) -> str:
+        p = shell_path(path)
+        if interpolate_variables:
+            # double quotes let the remote shell expand $VARIABLES in the pattern
+            quoted = '"' + pattern.replace('"', '\\"') + '"'
+        else:
+            quoted = shlex.quote(pattern)
+        grep = "grep -E" if extended_regex else "grep"
+        return (
+            f"if [ -f {p} ]; then echo {EXISTS_MARKER}; "
+            f"{grep} -e {quoted} {p}; [ $? -le 1 ]; fi"
+        )
+
+    def process(self, output: list[str]) -> list[str] | None:
+        return _marked(output)
+
+    def reads(
+        self,
+        path: str,
+        pattern: str,
+        interpolate_variables: bool = False,
+        extended_regex: bool = False,
+    ) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+class FileContents(FactBase[list[str] | None]):
+    """A file's content as a list of lines, or None if it is missing or not a regular file."""
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        return f"if [ -f {p} ]; then echo {EXISTS_MARKER} && cat {p}; fi"
+
+    def process(self, output: list[str]) -> list[str] | None:
+        return _marked(output)
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})

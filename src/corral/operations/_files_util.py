@@ -1,0 +1,423 @@
+"""Helpers for the ``files`` operations: shell bits, modes, owners, regexes and templates.
+
+Nothing here yields on its own or reads facts; the operations in ``files.py`` do that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import shlex
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from corral.model.command import MaskString, StringCommand
+from corral.model.context import host
+from corral.model.errors import BadInput, OperationError
+from corral.model.secrets import Secret
+
+#: a remote timestamp for backup names (same shape as pyinfra's: yymmddHHMM)
+REMOTE_TIMESTAMP = "$(date +%y%m%d%H%M)"
+
+#: above this size no Diff is built (the old content is not read)
+DIFF_LIMIT = 1024 * 1024
+
+Mode = int | str | None
+
+
+# -- shell bits ---------------------------------------------------------------------------
+
+
+def qpath(path: str) -> str:
+    """A path quoted for sh, as a raw command bit.
+
+    A leading ``~/`` is left unquoted so the remote shell expands it (the facts do the
+    same), and a leading ``-`` gets ``./`` so no command takes it for an option.
+    """
+    if path.startswith("~/"):
+        return "~/" + shlex.quote(path[2:])
+    if path.startswith("-"):
+        path = "./" + path
+    return shlex.quote(path)
+
+
+def double_quoted(text: str) -> str:
+    """``text`` in double quotes: ``$VARIABLES`` expand, nothing else is special."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+    return f'"{escaped}"'
+
+
+def shell_text(text: str, interpolate_variables: bool, secret: bool = False) -> str:
+    """``text`` as one sh word, with ``$VARIABLES`` expanded only when asked.
+
+    With ``secret`` the word is shown as ``***`` wherever commands are displayed.
+    """
+    word = double_quoted(text) if interpolate_variables else shlex.quote(text)
+    return MaskString(word) if secret else word
+
+
+def plain(value: str | Secret) -> tuple[str, bool]:
+    """A text argument's real value, and whether it was a Secret."""
+    if isinstance(value, Secret):
+        return value.reveal(), True
+    return value, False
+
+
+def backup_suffix(backup: bool | str) -> str:
+    """The extension a backup copy gets: a given string, or a timestamp taken on the host."""
+    if isinstance(backup, str) and backup:
+        return "." + shlex.quote(backup.lstrip("."))
+    return "." + REMOTE_TIMESTAMP
+
+
+# -- modes and owners ---------------------------------------------------------------------
+
+
+def ensure_mode(mode: Mode) -> Mode:
+    """``"644"``/``"0644"``/``644`` -> ``644`` (octal digits as an int); symbolic modes
+    (``"u+x"``) are kept as given and always applied."""
+    if mode is None or isinstance(mode, int):
+        return mode
+    text = mode.strip()
+    if text.isdigit():
+        return int(text)
+    return text
+
+
+def mode_differs(current: int, wanted: Mode) -> bool:
+    if wanted is None:
+        return False
+    if isinstance(wanted, str):  # symbolic: cannot compare, always apply
+        return True
+    return current != wanted
+
+
+def mode_text(mode: int | str) -> str:
+    return str(mode)
+
+
+def chmod(path: str, mode: int | str, recursive: bool = False) -> StringCommand:
+    return StringCommand("chmod", "-R" if recursive else None, mode_text(mode), qpath(path))
+
+
+def chown(
+    path: str,
+    user: str | None,
+    group: str | None,
+    recursive: bool = False,
+    dereference: bool = True,
+) -> StringCommand:
+    """``chown user:group``, ``chown user`` or ``chgrp group``."""
+    flags = [f for f in ("-R" if recursive else "", "" if dereference else "-h") if f]
+    if user and group:
+        return StringCommand("chown", *flags, shlex.quote(f"{user}:{group}"), qpath(path))
+    if user:
+        return StringCommand("chown", *flags, shlex.quote(user), qpath(path))
+    return StringCommand("chgrp", *flags, shlex.quote(group or ""), qpath(path))
+
+
+def owner_differs(info: Mapping[str, Any], user: str | None, group: str | None) -> bool:
+    return bool((user and info.get("user") != user) or (group and info.get("group") != group))
+
+
+def metadata_commands(
+    path: str,
+    info: Mapping[str, Any],
+    user: str | None,
+    group: str | None,
+    mode: Mode,
+    recursive: bool = False,
+    dereference: bool = True,
+) -> list[StringCommand]:
+    """chmod/chown for what differs between ``info`` (a File-like fact) and the wishes."""
+    out: list[StringCommand] = []
+    if mode is not None and mode_differs(info.get("mode", -1), mode):
+        out.append(chmod(path, mode, recursive=recursive))
+    if owner_differs(info, user, group):
+        out.append(chown(path, user, group, recursive=recursive, dereference=dereference))
+    return out
+
+
+def remove_or_backup(
+    kind: str,
+    path: str,
+    force: bool,
+    force_backup: bool,
+    force_backup_dir: str | None,
+) -> StringCommand:
+    """The command clearing ``path`` (something that is not a ``kind``), or an error."""
+    if not force:
+        raise OperationError(f"{path} exists and is not a {kind}")
+    if not force_backup:
+        return StringCommand("rm", "-rf", qpath(path))
+    if force_backup_dir:
+        target = posixpath.join(force_backup_dir, posixpath.basename(path.rstrip("/")))
+    else:
+        target = path.rstrip("/")
+    return StringCommand("mv", qpath(path), qpath(target) + "." + REMOTE_TIMESTAMP)
+
+
+def parent_dir(path: str) -> str:
+    return posixpath.dirname(path.rstrip("/"))
+
+
+# -- regexes and sed ----------------------------------------------------------------------
+
+_BRE_SPECIAL = set(".[]\\*^$")
+_ERE_SPECIAL = _BRE_SPECIAL | set("+?(){}|")
+
+
+def escape_regex(text: str, extended: bool = False, keep_dollar: bool = False) -> str:
+    """``text`` matched literally by grep/sed (basic, or extended with ``extended``)."""
+    special = _ERE_SPECIAL if extended else _BRE_SPECIAL
+    if keep_dollar:
+        special = special - {"$"}
+    return "".join("\\" + c if c in special else c for c in text)
+
+
+def whole_line_regex(line: str, escape: bool = False, extended: bool = False) -> str:
+    """A regex matching the whole of any line containing ``line`` (kept as is if anchored)."""
+    regex = escape_regex(line, extended) if escape else line
+    if not regex.startswith("^"):
+        regex = "^.*" + regex
+    if not regex.endswith("$") or regex.endswith("\\$"):
+        regex = regex + ".*$"
+    return regex
+
+
+def strip_anchors(line: str) -> str:
+    """The literal text of a line regex anchored with ``^``/``$`` by the user."""
+    if line.startswith("^"):
+        line = line[1:]
+    if line.endswith("$") and not line.endswith("\\$"):
+        line = line[:-1]
+    return line
+
+
+_DELIMITERS = "/|#@%,~!:;="
+
+
+def _delimiter(*parts: str) -> tuple[str, bool]:
+    """A sed ``s`` delimiter absent from every part; else ``/`` to be escaped."""
+    for char in _DELIMITERS:
+        if not any(char in part for part in parts):
+            return char, False
+    return "/", True
+
+
+def sed_command(
+    path: str,
+    script: str,
+    backup: bool | str,
+    interpolate_variables: bool,
+    extended_regex: bool,
+    secret: bool = False,
+) -> StringCommand:
+    return StringCommand(
+        "sed",
+        "-E" if extended_regex else None,
+        "-i" + (backup_suffix(backup) if backup else ""),
+        shell_text(script, interpolate_variables, secret),
+        qpath(path),
+    )
+
+
+def sed_replace(
+    path: str,
+    pattern: str,
+    replacement: str,
+    flags: list[str] | str | None = None,
+    backup: bool | str = False,
+    interpolate_variables: bool = False,
+    extended_regex: bool = False,
+    secret: bool = False,
+) -> StringCommand:
+    """``sed -i 's/pattern/replacement/flags' path``, with a delimiter that needs no escaping."""
+    delim, escape = _delimiter(pattern, replacement)
+    if escape:
+        pattern = pattern.replace("/", "\\/")
+        replacement = replacement.replace("/", "\\/")
+    flag_text = "".join(flags) if flags else ""
+    script = f"s{delim}{pattern}{delim}{replacement}{delim}{flag_text}"
+    return sed_command(path, script, backup, interpolate_variables, extended_regex, secret)
+
+
+def sed_delete(
+    path: str,
+    pattern: str,
+    flags: list[str] | str | None = None,
+    backup: bool | str = False,
+    interpolate_variables: bool = False,
+    extended_regex: bool = False,
+    secret: bool = False,
+) -> StringCommand:
+    """``sed -i '/pattern/d' path``, deleting every matching line."""
+    delim, escape = _delimiter(pattern)
+    if escape:
+        pattern = pattern.replace("/", "\\/")
+    # a delimiter other than / is introduced by a backslash in sed addresses
+    start = "/" if delim == "/" else "\\" + delim
+    flag_text = "".join(flags) if flags else ""
+    script = f"{start}{pattern}{delim}{flag_text}d"
+    return sed_command(path, script, backup, interpolate_variables, extended_regex, secret)
+
+
+# -- local files --------------------------------------------------------------------------
+
+
+def deploy_dir() -> str:
+    """Where relative local paths start: the deploy directory, else the working directory."""
+    value = host.data.get("_deploy_dir")
+    return str(value) if value else os.getcwd()
+
+
+def local_path(path: str | os.PathLike[str], add_deploy_dir: bool = True) -> str:
+    text = os.fspath(path)
+    if add_deploy_dir and not os.path.isabs(text):
+        return os.path.join(deploy_dir(), text)
+    return text
+
+
+def read_io(src: IO[Any]) -> bytes:
+    """All of a file-like object's content, as bytes (text is UTF-8 encoded)."""
+    if hasattr(src, "seek"):
+        try:
+            src.seek(0)
+        except (OSError, ValueError):
+            pass
+    data = src.read()
+    if isinstance(data, str):
+        return data.encode()
+    return bytes(data)
+
+
+def read_local(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"local file not found: {path}") from None
+    except IsADirectoryError:
+        raise BadInput(f"local path is a directory, not a file: {path}") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read local file {path}: {exc.strerror}") from None
+
+
+def local_mode(path: str) -> int:
+    """A local file's permission bits as octal digits (``0o644`` -> ``644``)."""
+    return int(f"{os.stat(path).st_mode & 0o7777:o}")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def local_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def as_text(data: bytes) -> str | None:
+    """Bytes as text for a Diff, or None when binary."""
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def lines_text(value: list[str] | str | None) -> str | None:
+    """FileContents' value (a list of lines) as text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return "".join(line + "\n" for line in value)
+
+
+# -- templates ----------------------------------------------------------------------------
+
+
+def render_template(
+    source: str,
+    template_file: str,
+    data: dict[str, Any],
+    search_path: list[str],
+    env_kwargs: dict[str, Any] | None,
+) -> tuple[str, bool]:
+    """Render a Jinja2 template; returns the text and whether a Secret went into it.
+
+    Errors become :class:`BadInput` pointing at the template file and line.
+    """
+    import jinja2
+
+    used_secret = False
+
+    def finalize(value: Any) -> Any:
+        nonlocal used_secret
+        if isinstance(value, Secret):
+            used_secret = True
+            return value.reveal()
+        return value
+
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "loader": jinja2.FileSystemLoader(search_path),
+        "finalize": finalize,
+    }
+    options.update(env_kwargs or {})
+    try:
+        env = jinja2.Environment(**options)
+        return env.from_string(source).render(data), used_secret
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename if exc.filename and exc.filename != "<template>" else template_file
+        raise BadInput(
+            f"template syntax error: {exc.message}", file=where, line=exc.lineno
+        ) from None
+    except BadInput:
+        raise
+    except Exception as exc:
+        where, line = _template_frame(exc, template_file)
+        kind = "template error" if isinstance(exc, jinja2.TemplateError) else "template raised"
+        detail = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
+        raise BadInput(f"{kind}: {detail}", file=where, line=line) from None
+
+
+def _template_frame(exc: BaseException, template_file: str) -> tuple[str, int | None]:
+    """The innermost template frame of a rendering error's traceback."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    import jinja2
+
+    jinja_dir = os.path.dirname(jinja2.__file__)
+    found: tuple[str, int | None] = (template_file, None)
+    seen_handler = False
+    for frame in frames:
+        if frame.filename.startswith(jinja_dir):
+            seen_handler = seen_handler or frame.name == "handle_exception"
+            continue
+        if seen_handler and (frame.filename == "<template>" or not frame.filename.endswith(".py")):
+            name = template_file if frame.filename == "<template>" else frame.filename
+            found = (name, frame.lineno)
+    return found
+
+
+def template_source(src: str | IO[Any]) -> tuple[str, str]:
+    """A template's text and the name to report errors against."""
+    if isinstance(src, str):
+        path = local_path(src)
+        data = read_local(path)
+        name = path
+    else:
+        data = read_io(src)
+        name = str(getattr(src, "name", "<template>"))
+    try:
+        return data.decode(), name
+    except UnicodeDecodeError:
+        raise BadInput("template is not UTF-8 text", file=name) from None

@@ -1,0 +1,612 @@
+"""Files, directories, links, lines in files, uploads, downloads and templates."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shlex
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
+from corral.model import keys
+from corral.model.command import (
+    Diff,
+    FileDownloadCommand,
+    FileUploadCommand,
+    StringCommand,
+)
+from corral.model.context import host, inventory
+from corral.model.errors import OperationError, OperationTypeError, OperationValueError
+from corral.model.operation import OpGenerator
+from corral.model.operation import operation as _untyped_operation
+from corral.model.secrets import Secret
+
+from . import _files_util as u
+from ._files_util import qpath
+
+
+def _operation(**options: Any) -> Callable[[Callable[..., OpGenerator]], Any]:
+    """``corral.model.operation.operation`` with a type mypy --strict accepts."""
+    decorate: Callable[[Callable[..., OpGenerator]], Any] = _untyped_operation(**options)
+    return decorate
+
+
+def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[StringCommand]:
+    """Create the directory holding ``path`` if it is missing (owned by user/group)."""
+    parent = u.parent_dir(path)
+    if not parent or parent in ("/", ".", "~"):
+        return
+    info = host.get_fact(Directory, path=parent)
+    if info is None:
+        yield StringCommand("mkdir", "-p", qpath(parent))
+        if user or group:
+            yield u.chown(parent, user, group)
+    elif info is False and not host.get_fact(Link, path=parent):
+        raise OperationError(f"{parent} exists and is not a directory")
+
+
+def _parent_needed(path: str) -> bool:
+    parent = u.parent_dir(path)
+    return bool(parent) and parent not in ("/", ".", "~")
+
+
+def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Diff]:
+    """A Diff for new content at ``path``; reads the old content only when it is text."""
+    new_text = u.as_text(new)
+    if new_text is None or len(new) > u.DIFF_LIMIT:
+        return
+    old_text: str | None = None
+    if isinstance(info, Mapping):
+        if info.get("size", 0) > u.DIFF_LIMIT:
+            return
+        old_text = u.lines_text(host.get_fact(FileContents, path=path))
+    yield Diff(path, old_text, new_text, secret=secret)
+
+
+def _upload(
+    content: bytes | str,
+    dest: str,
+    info: Any,
+    remote_sum: str | None,
+    user: str | None,
+    group: str | None,
+    mode: u.Mode,
+    create_remote_dir: bool,
+    force: bool,
+    secret: bool = False,
+) -> OpGenerator:
+    """Shared by put and template: ``content`` is bytes, or a local path read at upload."""
+    if info is False:
+        raise OperationError(f"{dest} exists and is not a file")
+    if isinstance(content, bytes) and isinstance(info, Mapping) and not force:
+        if remote_sum == u.sha256(content):
+            changes = u.metadata_commands(dest, info, user, group, mode)
+            if not changes:
+                host.noop(f"file {dest} is already uploaded")
+            yield from changes
+            return
+    if create_remote_dir:
+        yield from _create_parent(dest, user, group)
+    if isinstance(content, bytes):
+        yield from _content_diff(dest, info, content, secret)
+    # a replaced file keeps the mode and owner it had unless told otherwise
+    keep: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
+    want_mode = mode if mode is not None else keep.get("mode")
+    yield FileUploadCommand(
+        content,
+        dest,
+        mode=None if want_mode is None else u.mode_text(want_mode),
+        user=user or keep.get("user"),
+        group=group or keep.get("group"),
+    )
+
+
+def _put_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]:
+    return [keys.path(dest)]
+
+
+@_operation(changes=_put_changes)
+def put(
+    src: str | os.PathLike[str] | IO[Any],
+    dest: str,
+    user: str | None = None,
+    group: str | None = None,
+    mode: int | str | bool | None = None,
+    add_deploy_dir: bool = True,
+    create_remote_dir: bool = True,
+    force: bool = False,
+    assume_exists: bool = False,
+) -> OpGenerator:
+    """Upload a local file, or the content of a file-like object, to the host.
+
+    + src: local path (relative to the deploy directory with ``add_deploy_dir``) or a
+      file-like object
+    + dest: remote path; an existing directory gets the file under its local name
+    + user, group: owner of the file
+    + mode: permissions (``"644"``), or ``True`` to copy the local file's
+    + create_remote_dir: create the directory holding ``dest`` when it is missing
+    + force: upload even when the remote content already matches
+    + assume_exists: upload a local file that does not exist yet (made earlier in the run)
+
+    The upload is atomic and carries its mode and owner; a file that is replaced keeps its
+    current mode and owner unless they are given.
+
+    Example:
+        files.put(name="Message of the day", src="files/motd", dest="/etc/motd", mode="644")
+    """
+    if mode is True:
+        if not isinstance(src, str | os.PathLike):
+            raise OperationTypeError("mode=True needs src to be a local file path")
+    wanted_mode = None if isinstance(mode, bool) else u.ensure_mode(mode)
+
+    content: bytes | str
+    name: str | None = None
+    if isinstance(src, str | os.PathLike):
+        path = u.local_path(src, add_deploy_dir)
+        name = os.path.basename(path)
+        if assume_exists and not Path(path).is_file():
+            content = path
+        else:
+            content = u.read_local(path)
+            if mode is True:
+                wanted_mode = u.local_mode(path)
+    else:
+        content = u.read_io(src)
+
+    info = host.get_fact(File, path=dest)
+    remote_sum = host.get_fact(Sha256File, path=dest)
+    if create_remote_dir and _parent_needed(dest):
+        host.get_fact(Directory, path=u.parent_dir(dest))
+
+    if info is False and host.get_fact(Directory, path=dest):
+        if name is None:
+            raise OperationTypeError(
+                "when src is a file-like object, dest must be a file path, not a directory"
+            )
+        dest = posixpath.join(dest, name)
+        info = host.get_fact(File, path=dest)
+        remote_sum = host.get_fact(Sha256File, path=dest)
+
+    yield from _upload(
+        content, dest, info, remote_sum, user, group, wanted_mode, create_remote_dir, force
+    )
+
+
+@_operation(is_idempotent=False, changes=lambda *_, **__: [])
+def get(
+    src: str,
+    dest: str,
+    add_deploy_dir: bool = True,
+    create_local_dir: bool = False,
+    force: bool = False,
+) -> OpGenerator:
+    """Download a file from the host.
+
+    + src: remote path
+    + dest: local path (relative to the deploy directory with ``add_deploy_dir``)
+    + create_local_dir: create the local directory holding ``dest`` when it is missing
+    + force: download even when the local copy already matches
+
+    Example:
+        files.get(name="Fetch the release file", src="/etc/os-release", dest="os-release")
+    """
+    local = u.local_path(dest, add_deploy_dir)
+    local_exists = Path(local).is_file()
+    info = host.get_fact(File, path=src)
+    remote_sum = host.get_fact(Sha256File, path=src) if info and local_exists else None
+
+    if create_local_dir:
+        Path(local).parent.mkdir(parents=True, exist_ok=True)
+
+    if force or not info or not local_exists:
+        yield FileDownloadCommand(src, local)
+    elif remote_sum is None or remote_sum != u.local_sha256(local):
+        yield FileDownloadCommand(src, local)
+    else:
+        host.noop(f"file {local} has already been downloaded")
+
+
+@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def file(
+    path: str,
+    present: bool = True,
+    user: str | None = None,
+    group: str | None = None,
+    mode: int | str | None = None,
+    touch: bool = False,
+    create_remote_dir: bool = True,
+    force: bool = False,
+    force_backup: bool = True,
+    force_backup_dir: str | None = None,
+) -> OpGenerator:
+    """Ensure a file exists, with an owner and mode, or does not exist.
+
+    + path: remote path
+    + present: whether the file should exist
+    + user, group: owner of the file
+    + mode: permissions, e.g. ``"640"``
+    + touch: update the times of an existing file
+    + create_remote_dir: create the directory holding the file when it is missing
+    + force: when something else (a directory, a link) is at ``path``, move it aside
+      (``force_backup``, into ``force_backup_dir`` if given) or remove it
+      (``force_backup=False``) instead of failing
+
+    Example:
+        files.file(name="Create the log", path="/var/log/app.log", user="app", mode="640")
+    """
+    mode = u.ensure_mode(mode)
+    info = host.get_fact(File, path=path)
+    if present and create_remote_dir and _parent_needed(path):
+        host.get_fact(Directory, path=u.parent_dir(path))
+
+    if info is False:
+        yield u.remove_or_backup("file", path, force, force_backup, force_backup_dir)
+        info = None
+
+    if not present:
+        if info:
+            yield StringCommand("rm", "-f", qpath(path))
+        else:
+            host.noop(f"file {path} does not exist")
+        return
+
+    if info is None:
+        if create_remote_dir:
+            yield from _create_parent(path, user, group)
+        yield StringCommand("touch", qpath(path))
+        if mode is not None:
+            yield u.chmod(path, mode)
+        if user or group:
+            yield u.chown(path, user, group)
+        return
+
+    changes = u.metadata_commands(path, info, user, group, mode)
+    if touch:
+        changes.insert(0, StringCommand("touch", qpath(path)))
+    if not changes:
+        host.noop(f"file {path} already exists")
+    yield from changes
+
+
+@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def directory(
+    path: str,
+    present: bool = True,
+    user: str | None = None,
+    group: str | None = None,
+    mode: int | str | None = None,
+    recursive: bool = False,
+    force: bool = False,
+    force_backup: bool = True,
+    force_backup_dir: str | None = None,
+) -> OpGenerator:
+    """Ensure a directory exists, with an owner and mode, or does not exist.
+
+    + path: remote path
+    + present: whether the directory should exist (removing it removes its content)
+    + user, group: owner of the directory
+    + mode: permissions, e.g. ``"750"``
+    + recursive: apply user, group and mode to everything inside too, when the directory
+      itself differs
+    + force, force_backup, force_backup_dir: as in ``files.file``
+
+    Example:
+        files.directory(name="Web root", path="/srv/www", user="www-data", mode="755")
+    """
+    mode = u.ensure_mode(mode)
+    info = host.get_fact(Directory, path=path)
+
+    if info is False:
+        yield u.remove_or_backup("directory", path, force, force_backup, force_backup_dir)
+        info = None
+
+    if not present:
+        if info:
+            yield StringCommand("rm", "-rf", qpath(path))
+        else:
+            host.noop(f"directory {path} does not exist")
+        return
+
+    if info is None:
+        yield StringCommand("mkdir", "-p", qpath(path))
+        if mode is not None:
+            yield u.chmod(path, mode, recursive=recursive)
+        if user or group:
+            yield u.chown(path, user, group, recursive=recursive)
+        return
+
+    changes = u.metadata_commands(path, info, user, group, mode, recursive=recursive)
+    if not changes:
+        host.noop(f"directory {path} already exists")
+    yield from changes
+
+
+@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def link(
+    path: str,
+    target: str | None = None,
+    present: bool = True,
+    user: str | None = None,
+    group: str | None = None,
+    symbolic: bool = True,
+    create_remote_dir: bool = True,
+    force: bool = False,
+    force_backup: bool = True,
+    force_backup_dir: str | None = None,
+) -> OpGenerator:
+    """Ensure a link exists and points at a target, or does not exist.
+
+    + path: the link's path
+    + target: what it points at (kept as given: relative targets stay relative)
+    + present: whether the link should exist
+    + user, group: owner of the link itself
+    + symbolic: a symbolic link (else a hard link)
+    + create_remote_dir: create the directory holding the link when it is missing
+    + force, force_backup, force_backup_dir: as in ``files.file``
+
+    A link pointing somewhere else is replaced.
+
+    Example:
+        files.link(name="Enable the site", path="/etc/nginx/sites-enabled/app",
+                   target="/etc/nginx/sites-available/app")
+    """
+    if present and not target:
+        raise OperationValueError("files.link needs a target when present=True")
+    info = host.get_fact(Link, path=path)
+    if present and create_remote_dir and _parent_needed(path):
+        host.get_fact(Directory, path=u.parent_dir(path))
+
+    if info is False:
+        yield u.remove_or_backup("link", path, force, force_backup, force_backup_dir)
+        info = None
+
+    if not present:
+        if info:
+            yield StringCommand("rm", "-f", qpath(path))
+        else:
+            host.noop(f"link {path} does not exist")
+        return
+
+    assert target is not None
+    ln = StringCommand("ln", "-sfn" if symbolic else "-f", shlex.quote(target), qpath(path))
+    if info is None:
+        if create_remote_dir:
+            yield from _create_parent(path, user, group)
+        yield ln
+        if user or group:
+            yield u.chown(path, user, group, dereference=False)
+        return
+
+    changes: list[StringCommand] = []
+    if info.get("link_target") != target:
+        changes.append(ln)
+    if u.owner_differs(info, user, group):
+        changes.append(u.chown(path, user, group, dereference=False))
+    if not changes:
+        host.noop(f"link {path} already points at {target}")
+    yield from changes
+
+
+@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def line(
+    path: str,
+    line: str,
+    present: bool = True,
+    replace: str | None = None,
+    flags: list[str] | None = None,
+    backup: bool | str = False,
+    interpolate_variables: bool = False,
+    escape_regex_characters: bool = False,
+    ensure_newline: bool = False,
+    extended_regex: bool = False,
+) -> OpGenerator:
+    """Ensure lines matching a regex are (or are not) in a file, using grep and sed.
+
+    + path: remote file
+    + line: a regex; unless anchored with ``^``/``$`` it matches any line containing it
+    + present: whether the line should be in the file
+    + replace: the text matching lines should have (when present); appended when no line
+      matches and the text is not already there
+    + flags: sed flags for the substitution/deletion (e.g. ``["I"]``)
+    + backup: keep a copy of the file before editing (``True``: a timestamp extension,
+      a string: that extension)
+    + interpolate_variables: let the remote shell expand ``$VARIABLES`` in line/replace
+    + escape_regex_characters: match ``line`` literally
+    + ensure_newline: start the appended line on a new line even if the file does not end
+      with one
+    + extended_regex: ``line`` is an extended regex (``grep -E``/``sed -E``)
+
+    A missing file is created when the line is appended.
+
+    Example:
+        files.line(name="Allow root login by key", path="/etc/ssh/sshd_config",
+                   line="^PermitRootLogin", replace="PermitRootLogin prohibit-password")
+    """
+    line_text, secret = u.plain(line)
+    replace_text: str | None = None
+    if replace is not None:
+        replace_text, secret_r = u.plain(replace)
+        secret = secret or secret_r
+    match = u.whole_line_regex(line_text, escape_regex_characters, extended_regex)
+    extra: dict[str, Any] = {"extended_regex": True} if extended_regex else {}
+
+    found = host.get_fact(
+        FindInFile,
+        path=path,
+        pattern=match,
+        interpolate_variables=interpolate_variables,
+        **extra,
+    )
+    replaced: list[str] | None = None
+    if replace_text and present:
+        literal = u.escape_regex(replace_text, extended_regex, keep_dollar=interpolate_variables)
+        replaced = host.get_fact(
+            FindInFile,
+            path=path,
+            pattern=f"^{literal}$",
+            interpolate_variables=interpolate_variables,
+            **extra,
+        )
+
+    sed_args: dict[str, Any] = {
+        "flags": flags,
+        "backup": backup,
+        "interpolate_variables": interpolate_variables,
+        "extended_regex": extended_regex,
+        "secret": secret,
+    }
+
+    if not present:
+        if found:
+            yield u.sed_delete(path, match, **sed_args)
+        else:
+            host.noop(f"no line matching {line} in {path}")
+        return
+
+    if found:
+        if replace_text and any(existing != replace_text for existing in found):
+            yield u.sed_replace(path, match, replace_text, **sed_args)
+        else:
+            host.noop(f"line {replace or line} exists in {path}")
+        return
+
+    if replaced:
+        host.noop(f"line {replace} exists in {path}")
+        return
+
+    if replace_text:
+        wanted = replace_text
+    else:
+        wanted = line_text if escape_regex_characters else u.strip_anchors(line_text)
+    word = u.shell_text(wanted, interpolate_variables, secret)
+    append = StringCommand("printf", "'%s\\n'", word)
+    if ensure_newline:
+        q = qpath(path)
+        append = StringCommand(
+            "{",
+            f'if [ -s {q} ] && [ "$(tail -c 1 {q} | wc -l)" -eq 0 ]; then echo; fi;',
+            append,
+            ";",
+            "}",
+        )
+    cmd = StringCommand(append, ">>", qpath(path))
+    if backup and found is not None:
+        cmd = StringCommand("cp", qpath(path), qpath(path) + u.backup_suffix(backup), "&&", cmd)
+    yield cmd
+
+
+@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def replace(
+    path: str,
+    text: str | None = None,
+    replace: str | None = None,
+    flags: list[str] | None = None,
+    backup: bool | str = False,
+    interpolate_variables: bool = False,
+    extended_regex: bool = False,
+    match: str | None = None,
+) -> OpGenerator:
+    """Replace text in a file with ``sed``.
+
+    + path: remote file
+    + text: the regex to look for (``match`` is its old name)
+    + replace: what to put in its place (sed replacement syntax: ``&``, ``\\1``)
+    + flags: sed flags, e.g. ``["g"]``
+    + backup, interpolate_variables, extended_regex: as in ``files.line``
+
+    Nothing runs when the file exists and nothing in it matches.
+
+    Example:
+        files.replace(name="Fix the typo", path="/etc/motd", text="wellcome", replace="welcome")
+    """
+    if text is None:
+        text = match
+    if text is None:
+        raise OperationTypeError("files.replace needs the `text` argument")
+    if replace is None:
+        raise OperationTypeError("files.replace needs the `replace` argument")
+    text_value, secret = u.plain(text)
+    replace_value, secret_r = u.plain(replace)
+    extra: dict[str, Any] = {"extended_regex": True} if extended_regex else {}
+    found = host.get_fact(
+        FindInFile,
+        path=path,
+        pattern=text_value,
+        interpolate_variables=interpolate_variables,
+        **extra,
+    )
+    if found is None or found:
+        yield u.sed_replace(
+            path,
+            text_value,
+            replace_value,
+            flags=flags,
+            backup=backup,
+            interpolate_variables=interpolate_variables,
+            extended_regex=extended_regex,
+            secret=secret or secret_r,
+        )
+    else:
+        host.noop(f"no text matching {text} in {path}")
+
+
+def _template_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]:
+    return [keys.path(dest)]
+
+
+@_operation(changes=_template_changes)
+def template(
+    src: str | IO[Any],
+    dest: str,
+    user: str | None = None,
+    group: str | None = None,
+    mode: int | str | None = None,
+    create_remote_dir: bool = True,
+    jinja_env_kwargs: dict[str, Any] | None = None,
+    **data: Any,
+) -> OpGenerator:
+    """Render a Jinja2 template locally and upload the result.
+
+    + src: template path (relative to the deploy directory) or a file-like object
+    + dest: remote path
+    + user, group, mode: owner and permissions of the file
+    + create_remote_dir: create the directory holding ``dest`` when it is missing
+    + jinja_env_kwargs: keyword arguments for ``jinja2.Environment``
+    + any other keyword argument: a template variable
+
+    Templates see ``host`` and ``inventory`` as well; undefined variables are errors.
+    ``{% include %}`` and friends look in the deploy directory, then beside the template.
+    Secrets render as their real value, and the change is then shown masked.
+
+    Example:
+        files.template(name="App config", src="templates/app.conf.j2",
+                       dest="/etc/app.conf", mode="640", port=8080)
+    """
+    source, name = u.template_source(src)
+    variables: dict[str, Any] = {"host": host, "inventory": inventory}
+    variables.update(data)
+    search = [u.deploy_dir()]
+    if isinstance(src, str):
+        search.append(os.path.dirname(name))
+    text, secret = u.render_template(source, name, variables, search, jinja_env_kwargs)
+    content = text.encode()
+    secret = secret or any(isinstance(v, Secret) for v in data.values())
+
+    info = host.get_fact(File, path=dest)
+    remote_sum = host.get_fact(Sha256File, path=dest)
+    if create_remote_dir and _parent_needed(dest):
+        host.get_fact(Directory, path=u.parent_dir(dest))
+    yield from _upload(
+        content,
+        dest,
+        info,
+        remote_sum,
+        user,
+        group,
+        u.ensure_mode(mode),
+        create_remote_dir,
+        False,
+        secret,
+    )

@@ -1,0 +1,422 @@
+"""Operating-system level state: shell commands, scripts, users and groups.
+
+Users and groups are managed with the shadow tools (``useradd``, ``usermod``, ``userdel``,
+``groupadd``, ``groupdel``) found on Linux systems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from corral.facts.files import Directory, File, FileContents, Link
+from corral.facts.server import Groups, UserDict, Users
+from corral.model import keys
+from corral.model.command import Diff, FileUploadCommand, MaskString, QuoteString, StringCommand
+from corral.model.context import host
+from corral.model.errors import OperationError, OperationValueError
+from corral.model.keys import Key
+from corral.model.operation import OpGenerator, operation
+from corral.model.secrets import Secret, reveal
+
+# Mixed into script upload names: stable for one run (the engine may plan an operation more
+# than once), impossible to guess from outside it.
+_RUN_SALT = secrets.token_hex(16)
+
+_USER_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow")
+
+
+# --- shell and script ----------------------------------------------------------------------
+
+
+@operation(is_idempotent=False)
+def shell(commands: str | list[str]) -> OpGenerator:
+    """Run shell commands, one after the other, stopping at the first that fails.
+
+    + commands: a command or a list of commands
+
+    The commands run under the shell set by ``_shell_executable`` (``sh`` by default).
+    Facts already read are not refreshed by what they do until the next wave.
+
+    Example:
+        server.shell(
+            name="Initialise LXD",
+            commands=["lxd init --auto"],
+        )
+    """
+    if isinstance(commands, str):
+        commands = [commands]
+    for command in commands:
+        if not command.strip():
+            raise OperationValueError("empty shell command")
+        yield command
+
+
+def _script_path(src: str, args: Iterable[str]) -> str:
+    digest = hashlib.sha256("\0".join([_RUN_SALT, str(host.name), src, *args]).encode()).hexdigest()
+    return f"/tmp/corral-script-{digest[:24]}"
+
+
+@operation(is_idempotent=False)
+def script(src: str, args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
+    """Upload a local script, run it on the host, then remove it.
+
+    + src: the local script; it is run directly, so it needs a ``#!`` line
+    + args: arguments for the script, each passed as one word
+
+    The script is uploaded to ``/tmp`` under a name that cannot be guessed, readable only
+    by its owner, and removed after it ran, whether it succeeded or not. Its exit code is
+    the operation's.
+
+    Example:
+        server.script(
+            name="Run the migration",
+            src="files/migrate.sh",
+            args=["--database", "app"],
+        )
+    """
+    if not os.path.isfile(src):
+        raise OperationValueError(f"script {src!r} is not a local file")
+    words = [str(a) for a in args]
+    dest = _script_path(src, words)
+    yield FileUploadCommand(src, dest, mode="700")
+    yield StringCommand(
+        "(",
+        QuoteString(dest),
+        *(QuoteString(w) for w in words),
+        "; rc=$?; rm -f",
+        QuoteString(dest),
+        "; exit $rc )",
+    )
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+def _group_changes(*_args: Any, **_kwargs: Any) -> list[Key]:
+    return [("groups",), keys.path("/etc/group"), keys.path("/etc/gshadow")]
+
+
+def _check_id(what: str, value: int | str | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit() or not text.isascii():
+        raise OperationValueError(f"{what} must be a number, not {value!r}")
+    return text
+
+
+def _check_name(what: str, name: str) -> None:
+    if not name or name.startswith("-") or any(c in name for c in ":,\n\t /"):
+        raise OperationValueError(f"bad {what} name {name!r}")
+
+
+@operation(changes=_group_changes)
+def group(
+    group: str,
+    present: bool = True,
+    system: bool = False,
+    gid: int | str | None = None,
+) -> OpGenerator:
+    """Add or remove a group.
+
+    + group: the group's name
+    + present: whether the group should exist
+    + system: create it as a system group (a gid from the system range)
+    + gid: the numeric id for a new group
+
+    An existing group is left as it is: its gid is not changed.
+
+    Example:
+        server.group(
+            name="Create the docker group",
+            group="docker",
+            system=True,
+        )
+    """
+    _check_name("group", group)
+    gid_text = _check_id("gid", gid)
+    exists = group in host.get_fact(Groups)
+
+    if present and not exists:
+        yield StringCommand(
+            "groupadd",
+            "-r" if system else None,
+            *(("--gid", QuoteString(gid_text)) if gid_text else ()),
+            QuoteString(group),
+        )
+    elif not present and exists:
+        yield StringCommand("groupdel", QuoteString(group))
+    else:
+        host.noop(f"group {group} {'exists' if present else 'does not exist'}")
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _user_changes(user: str, *_args: Any, home: str | None = None, **_kwargs: Any) -> list[Key]:
+    return [
+        ("users",),
+        ("groups",),
+        *(keys.path(p) for p in _USER_FILES),
+        keys.path(home or f"/home/{user}"),
+    ]
+
+
+def _comma_list(names: list[str]) -> StringCommand:
+    parts: list[object] = []
+    for name in names:
+        if parts:
+            parts.append(",")
+        parts.append(QuoteString(name))
+    return StringCommand(*parts, separator="")
+
+
+def _secret_bit(value: str) -> QuoteString:
+    """A quoted command bit that is masked in logs."""
+    if isinstance(value, Secret):
+        return QuoteString(value)
+    return QuoteString(MaskString(value))
+
+
+def _read_public_keys(public_keys: str | list[str]) -> list[str]:
+    """Keys given inline or as local key files, one key a line."""
+    given = [public_keys] if isinstance(public_keys, str) else list(public_keys)
+    out: list[str] = []
+    for item in given:
+        text = str(item)
+        if "\n" not in text and len(text) < 4096 and os.path.isfile(text):
+            with open(text, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        else:
+            lines = text.splitlines()
+        out.extend(line.strip() for line in lines if line.strip())
+    return list(dict.fromkeys(out))
+
+
+def _ensure_dir(
+    path: str, info: Any, user: str, group: str, mode: int | None
+) -> list[StringCommand]:
+    """Commands making ``path`` a directory owned by user:group (with ``mode`` if given)."""
+    owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
+    cmds: list[StringCommand] = []
+    if info is None:
+        cmds.append(StringCommand("mkdir", "-p", QuoteString(path)))
+    if mode is not None and (info is None or info["mode"] != mode):
+        cmds.append(StringCommand("chmod", str(mode), QuoteString(path)))
+    if info is None or info["user"] != user or info["group"] != group:
+        cmds.append(StringCommand("chown", owner, QuoteString(path)))
+    return cmds
+
+
+@operation(changes=_user_changes)
+def user(
+    user: str,
+    present: bool = True,
+    home: str | None = None,
+    shell: str | None = None,
+    group: str | None = None,
+    groups: list[str] | None = None,
+    append: bool = False,
+    public_keys: str | list[str] | None = None,
+    delete_keys: bool = False,
+    ensure_home: bool = True,
+    create_home: bool = False,
+    system: bool = False,
+    uid: int | None = None,
+    comment: str | None = None,
+    unique: bool = True,
+    password: str | None = None,
+) -> OpGenerator:
+    """Add, change or remove a user, and the SSH keys allowed to log in as them.
+
+    + user: the user's name
+    + present: whether the user should exist
+    + home: the home directory (default: the existing one, else ``/home/USER``)
+    + shell: the login shell
+    + group: the primary group (default for a new user: a group named after the user)
+    + groups: supplementary groups
+    + append: add the user to ``groups`` without leaving the others
+    + public_keys: SSH public keys, inline or as paths of local key files
+    + delete_keys: remove keys of ``authorized_keys`` that are not in ``public_keys``
+    + ensure_home: make sure the home directory exists and belongs to the user
+    + create_home: create a new user's home from the skeleton directory (``useradd -m``)
+    + system: create a system account
+    + uid: the numeric user id (an existing user's is changed if it differs)
+    + comment: the GECOS comment
+    + unique: refuse a uid that another user already has
+    + password: the encrypted password (as in ``/etc/shadow``)
+
+    Removing a user keeps their home directory. ``authorized_keys`` lives in ``HOME/.ssh``,
+    created with mode 700, the file with mode 600, both owned by the user.
+
+    Example:
+        server.user(
+            name="Create the app user",
+            user="app",
+            home="/srv/app",
+            shell="/bin/bash",
+            groups=["docker"],
+            public_keys=["ssh-ed25519 AAAAC3Nza... deploy@ci"],
+        )
+    """
+    _check_name("user", user)
+    for g in [group, *(groups or [])]:
+        if g is not None:
+            _check_name("group", g)
+    uid_text = _check_id("uid", uid)
+    if home is not None and not home.startswith("/"):
+        raise OperationValueError(f"home must be an absolute path, not {home!r}")
+
+    users: dict[str, UserDict] = host.get_fact(Users)
+    existing_groups: list[str] = host.get_fact(Groups)
+    existing = users.get(user)
+
+    if not present:
+        if existing is not None:
+            yield StringCommand("userdel", QuoteString(user))
+        else:
+            host.noop(f"user {user} does not exist")
+        return
+
+    if home is None:
+        home = (existing["home"] if existing else None) or f"/home/{user}"
+    home = home.rstrip("/") or "/"
+
+    # every fact this operation needs, read before the first command
+    home_info = host.get_fact(Directory, path=home) if ensure_home else None
+    wanted_keys: list[str] | None = None
+    ssh_info: Any = None
+    keys_info: Any = None
+    current_keys: list[str] | None = None
+    ssh_dir = f"{home.rstrip('/')}/.ssh"
+    keys_file = f"{ssh_dir}/authorized_keys"
+    if public_keys is not None:
+        wanted_keys = _read_public_keys(public_keys)
+        ssh_info = host.get_fact(Directory, path=ssh_dir)
+        keys_info = host.get_fact(File, path=keys_file)
+        current_keys = host.get_fact(FileContents, path=keys_file)
+    home_is_link = ensure_home and home_info is False and bool(host.get_fact(Link, path=home))
+
+    changed = False
+    if existing is None:
+        primary = group
+        if primary is None and user in existing_groups:
+            primary = user  # useradd would fail creating a group that exists
+        args: list[object] = ["-d", QuoteString(home)]
+        if shell:
+            args += ["-s", QuoteString(shell)]
+        if primary:
+            args += ["-g", QuoteString(primary)]
+        if groups:
+            args += ["-G", _comma_list(groups)]
+        if system:
+            args.append("-r")
+        if uid_text:
+            args += ["--uid", QuoteString(uid_text)]
+        if comment:
+            args += ["-c", QuoteString(comment)]
+        if not unique:
+            args.append("-o")
+        args.append("-m" if create_home else "-M")
+        if password:
+            args += ["-p", _secret_bit(password)]
+        yield StringCommand("useradd", *args, QuoteString(user))
+        changed = True
+        home_group = primary or user
+    else:
+        mods: list[object] = []
+        if existing.get("home") != home:
+            mods += ["-d", QuoteString(home)]
+        if shell and existing.get("shell") != shell:
+            mods += ["-s", QuoteString(shell)]
+        if group and existing.get("group") != group:
+            mods += ["-g", QuoteString(group)]
+        if groups:
+            have = set(existing.get("groups") or [])
+            if append:
+                if not set(groups) <= have:
+                    mods += ["-a", "-G", _comma_list(groups)]
+            elif have != set(groups):
+                mods += ["-G", _comma_list(groups)]
+        if uid_text and str(existing.get("uid")) != uid_text:
+            mods += ["-u", QuoteString(uid_text)]
+            if not unique:
+                mods.append("-o")
+        if comment is not None and (existing.get("comment") or "") != comment:
+            mods += ["-c", QuoteString(comment)]
+        if password and existing.get("password") != reveal(password):
+            mods += ["-p", _secret_bit(password)]
+        if mods:
+            yield StringCommand("usermod", *mods, QuoteString(user))
+            changed = True
+        home_group = group or existing.get("group") or user
+
+    if ensure_home:
+        if home_info is False:
+            if not home_is_link:
+                raise OperationError(f"home {home} of user {user} exists and is not a directory")
+            # a home that is a symbolic link is left alone
+        elif not (existing is None and create_home and home_info is None):
+            for cmd in _ensure_dir(home, home_info, user, home_group, None):
+                yield cmd
+                changed = True
+
+    if wanted_keys is not None:
+        for cmd in _ensure_keys(
+            user,
+            home_group,
+            ssh_dir,
+            keys_file,
+            wanted_keys,
+            delete_keys,
+            ssh_info,
+            keys_info,
+            current_keys,
+        ):
+            yield cmd
+            changed = True
+
+    if not changed:
+        host.noop(f"user {user} is up to date")
+
+
+def _ensure_keys(
+    user: str,
+    group: str,
+    ssh_dir: str,
+    keys_file: str,
+    wanted: list[str],
+    delete_keys: bool,
+    ssh_info: Any,
+    keys_info: Any,
+    current: list[str] | None,
+) -> Iterable[Any]:
+    if ssh_info is False:
+        raise OperationError(f"{ssh_dir} exists and is not a directory")
+    if keys_info is False:
+        raise OperationError(f"{keys_file} exists and is not a regular file")
+    yield from _ensure_dir(ssh_dir, ssh_info, user, group, 700)
+
+    have = [line.strip() for line in current or []]
+    if delete_keys:
+        new = wanted if have != wanted else None
+    else:
+        missing = [k for k in wanted if k not in have]
+        new = [*(current or []), *missing] if missing else None
+    if current is None or new is not None:
+        lines = wanted if new is None else new
+        old_text = None if current is None else "".join(f"{line}\n" for line in current)
+        new_text = "".join(f"{line}\n" for line in lines)
+        yield Diff(keys_file, old_text, new_text)
+        yield FileUploadCommand(new_text.encode(), keys_file, mode="600", user=user, group=group)
+        return
+    if keys_info is not None:
+        if keys_info["mode"] != 600:
+            yield StringCommand("chmod", "600", QuoteString(keys_file))
+        if keys_info["user"] != user or keys_info["group"] != group:
+            owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
+            yield StringCommand("chown", owner, QuoteString(keys_file))

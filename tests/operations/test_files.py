@@ -1,0 +1,752 @@
+"""files operations: (arguments, facts) -> commands tables."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
+from corral.model.command import FileDownloadCommand, FileUploadCommand
+from corral.model.errors import BadInput, OperationError, OperationTypeError
+from corral.model.secrets import Secret
+from corral.operations import files
+from corral.testing.optest import fact, plan
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+DATA = {"_deploy_dir": str(HERE)}
+
+
+def info(user: str = "root", group: str = "root", mode: int = 644, **extra: Any) -> dict[str, Any]:
+    when = datetime(2024, 1, 1)
+    return {
+        "user": user,
+        "group": group,
+        "mode": mode,
+        "size": 10,
+        "atime": when,
+        "mtime": when,
+        "ctime": when,
+        **extra,
+    }
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+MOTD = (TEMPLATES / "motd").read_bytes()
+MOTD_SUM = sha(MOTD)
+OTHER_SUM = "0" * 64
+
+
+# -- files.file ---------------------------------------------------------------------------
+
+FILE_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
+    (
+        "exists, nothing asked",
+        {"path": "/tmp/a"},
+        {fact(File, path="/tmp/a"): info(), fact(Directory, path="/tmp"): info(mode=1777)},
+        [],
+    ),
+    (
+        "exists, all correct",
+        {"path": "/tmp/a", "user": "app", "group": "app", "mode": "640"},
+        {
+            fact(File, path="/tmp/a"): info("app", "app", 640),
+            fact(Directory, path="/tmp"): info(mode=1777),
+        },
+        [],
+    ),
+    (
+        "create",
+        {"path": "/tmp/a", "mode": "640", "user": "app"},
+        {fact(File, path="/tmp/a"): None, fact(Directory, path="/tmp"): info(mode=1777)},
+        ["touch /tmp/a", "chmod 640 /tmp/a", "chown app /tmp/a"],
+    ),
+    (
+        "create with the parent",
+        {"path": "/srv/x/a", "user": "app", "group": "grp"},
+        {fact(File, path="/srv/x/a"): None, fact(Directory, path="/srv/x"): None},
+        ["mkdir -p /srv/x", "chown app:grp /srv/x", "touch /srv/x/a", "chown app:grp /srv/x/a"],
+    ),
+    (
+        "create, no parent wanted",
+        {"path": "/srv/x/a", "create_remote_dir": False},
+        {fact(File, path="/srv/x/a"): None},
+        ["touch /srv/x/a"],
+    ),
+    (
+        "mode only",
+        {"path": "/tmp/a", "mode": 600},
+        {fact(File, path="/tmp/a"): info(), fact(Directory, path="/tmp"): info()},
+        ["chmod 600 /tmp/a"],
+    ),
+    (
+        "group only",
+        {"path": "/tmp/a", "group": "adm"},
+        {fact(File, path="/tmp/a"): info(), fact(Directory, path="/tmp"): info()},
+        ["chgrp adm /tmp/a"],
+    ),
+    (
+        "symbolic mode always applies",
+        {"path": "/tmp/a", "mode": "u+x"},
+        {fact(File, path="/tmp/a"): info(), fact(Directory, path="/tmp"): info()},
+        ["chmod u+x /tmp/a"],
+    ),
+    (
+        "touch",
+        {"path": "/tmp/a", "touch": True},
+        {fact(File, path="/tmp/a"): info(), fact(Directory, path="/tmp"): info()},
+        ["touch /tmp/a"],
+    ),
+    (
+        "absent, exists",
+        {"path": "/tmp/my file", "present": False},
+        {fact(File, path="/tmp/my file"): info()},
+        ["rm -f '/tmp/my file'"],
+    ),
+    (
+        "absent, already",
+        {"path": "/tmp/a", "present": False},
+        {fact(File, path="/tmp/a"): None},
+        [],
+    ),
+    (
+        "a directory in the way, force",
+        {"path": "/tmp/a", "force": True, "force_backup": False},
+        {fact(File, path="/tmp/a"): False, fact(Directory, path="/tmp"): info()},
+        ["rm -rf /tmp/a", "touch /tmp/a"],
+    ),
+    (
+        "a directory in the way, backup",
+        {"path": "/tmp/a", "force": True, "force_backup_dir": "/var/bak"},
+        {fact(File, path="/tmp/a"): False, fact(Directory, path="/tmp"): info()},
+        ["mv /tmp/a /var/bak/a.$(date +%y%m%d%H%M)", "touch /tmp/a"],
+    ),
+    (
+        "leading dash and home",
+        {"path": "~/-x y", "present": False},
+        {fact(File, path="~/-x y"): info()},
+        ["rm -f ~/'-x y'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "facts", "expected"), [c[1:] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES]
+)
+def test_file(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
+    result = plan(files.file, facts=facts, **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_file_in_the_way_without_force() -> None:
+    with pytest.raises(OperationError, match="not a file"):
+        plan(
+            files.file,
+            "/tmp/a",
+            facts={fact(File, path="/tmp/a"): False, fact(Directory, path="/tmp"): info()},
+        )
+
+
+# -- files.directory ----------------------------------------------------------------------
+
+DIR_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
+    (
+        "exists, correct",
+        {"path": "/srv/www", "user": "www", "mode": "755"},
+        info("www", "root", 755),
+        [],
+    ),
+    ("exists, nothing asked", {"path": "/srv/www"}, info(), []),
+    (
+        "create",
+        {"path": "/srv/www", "user": "www", "group": "www", "mode": 750},
+        None,
+        ["mkdir -p /srv/www", "chmod 750 /srv/www", "chown www:www /srv/www"],
+    ),
+    (
+        "create recursive",
+        {"path": "/srv/www", "user": "www", "recursive": True},
+        None,
+        ["mkdir -p /srv/www", "chown -R www /srv/www"],
+    ),
+    ("mode only", {"path": "/srv/www", "mode": "0700"}, info(mode=755), ["chmod 700 /srv/www"]),
+    (
+        "owner only, recursive",
+        {"path": "/srv/www", "user": "www", "recursive": True},
+        info(),
+        ["chown -R www /srv/www"],
+    ),
+    ("absent, exists", {"path": "/srv/www", "present": False}, info(), ["rm -rf /srv/www"]),
+    ("absent, already", {"path": "/srv/www", "present": False}, None, []),
+    (
+        "a file in the way, force",
+        {"path": "/srv/www", "force": True},
+        False,
+        ["mv /srv/www /srv/www.$(date +%y%m%d%H%M)", "mkdir -p /srv/www"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "current", "expected"), [c[1:] for c in DIR_CASES], ids=[c[0] for c in DIR_CASES]
+)
+def test_directory(args: dict[str, Any], current: Any, expected: list[str]) -> None:
+    result = plan(files.directory, facts={fact(Directory, path=args["path"]): current}, **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_directory_in_the_way_without_force() -> None:
+    with pytest.raises(OperationError, match="not a directory"):
+        plan(files.directory, "/srv", facts={fact(Directory, path="/srv"): False})
+
+
+# -- files.link ---------------------------------------------------------------------------
+
+LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
+    (
+        "correct",
+        {"path": "/etc/l", "target": "/etc/t"},
+        {
+            fact(Link, path="/etc/l"): info(mode=777, link_target="/etc/t"),
+            fact(Directory, path="/etc"): info(mode=755),
+        },
+        [],
+    ),
+    (
+        "create",
+        {"path": "/etc/l", "target": "../t x"},
+        {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
+        ["ln -sfn '../t x' /etc/l"],
+    ),
+    (
+        "create hard, owned",
+        {"path": "/etc/l", "target": "/etc/t", "symbolic": False, "user": "app"},
+        {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
+        ["ln -f /etc/t /etc/l", "chown -h app /etc/l"],
+    ),
+    (
+        "create with the parent",
+        {"path": "/opt/app/cur", "target": "v2"},
+        {fact(Link, path="/opt/app/cur"): None, fact(Directory, path="/opt/app"): None},
+        ["mkdir -p /opt/app", "ln -sfn v2 /opt/app/cur"],
+    ),
+    (
+        "parent is a link",
+        {"path": "/opt/app/cur", "target": "v2"},
+        {
+            fact(Link, path="/opt/app/cur"): None,
+            fact(Directory, path="/opt/app"): False,
+            fact(Link, path="/opt/app"): info(link_target="/data/app"),
+        },
+        ["ln -sfn v2 /opt/app/cur"],
+    ),
+    (
+        "retarget",
+        {"path": "/etc/l", "target": "/etc/new"},
+        {
+            fact(Link, path="/etc/l"): info(link_target="/etc/t"),
+            fact(Directory, path="/etc"): info(),
+        },
+        ["ln -sfn /etc/new /etc/l"],
+    ),
+    (
+        "owner only",
+        {"path": "/etc/l", "target": "/etc/t", "group": "adm"},
+        {
+            fact(Link, path="/etc/l"): info(link_target="/etc/t"),
+            fact(Directory, path="/etc"): info(),
+        },
+        ["chgrp -h adm /etc/l"],
+    ),
+    (
+        "absent, exists",
+        {"path": "/etc/l", "present": False},
+        {fact(Link, path="/etc/l"): info(link_target="/x")},
+        ["rm -f /etc/l"],
+    ),
+    (
+        "absent, already",
+        {"path": "/etc/l", "present": False},
+        {fact(Link, path="/etc/l"): None},
+        [],
+    ),
+    (
+        "a file in the way, force",
+        {"path": "/etc/l", "target": "/t", "force": True, "force_backup": False},
+        {fact(Link, path="/etc/l"): False, fact(Directory, path="/etc"): info()},
+        ["rm -rf /etc/l", "ln -sfn /t /etc/l"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "facts", "expected"), [c[1:] for c in LINK_CASES], ids=[c[0] for c in LINK_CASES]
+)
+def test_link(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
+    result = plan(files.link, facts=facts, **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_link_needs_target() -> None:
+    with pytest.raises(OperationError, match="target"):
+        plan(files.link, "/etc/l", facts={})
+
+
+# -- files.line ---------------------------------------------------------------------------
+
+
+def _fif(path: str, pattern: str, value: Any, **kw: Any) -> tuple[Any, Any]:
+    return fact(FindInFile, path=path, pattern=pattern, interpolate_variables=False, **kw), value
+
+
+LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] = [
+    (
+        "present already",
+        {"path": "/etc/f", "line": "foo=1"},
+        [_fif("/etc/f", "^.*foo=1.*$", ["foo=1"])],
+        [],
+    ),
+    (
+        "append",
+        {"path": "/etc/f", "line": "foo=1"},
+        [_fif("/etc/f", "^.*foo=1.*$", [])],
+        ["printf '%s\\n' foo=1 >> /etc/f"],
+    ),
+    (
+        "append to a missing file, anchors stripped",
+        {"path": "/etc/f", "line": "^a b$"},
+        [_fif("/etc/f", "^a b$", None)],
+        ["printf '%s\\n' 'a b' >> /etc/f"],
+    ),
+    (
+        "append, escaped",
+        {"path": "/etc/f", "line": "*/5 * cmd", "escape_regex_characters": True},
+        [_fif("/etc/f", "^.*\\*/5 \\* cmd.*$", [])],
+        ["printf '%s\\n' '*/5 * cmd' >> /etc/f"],
+    ),
+    (
+        "replace a line",
+        {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
+        [_fif("/etc/f", "^foo=.*$", ["foo=1"]), _fif("/etc/f", "^foo=2$", [])],
+        ["sed -i 's/^foo=.*$/foo=2/' /etc/f"],
+    ),
+    (
+        "replace, already right",
+        {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
+        [_fif("/etc/f", "^foo=.*$", ["foo=2"]), _fif("/etc/f", "^foo=2$", ["foo=2"])],
+        [],
+    ),
+    (
+        "replace, no match, append",
+        {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
+        [_fif("/etc/f", "^foo=.*$", []), _fif("/etc/f", "^foo=2$", [])],
+        ["printf '%s\\n' foo=2 >> /etc/f"],
+    ),
+    (
+        "replace with slashes, backup",
+        {"path": "/etc/f", "line": "^path=", "replace": "path=/a|b", "backup": True},
+        [_fif("/etc/f", "^path=.*$", ["path=/x"]), _fif("/etc/f", "^path=/a|b$", [])],
+        ["sed -i.$(date +%y%m%d%H%M) 's#^path=.*$#path=/a|b#' /etc/f"],
+    ),
+    (
+        "remove",
+        {"path": "/etc/f", "line": "^foo=", "present": False},
+        [_fif("/etc/f", "^foo=.*$", ["foo=1"])],
+        ["sed -i '/^foo=.*$/d' /etc/f"],
+    ),
+    (
+        "remove with a slash",
+        {"path": "/etc/f", "line": "/mnt", "present": False, "flags": ["I"], "backup": "bak"},
+        [_fif("/etc/f", "^.*/mnt.*$", ["/mnt x"])],
+        ["sed -i.bak '\\|^.*/mnt.*$|Id' /etc/f"],
+    ),
+    (
+        "remove, absent",
+        {"path": "/etc/f", "line": "foo", "present": False},
+        [_fif("/etc/f", "^.*foo.*$", [])],
+        [],
+    ),
+    (
+        "remove, no file",
+        {"path": "/etc/f", "line": "foo", "present": False},
+        [_fif("/etc/f", "^.*foo.*$", None)],
+        [],
+    ),
+    (
+        "interpolate",
+        {"path": "/etc/f", "line": 'home="$HOME"', "interpolate_variables": True},
+        [
+            (
+                fact(
+                    FindInFile,
+                    path="/etc/f",
+                    pattern='^.*home="$HOME".*$',
+                    interpolate_variables=True,
+                ),
+                [],
+            )
+        ],
+        ['printf \'%s\\n\' "home=\\"$HOME\\"" >> /etc/f'],
+    ),
+    (
+        "ensure newline, backup",
+        {"path": "/etc/f", "line": "x", "ensure_newline": True, "backup": True},
+        [_fif("/etc/f", "^.*x.*$", [])],
+        [
+            "cp /etc/f /etc/f.$(date +%y%m%d%H%M) && { if [ -s /etc/f ] && "
+            '[ "$(tail -c 1 /etc/f | wc -l)" -eq 0 ]; then echo; fi; '
+            "printf '%s\\n' x ; } >> /etc/f"
+        ],
+    ),
+    (
+        "extended",
+        {"path": "/etc/f", "line": "^a+$", "replace": "a(1)", "extended_regex": True},
+        [
+            _fif("/etc/f", "^a+$", ["aa"], extended_regex=True),
+            _fif("/etc/f", "^a\\(1\\)$", [], extended_regex=True),
+        ],
+        ["sed -E -i 's/^a+$/a(1)/' /etc/f"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "facts", "expected"), [c[1:] for c in LINE_CASES], ids=[c[0] for c in LINE_CASES]
+)
+def test_line(args: dict[str, Any], facts: list[tuple[Any, Any]], expected: list[str]) -> None:
+    result = plan(files.line, facts=dict(facts), **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_line_secret_is_masked() -> None:
+    result = plan(
+        files.line,
+        "/etc/f",
+        Secret("pw=hunter2"),
+        facts=dict([_fif("/etc/f", "^.*pw=hunter2.*$", [])]),
+    )
+    assert [str(c) for c in result.commands] == ["printf '%s\\n' *** >> /etc/f"]
+    assert result.shell == ["printf '%s\\n' pw=hunter2 >> /etc/f"]
+
+
+# -- files.replace ------------------------------------------------------------------------
+
+REPLACE_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
+    (
+        "matches",
+        {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"},
+        ["wellcome!"],
+        ["sed -i s/wellcome/welcome/ /etc/motd"],
+    ),
+    ("no match", {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"}, [], []),
+    (
+        "missing file",
+        {"path": "/etc/motd", "text": "a", "replace": "b", "flags": ["g"]},
+        None,
+        ["sed -i s/a/b/g /etc/motd"],
+    ),
+    (
+        "old name match, quotes",
+        {"path": "/etc/motd", "match": "it's", "replace": "it is"},
+        ["it's"],
+        ["sed -i 's/it'\"'\"'s/it is/' /etc/motd"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "found", "expected"), [c[1:] for c in REPLACE_CASES], ids=[c[0] for c in REPLACE_CASES]
+)
+def test_replace(args: dict[str, Any], found: Any, expected: list[str]) -> None:
+    pattern = args.get("text") or args["match"]
+    result = plan(files.replace, facts=dict([_fif(args["path"], pattern, found)]), **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_replace_needs_text() -> None:
+    with pytest.raises(OperationTypeError, match="text"):
+        plan(files.replace, "/etc/motd", replace="x", facts={})
+
+
+# -- files.put ----------------------------------------------------------------------------
+
+
+def _put_facts(
+    dest: str, current: Any, remote_sum: str | None, parent: Any = None, **more: Any
+) -> dict[Any, Any]:
+    facts = {
+        fact(File, path=dest): current,
+        fact(Sha256File, path=dest): remote_sum,
+        fact(Directory, path=os.path.dirname(dest)): parent
+        if parent is not None
+        else info(mode=755),
+    }
+    for path, value in more.items():
+        facts[fact(FileContents, path=path)] = value
+    return facts
+
+
+PUT_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
+    (
+        "same content",
+        {"src": "templates/motd", "dest": "/etc/motd", "mode": "644"},
+        _put_facts("/etc/motd", info(), MOTD_SUM),
+        [],
+    ),
+    (
+        "new file",
+        {"src": "templates/motd", "dest": "/etc/motd", "mode": "600", "user": "app"},
+        _put_facts("/etc/motd", None, None),
+        ["upload /etc/motd"],
+    ),
+    (
+        "new file, new parent",
+        {"src": "templates/motd", "dest": "/srv/a/motd", "group": "g"},
+        _put_facts("/srv/a/motd", None, None, parent=False)
+        | {fact(Directory, path="/srv/a"): None},
+        ["mkdir -p /srv/a", "chgrp g /srv/a", "upload /srv/a/motd"],
+    ),
+    (
+        "changed content",
+        {"src": "templates/motd", "dest": "/etc/motd"},
+        {
+            **_put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM),
+            fact(FileContents, path="/etc/motd"): ["old text"],
+        },
+        ["upload /etc/motd"],
+    ),
+    (
+        "metadata only",
+        {"src": "templates/motd", "dest": "/etc/motd", "mode": 600, "user": "app"},
+        _put_facts("/etc/motd", info(), MOTD_SUM),
+        ["chmod 600 /etc/motd", "chown app /etc/motd"],
+    ),
+    (
+        "force",
+        {"src": "templates/motd", "dest": "/etc/motd", "force": True},
+        {
+            **_put_facts("/etc/motd", info(), MOTD_SUM),
+            fact(FileContents, path="/etc/motd"): ["motd text"],
+        },
+        ["upload /etc/motd"],
+    ),
+    (
+        "into a directory",
+        {"src": "templates/motd", "dest": "/etc"},
+        {
+            fact(File, path="/etc"): False,
+            fact(Sha256File, path="/etc"): None,
+            fact(Directory, path="/etc"): info(mode=755),
+            fact(Directory, path="/"): info(),
+            fact(File, path="/etc/motd"): info(),
+            fact(Sha256File, path="/etc/motd"): MOTD_SUM,
+        },
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "facts", "expected"), [c[1:] for c in PUT_CASES], ids=[c[0] for c in PUT_CASES]
+)
+def test_put(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
+    result = plan(files.put, facts=facts, data=DATA, **args)
+    assert result.shell == expected
+    assert bool(result.notes) == (not expected)
+
+
+def test_put_upload_carries_metadata_and_diff() -> None:
+    facts = {
+        **_put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM),
+        fact(FileContents, path="/etc/motd"): ["old text"],
+    }
+    result = plan(files.put, "templates/motd", "/etc/motd", group="root", facts=facts, data=DATA)
+    assert result.commands == [
+        FileUploadCommand(MOTD, "/etc/motd", mode="640", user="app", group="root")
+    ]
+    assert [(d.path, d.old, d.new) for d in result.diffs] == [
+        ("/etc/motd", "old text\n", "motd text\n")
+    ]
+
+
+def test_put_new_file_reads_no_contents() -> None:
+    result = plan(
+        files.put,
+        io.StringIO("hi\n"),
+        "/etc/x",
+        mode="0600",
+        user="u",
+        facts=_put_facts("/etc/x", None, None),
+    )
+    assert result.commands == [FileUploadCommand(b"hi\n", "/etc/x", mode="600", user="u")]
+    assert [(d.old, d.new) for d in result.diffs] == [(None, "hi\n")]
+    assert all(k[0] is not FileContents for k in result.facts_read)
+
+
+def test_put_mode_true_copies_local_mode(tmp_path: Path) -> None:
+    src = tmp_path / "script"
+    src.write_bytes(b"#!/bin/sh\n")
+    src.chmod(0o750)
+    result = plan(
+        files.put,
+        str(src),
+        "/usr/local/bin/s",
+        mode=True,
+        facts=_put_facts("/usr/local/bin/s", None, None),
+    )
+    assert result.commands[0].mode == "750"
+
+
+def test_put_missing_local_file() -> None:
+    with pytest.raises(BadInput, match=r"nope\.txt"):
+        plan(files.put, "nope.txt", "/etc/x", facts={}, data=DATA)
+
+
+def test_put_assume_exists_uploads_the_path() -> None:
+    result = plan(
+        files.put,
+        "later.txt",
+        "/etc/x",
+        assume_exists=True,
+        data=DATA,
+        facts=_put_facts("/etc/x", info(), OTHER_SUM),
+    )
+    assert result.commands == [
+        FileUploadCommand(str(HERE / "later.txt"), "/etc/x", mode="644", user="root", group="root")
+    ]
+
+
+def test_put_file_like_into_directory_fails() -> None:
+    facts = {
+        fact(File, path="/etc"): False,
+        fact(Sha256File, path="/etc"): None,
+        fact(Directory, path="/etc"): info(),
+        fact(Directory, path="/"): info(),
+    }
+    with pytest.raises(OperationTypeError):
+        plan(files.put, io.BytesIO(b"x"), "/etc", facts=facts)
+
+
+# -- files.get ----------------------------------------------------------------------------
+
+
+def test_get_cases(tmp_path: Path) -> None:
+    local = tmp_path / "release"
+    facts = {fact(File, path="/etc/os-release"): info()}
+    # no local copy: download
+    result = plan(files.get, "/etc/os-release", str(local), facts=facts)
+    assert result.commands == [FileDownloadCommand("/etc/os-release", str(local))]
+    # same local copy: nothing
+    local.write_bytes(b"ID=debian\n")
+    facts[fact(Sha256File, path="/etc/os-release")] = sha(b"ID=debian\n")
+    result = plan(files.get, "/etc/os-release", str(local), facts=facts)
+    assert result.commands == [] and result.notes
+    # different: download; force: download
+    facts[fact(Sha256File, path="/etc/os-release")] = OTHER_SUM
+    assert plan(files.get, "/etc/os-release", str(local), facts=facts).shell == [
+        "download /etc/os-release"
+    ]
+    # relative dest under the deploy dir, local dir created
+    result = plan(
+        files.get,
+        "/etc/os-release",
+        "out/release",
+        create_local_dir=True,
+        facts=facts,
+        data={"_deploy_dir": str(tmp_path)},
+    )
+    assert result.commands == [
+        FileDownloadCommand("/etc/os-release", str(tmp_path / "out/release"))
+    ]
+    assert (tmp_path / "out").is_dir()
+
+
+# -- files.template -----------------------------------------------------------------------
+
+
+def test_template_renders_and_uploads() -> None:
+    content = b"hello world\n"
+    result = plan(
+        files.template,
+        "templates/hello.j2",
+        "/etc/hello",
+        mode="640",
+        who="world",
+        facts=_put_facts("/etc/hello", None, None),
+        data=DATA,
+    )
+    assert result.commands == [FileUploadCommand(content, "/etc/hello", mode="640")]
+
+
+def test_template_already_correct() -> None:
+    result = plan(
+        files.template,
+        "templates/hello.j2",
+        "/etc/hello",
+        who="world",
+        data=DATA,
+        facts=_put_facts("/etc/hello", info(), sha(b"hello world\n")),
+    )
+    assert result.commands == [] and result.notes
+
+
+def test_template_metadata_only() -> None:
+    result = plan(
+        files.template,
+        "templates/hello.j2",
+        "/etc/hello",
+        who="world",
+        user="app",
+        data=DATA,
+        facts=_put_facts("/etc/hello", info(), sha(b"hello world\n")),
+    )
+    assert result.shell == ["chown app /etc/hello"]
+
+
+def test_template_host_and_secret() -> None:
+    src = io.StringIO("{{ host.name }} {{ pw }}\n")
+    result = plan(
+        files.template, src, "/etc/x", pw=Secret("s3cret"), facts=_put_facts("/etc/x", None, None)
+    )
+    assert result.commands[0].content() == b"testhost s3cret\n"
+    assert result.diffs[0].secret
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "message"),
+    [
+        ("undefined.j2", 2, "missing_var"),
+        ("syntax.j2", 3, "syntax"),
+    ],
+)
+def test_template_errors(name: str, line: int, message: str) -> None:
+    with pytest.raises(BadInput, match=message) as caught:
+        plan(files.template, f"templates/{name}", "/etc/x", facts={}, data=DATA)
+    assert caught.value.file == str(TEMPLATES / name)
+    assert caught.value.line == line
+
+
+def test_template_missing_file() -> None:
+    with pytest.raises(BadInput, match=r"absent\.j2"):
+        plan(files.template, "templates/absent.j2", "/etc/x", facts={}, data=DATA)
+
+
+def test_changes_keys() -> None:
+    spec = files.put._spec
+    assert spec.change_keys(("a", "/etc/motd"), {}) == {("path", "/etc/motd")}
+    assert files.line._spec.change_keys((), {"path": "/etc/f", "line": "x"}) == {("path", "/etc/f")}
+    assert files.get._spec.change_keys(("/a", "b"), {}) == frozenset()
