@@ -53,6 +53,7 @@ class HostRun:
         self.unreachable: str | None = None
         self.waves = 0
         self.invocations_seen = 0
+        self._extra: set[FactKey] = set()
         self.done = False
         self._occurrences: dict[tuple[str, int], int] = {}
         self._keys: dict[int, tuple[str, int, int]] = {}
@@ -98,7 +99,10 @@ class HostRun:
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:
+        # fetched with the pending operations' facts; invalidated if they change it
+        self._extra.add(key)
         await self.flush()
+        self._extra.discard(key)
         if key not in self.facts:
             await self.fetch({key})
         return self.facts[key]
@@ -185,9 +189,12 @@ class HostRun:
             for meta in todo:
                 p = probe(meta.call, self.host, self.facts)
                 probes[id(meta)] = p
-                if p.miss is not None:
-                    misses.add(p.miss)
+                if p.misses:
+                    misses |= p.misses
                     again.append(meta)
+            if self._extra:
+                misses |= {k for k in self._extra if k not in self.facts}
+                self._extra.clear()
             if not misses:
                 break
             await self.fetch(misses)

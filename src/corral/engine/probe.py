@@ -59,21 +59,13 @@ def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     return FactKey(fact_cls, tuple(args), freeze(kwargs), privilege)
 
 
-class FactMiss(BaseException):
-    """Raised inside an operation whose fact is not known yet (not an ``Exception``, so
-    deploy and operation code cannot swallow it)."""
-
-    def __init__(self, key: FactKey) -> None:
-        self.key = key
-
-
 @dataclass
 class Probe:
     commands: list[Command] = field(default_factory=list)
     diffs: list[Diff] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reads: set[FactKey] = field(default_factory=set)
-    miss: FactKey | None = None
+    misses: set[FactKey] = field(default_factory=set)
     error: CorralError | None = None
 
 
@@ -97,14 +89,20 @@ class ProbeContext:
         self._probe.reads.add(key)
         if key in self._facts:
             return self._facts[key]
-        raise FactMiss(key)
+        self._probe.misses.add(key)
+        return key.cls.default()
 
     def noop(self, description: str) -> None:
         self._probe.notes.append(description)
 
 
 def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
-    """Run the operation's generator once; collect what it yields and the facts it read."""
+    """Run the operation's generator once; collect what it yields and the facts it read.
+
+    A fact not known yet is recorded in ``misses`` and answered with its default, and the
+    operation goes on, so one pass finds (nearly) every fact it reads; what it yielded on
+    such guesses is thrown away and it is planned again once the facts are fetched.
+    """
     result = Probe()
     ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
     token = current_host.set(ctx)
@@ -116,8 +114,6 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
                 result.notes.append(item.text)
             else:
                 result.commands.append(to_command(item))
-    except FactMiss as miss:
-        result.miss = miss.key
     except BadInput as exc:
         raise exc.with_context(file=call.file, line=call.line, host=host.name,
                                operation=call.spec.name) from None

@@ -16,16 +16,21 @@ def path(p: str) -> Key:
     return ("path", p.rstrip("/") or "/")
 
 
-def _path_conflict(a: str, b: str) -> bool:
-    if a == b:
+def _path_conflict(read: str, change: str) -> bool:
+    """A change at a path alters what is read at that path and anywhere below it (a
+    directory replaced by a link...), not what is read at its parents: a new file in a
+    directory leaves the directory's owner and mode as they were."""
+    if read == change:
         return True
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    prefix = short if short.endswith("/") else short + "/"
-    return long_.startswith(prefix)
+    prefix = change if change.endswith("/") else change + "/"
+    return read.startswith(prefix)
 
 
 def conflicts(reads: Iterable[Key], changes: Iterable[Key]) -> bool:
-    """True when a change to any of ``changes`` may alter something in ``reads``."""
+    """True when a change to any of ``changes`` may alter something in ``reads``.
+
+    A fact that reads a whole tree (a directory listing) names each path it depends on,
+    or ``ANY``."""
     changes = list(changes)
     if not changes:
         return False

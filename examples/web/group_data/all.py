@@ -1,0 +1,2 @@
+app_user = "app"
+app_dir = "/srv/app"
