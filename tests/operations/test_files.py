@@ -401,6 +401,30 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         ['printf \'%s\\n\' "home=\\"$HOME\\"" >> /etc/f'],
     ),
     (
+        "interpolate, replace: the expanded line is already there",
+        {"path": "/etc/f", "line": "^home=", "replace": "home=$HOME",
+         "interpolate_variables": True},
+        [
+            (fact(FindInFile, path="/etc/f", pattern="^home=.*$", interpolate_variables=True),
+             ["home=/root"]),
+            (fact(FindInFile, path="/etc/f", pattern="^home=$HOME$", interpolate_variables=True),
+             ["home=/root"]),
+        ],
+        [],
+    ),
+    (
+        "interpolate, replace a wrong line: a delimiter no expansion can hold",
+        {"path": "/etc/f", "line": "^home=", "replace": "home=$HOME",
+         "interpolate_variables": True},
+        [
+            (fact(FindInFile, path="/etc/f", pattern="^home=.*$", interpolate_variables=True),
+             ["home=/old"]),
+            (fact(FindInFile, path="/etc/f", pattern="^home=$HOME$", interpolate_variables=True),
+             []),
+        ],
+        ['sed -i "s\x01^home=.*$\x01home=$HOME\x01" /etc/f'],
+    ),
+    (
         "ensure newline, backup",
         {"path": "/etc/f", "line": "x", "ensure_newline": True, "backup": True},
         [_fif("/etc/f", "^.*x.*$", [])],

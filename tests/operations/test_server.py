@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -165,6 +166,12 @@ def test_script_without_args(local_script: str) -> None:
         f"upload {dest}",
         f"( {dest} ; rc=$?; rm -f {dest} ; exit $rc )",
     ]
+
+
+def test_script_relative_src_is_found_in_the_deploy_directory(local_script: str) -> None:
+    deploy_dir = os.path.dirname(local_script)
+    result = plan(server.script, src="hello.sh", data={"_deploy_dir": deploy_dir})
+    assert result.commands[0].src == local_script
 
 
 def test_script_missing_local_file(tmp_path: Path) -> None:

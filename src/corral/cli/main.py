@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +22,10 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from corral import __version__, api
+from corral.engine.loader import error_location
 from corral.model import errors
 from corral.model.context import host
 from corral.model.errors import BadInput, CorralError
@@ -35,8 +38,13 @@ from .output import HumanOutput, JsonOutput, Tee, json_default
 
 def parse_op_args(op: Callable[..., Any], items: tuple[str, ...]) -> dict[str, Any]:
     """``key=value`` words: values are strings, or JSON where the argument's type wants it."""
+    from corral.model.operation import _GLOBAL_TYPES
+
     spec = getattr(op, "_spec", None)
-    hints: dict[str, Any] = spec.hints if spec is not None else {}
+    hints: dict[str, Any] = dict(spec.hints) if spec is not None else {}
+    for name, hint in _GLOBAL_TYPES.items():
+        if hint is not Any:
+            hints.setdefault(name, hint)
     kwargs: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
@@ -44,17 +52,18 @@ def parse_op_args(op: Callable[..., Any], items: tuple[str, ...]) -> dict[str, A
             raise BadInput(f"expected key=value, got {item!r}")
         value: Any = raw
         hint = hints.get(key)
-        if hint is not None and not matches(raw, hint):
+        if raw[:1] in "[{" and hint not in (str, str | None):
+            # a list or a dict, even where a string would do too (an Iterable argument)
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                pass
+        elif hint is not None and not matches(raw, hint):
             try:
                 value = json.loads(raw)
             except ValueError:
                 if "," in raw:
                     value = raw.split(",")
-        elif hint is None and raw[:1] in "[{":
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                pass
         kwargs[key] = value
     return kwargs
 
@@ -70,10 +79,8 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
             raise BadInput("exec needs a command: corral INVENTORY exec -- CMD")
         command = " ".join(words)
         shell_op = api.resolve_operation("server.shell")
-
-        def run_exec() -> None:
-            shell_op(name=f"exec: {command}", commands=[command])
-
+        run_exec = _command_line_call(shell_op, {"name": f"exec: {command}",
+                                                 "commands": [command]})
         return "exec", [run_exec], {}
     if head == "fact":
         if not rest:
@@ -93,20 +100,92 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
         return "fact", [read_fact], {"values": values, "fact": cls.name}
     if head.endswith(".py") or Path(head).is_file():
         for word in args:
+            if word.startswith("-"):
+                raise BadInput(f"unknown option {word} (see corral --help)")
             if not Path(word).is_file():
                 raise BadInput(f"no deploy file {word}")
         return "deploy", list(args), {}
+    for word in args:
+        if word.startswith("-"):
+            raise BadInput(f"unknown option {word} (options go before `--`; "
+                           "see corral --help)")
     op = api.resolve_operation(head)
     op_kwargs = parse_op_args(op, rest)
+    _check_op_args(op, op_kwargs)
+    return "op", [_command_line_call(op, op_kwargs)], {}
 
-    def run_op() -> None:
-        op(**op_kwargs)
 
-    return "op", [run_op], {}
+_COMMAND_LINE = "<command line>"
+
+
+def _command_line_call(op: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], None]:
+    """Call ``op(**kwargs)`` from a frame of its own, so the operation's location (in the
+    summary and in errors) is the command line rather than this module."""
+    code = compile("op(**kwargs)", _COMMAND_LINE, "eval")
+
+    def call() -> None:
+        eval(code, {"op": op, "kwargs": kwargs})
+
+    return call
+
+
+def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """Unknown, missing or mistyped arguments of an ad-hoc operation: bad input, before
+    any host is contacted."""
+    from corral.model.operation import bind_arguments, validate_globals
+
+    spec = getattr(op, "_spec", None)
+    if spec is None:
+        return
+    where = ("command line", 0)
+    given = {k: v for k, v in kwargs.items() if k.startswith("_") or k == "name"}
+    plain = {k: v for k, v in kwargs.items() if k not in given}
+    validate_globals(given, where, spec.name)
+    bind_arguments(spec, (), plain, where)
+
+
+def _console(stream: Any, no_color: bool) -> Console:
+    """NO_COLOR: no colours, and no other styling either (bold, dim). Piped output is as
+    wide as it needs (not 80 columns), so host names in tables are not cut short."""
+    width = None
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()) and "COLUMNS" not in os.environ:
+        width = _PIPED_WIDTH
+    if no_color:
+        return Console(file=stream, no_color=True, color_system=None, highlight=False,
+                       width=width)
+    return Console(file=stream, highlight=False, width=width)
+
+
+_PIPED_WIDTH = 400
 
 
 def _echo_error(console: Console, exc: BaseException) -> None:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    """One line on stderr: rich must not wrap it, nor read markup in the message."""
+    text = " ".join(str(exc).split("\n")) or type(exc).__name__
+    console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, markup=True,
+                  soft_wrap=True)
+
+
+_NO_ATTRIBUTE = re.compile(
+    r"^AttributeError: module 'corral\.(operations|facts)\.(\w+)' has no attribute '(\w+)'$")
+
+
+def _locate(exc: BadInput, deploys: list[str]) -> BadInput:
+    """Bad input raised with no location (say, a wrong value given to ``host.get_fact``):
+    the innermost frame of the user's files in its traceback. And plain words for a name
+    missing from corral's operations or facts."""
+    missing = _NO_ATTRIBUTE.match(exc.message)
+    if missing:
+        kind = "operation" if missing[1] == "operations" else "fact"
+        exc.message = f"unknown {kind} {missing[2]}.{missing[3]}"
+    if exc.file is None and exc.__traceback__ is not None:
+        for deploy in deploys:
+            file, line = error_location(exc, deploy)
+            if line is not None and os.path.abspath(file) == os.path.abspath(deploy):
+                exc.with_context(file=file, line=line)
+                break
+    return exc
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"],
@@ -133,20 +212,32 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     """
     no_color = bool(os.environ.get("NO_COLOR"))
     human_stream = sys.stderr if as_json else sys.stdout
-    console = Console(file=human_stream, no_color=no_color, highlight=False)
-    err_console = Console(file=sys.stderr, no_color=no_color, highlight=False)
+    console = _console(human_stream, no_color)
+    err_console = _console(sys.stderr, no_color)
+    deploys = [a for a in args if a.endswith(".py")]
+    failure: BaseException | None = None
     try:
         code = _main(console, inventory, args, dry, limit, parallel, yes, as_json, verbose,
                      fail_percent)
     except BadInput as exc:
-        _echo_error(err_console, exc)
+        failure = _locate(exc, deploys)
         code = errors.EXIT_BAD_INPUT
     except CorralError as exc:
-        _echo_error(err_console, exc)
+        failure = exc
         code = exc.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.Abort):
         err_console.print("[bold red]interrupted[/]")
         code = errors.EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("CORRAL_DEBUG"):
+            raise
+        failure = RuntimeError(f"internal error: {type(exc).__name__}: {exc} "
+                               "(set CORRAL_DEBUG=1 for a traceback)")
+        code = errors.EXIT_FAILED
+    if failure is not None:
+        _echo_error(err_console, failure)
+        if as_json:
+            JsonOutput()(_ErrorEvent(str(failure), code))
     sys.exit(code)
 
 
@@ -173,27 +264,47 @@ def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
             return plan.exit_code
         if not interactive:
             console.print("changes are pending; nothing was changed (no terminal to confirm "
-                          "on: run with -y to apply)", highlight=False)
+                          "on: run with -y to apply)", highlight=False, soft_wrap=True)
             return errors.EXIT_PENDING
         if not click.confirm("Apply these changes?", default=False, err=as_json):
             return errors.EXIT_PENDING
         result = execute(False, sink)
-    human.summary(result)
-    if mode == "fact" and not result.failed:
+    if mode == "exec" and not as_json:
+        _print_exec_output(console, result)
+    if mode != "fact" or result.exit_code != errors.EXIT_OK:
+        human.summary(result)
+    if mode == "fact":
         values = extra["values"]
         if as_json:
             JsonOutput()(_FactEvent(extra["fact"], values))
         else:
             for name, value in values.items():
                 text = json.dumps(value, default=json_default, indent=2)
-                console.print(f"[bold]{name}[/]: {text}", highlight=False)
-    if mode == "exec" and not as_json:
-        for h in result.hosts:
-            for op in h.operations:
-                for out in op.outputs:
-                    for line in out.stdout.splitlines():
-                        console.out(f"{h.host}: {line}", highlight=False)
+                console.out(f"{name}: {text}", highlight=False)
     return result.exit_code
+
+
+def _print_exec_output(console: Console, result: RunResult) -> None:
+    """Each host's output, every line prefixed with the host's name (stderr to stderr)."""
+    err = _console(sys.stderr, console.no_color)
+    for h in result.hosts:
+        for op in h.operations:
+            for out in op.outputs:
+                for line in out.stdout.splitlines():
+                    console.out(f"{h.host}: {line}", highlight=False)
+                for line in out.stderr.splitlines():
+                    err.out(f"{h.host}: {line}", highlight=False)
+
+
+class _ErrorEvent(Event):
+    kind = "error"
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        self.message = message
+        self.exit_code = exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": "error", "message": self.message, "exit_code": self.exit_code}
 
 
 class _FactEvent(Event):

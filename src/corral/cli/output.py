@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from typing import IO, Any
 
 from rich.console import Console
+from rich.markup import escape as e
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -67,23 +68,24 @@ class HumanOutput:
         elif isinstance(event, OperationDone):
             self._operation(event.result)
         elif isinstance(event, HostUnreachable):
-            self.print(f"[bold magenta]{event.host}[/]: unreachable: {event.error}")
+            self.print(f"[bold magenta]{e(event.host)}[/]: unreachable: {e(event.error)}")
         elif isinstance(event, HostConnected) and self.verbose >= 1:
-            self.print(f"[dim]{event.host}: connected[/]")
+            self.print(f"[dim]{e(event.host)}: connected[/]")
         elif isinstance(event, FactsGathered) and self.verbose >= 1:
-            self.print(f"[dim]{event.host}: facts {', '.join(event.facts)}[/]")
+            self.print(f"[dim]{e(event.host)}: facts {e(', '.join(event.facts))}[/]")
         elif isinstance(event, HostDone):
             if self.progress is not None:
                 self.progress.advance(self.task)
             if self.verbose >= 1:
                 r = event.result
-                self.print(f"[dim]{r.host}: {r.status.value}, "
+                self.print(f"[dim]{e(r.host)}: {r.status.value}, "
                            f"{r.invocations} remote invocations[/]")
         if hasattr(event, "result") and isinstance(event.result, RunResult):
             self.stop()
 
     def print(self, text: str) -> None:
-        self.console.print(text, highlight=False)
+        """One line of output: never wrapped (piped output is for reading and grepping)."""
+        self.console.print(text, highlight=False, soft_wrap=True)
 
     def _start(self, hosts: int, dry: bool) -> None:
         if self.live:
@@ -106,32 +108,32 @@ class HumanOutput:
         label = {OpStatus.PLANNED: "would change" if op.changed else "no change"}.get(
             op.status, op.status.value)
         style = _STYLE.get(op.status, "")
-        self.print(f"[{style}]{op.host}[/]: {op.name}: [{style}]{label}[/]")
+        self.print(f"[{style}]{e(op.host)}[/]: {e(op.name)}: [{style}]{label}[/]")
         if self.verbose >= 1:
             for note in op.notes:
-                self.print(f"    [dim]{note}[/]")
+                self.print(f"    [dim]{e(note)}[/]")
         if self.verbose >= 2:
             for cmd in op.commands:
-                self.print(f"    [blue]$ {cmd}[/]")
+                self.print(f"    [blue]$ {e(cmd)}[/]")
         if self.verbose >= 3:
             for out in op.outputs:
                 for line in out.stdout.splitlines():
-                    self.print(f"    [dim]{line}[/]")
+                    self.print(f"    [dim]{e(line)}[/]")
                 for line in out.stderr.splitlines():
-                    self.print(f"    [red]{line}[/]")
+                    self.print(f"    [red]{e(line)}[/]")
         if self.show_diffs or self.verbose >= 1:
             for diff in op.diffs:
-                self.console.print(unified_diff(diff), highlight=False, markup=False, end="")
+                self.console.print(unified_diff(diff), highlight=False, markup=False,
+                                   soft_wrap=True, end="")
         if op.error:
             for i, line in enumerate(op.error.splitlines()):
-                self.print(f"    [red]{'error: ' if i == 0 else '  '}{line}[/]" if i == 0
-                           else f"    [red]  {line}[/]")
+                self.print(f"    [red]{'error: ' if i == 0 else '  '}{e(line)}[/]")
 
     def summary(self, result: RunResult) -> None:
         self.stop()
         table = Table(title="dry run: nothing was changed" if result.dry else None,
                       show_edge=False, pad_edge=False)
-        table.add_column("host")
+        table.add_column("host", overflow="fold")
         table.add_column("status")
         table.add_column("changed", justify="right")
         table.add_column("invocations", justify="right")
@@ -140,11 +142,12 @@ class HumanOutput:
             status = h.status.value
             if result.dry and h.status is HostStatus.CHANGED:
                 status = "would change"
-            table.add_row(h.host, f"[{style}]{status}[/]", str(h.changed), str(h.invocations))
+            table.add_row(e(h.host), f"[{style}]{status}[/]", str(h.changed),
+                          str(h.invocations))
         self.console.print(table)
         for h in result.hosts:
             if h.error and h.status is not HostStatus.UNREACHABLE:
-                self.print(f"[red]{h.host}: {h.error.splitlines()[0]}[/]")
+                self.print(f"[red]{e(h.host)}: {e(h.error.splitlines()[0])}[/]")
         per_op: dict[str, Counter[str]] = defaultdict(Counter)
         for h in result.hosts:
             for op in h.operations:
@@ -154,11 +157,11 @@ class HumanOutput:
                 per_op[f"{op.name} ({op.location.rsplit('/', 1)[-1]})"][key] += 1
         if per_op and (self.verbose >= 1 or len(result.hosts) > 1):
             ops = Table(show_edge=False, pad_edge=False)
-            ops.add_column("operation")
+            ops.add_column("operation", overflow="fold")
             for col in ("changed", "ok", "failed", "skipped"):
                 ops.add_column(col, justify="right")
             for name, counts in per_op.items():
-                ops.add_row(name, *(str(counts.get(c, 0)) for c in
+                ops.add_row(e(name), *(str(counts.get(c, 0)) for c in
                                     ("changed", "ok", "failed", "skipped")))
             self.console.print(ops)
 

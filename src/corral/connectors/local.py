@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 
 from corral.model.errors import ConnectError, ConnectionLost
 from corral.model.host import Host
@@ -51,6 +53,15 @@ class ProcessConnector(Connector):
             return await self._session.send(script, timeout)
         except (BrokenPipeError, ConnectionResetError):
             raise ConnectionLost("the shell process died") from None
+        except BaseException:
+            # cancelled (Ctrl-C) or timed out mid-script: stop the shell and what it runs
+            self._kill()
+            raise
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
 
     async def close(self) -> None:
         proc = self._proc
@@ -62,7 +73,8 @@ class ProcessConnector(Connector):
         try:
             await asyncio.wait_for(proc.wait(), 5)
         except TimeoutError:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
 
 

@@ -157,13 +157,13 @@ async def execute_wave(plan: WavePlan) -> None:
             if not meta.call.globals.ignore_errors:
                 hr.failed = f"{meta.call.display_name}: {p.error}"
             continue
-        if not script_ok or any(o is None for o in outs):
+        if not script_ok or (outs and outs[0] is None):
             _finish(hr, meta, p, [], OpStatus.SKIPPED, elapsed,
                     note="skipped after an earlier failure")
             continue
         ran = [o for o in outs if o is not None]
-        bad = [(c, o) for (s, c), o in zip(steps[a:b], ran, strict=True)
-               if o.exit_code not in meta.call.globals.success_exit_codes]
+        bad = [(c, o) for (_, c), o in zip(steps[a:b], outs, strict=True)
+               if o is not None and o.exit_code not in meta.call.globals.success_exit_codes]
         if bad:
             cmd, out = bad[0]
             _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
@@ -173,7 +173,7 @@ async def execute_wave(plan: WavePlan) -> None:
                 script_ok = False
             continue
         for (_, command), out in zip(steps[a:b], ran, strict=True):
-            if isinstance(command, FileDownloadCommand):
+            if isinstance(command, FileDownloadCommand) and out is not None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
         _finish(hr, meta, p, ran, status, elapsed)

@@ -157,7 +157,7 @@ class HostRun:
             self.run.op_done(first)
             return
         if g.run_once:
-            ran_on = await self.run.claim_once(self._keys[id(first)], self.host.name)
+            ran_on = await self.run.claim_once(self._keys[id(first)], self)
             if ran_on is not None:
                 self.pending.pop(0)
                 first.result = skipped_result(self.host, first, f"run once, on {ran_on}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import re
 import runpy
 import sys
@@ -29,10 +31,60 @@ def parse_target(name: str) -> tuple[str, str]:
     return "ssh", name
 
 
-def _check_name(name: Any, where: str) -> str:
+def _name_line(name: Any, source: Path | None) -> int | None:
+    """The line of an inventory file that names a host (for error messages), if any."""
+    if source is None or not isinstance(name, str):
+        return None
+    try:
+        lines = source.read_text().splitlines()
+    except OSError:
+        return None
+    for wanted in (f'"{name}"', f"'{name}'", name):
+        for number, text in enumerate(lines, 1):
+            if wanted in text:
+                return number
+    return None
+
+
+def _check_name(name: Any, where: str, source: Path | None = None) -> str:
     if not isinstance(name, str) or not _HOST_RE.match(name):
-        raise BadInput(f"malformed host name {name!r}", file=where)
+        raise BadInput(f"malformed host name {name!r}", file=where,
+                       line=_name_line(name, source))
     return name
+
+
+def _import_connectors() -> list[str]:
+    """Import every connector module, so each registers its name; return the names."""
+    from corral import connectors
+    from corral.connectors.base import known_connectors
+
+    for module in pkgutil.iter_modules(connectors.__path__):
+        try:
+            importlib.import_module(f"corral.connectors.{module.name}")
+        except ImportError:
+            continue
+    return known_connectors()
+
+
+def check_connector(host: Host, source: Path | None = None) -> None:
+    """An unknown connector, or a connector missing its argument, is bad input: found when
+    the inventory loads, before anything runs."""
+    from corral.connectors.base import connector_class
+
+    where = str(source) if source is not None else "command line"
+    line = _name_line(host.name, source)
+    try:
+        connector_class(host.connector)
+    except BadInput:
+        known = ", ".join(f"@{c}" for c in _import_connectors()) or "none"
+        if host.connector == "ssh":
+            message = f"no ssh connector is available for {host.name} (known: {known})"
+        else:
+            message = f"unknown connector @{host.connector} (known: {known})"
+        raise BadInput(message, file=where, line=line, host=host.name) from None
+    if host.connector == "chroot" and not host.target:
+        raise BadInput("@chroot needs a path: @chroot/PATH", file=where, line=line,
+                       host=host.name)
 
 
 def _run_python(path: Path) -> dict[str, Any]:
@@ -87,7 +139,7 @@ def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
     entries: list[tuple[str, dict[str, Any]]] = [
         (_check_name(n, "command line"), {}) for n in names
     ]
-    return _build(entries, {}, cwd)
+    return _build(entries, {}, cwd, None)
 
 
 def _inventory_file(path: Path) -> Inventory:
@@ -103,7 +155,7 @@ def _inventory_file(path: Path) -> Inventory:
             data: dict[str, Any] = {}
             if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict):
                 item, data = item[0], dict(item[1])
-            name = _check_name(item, str(path))
+            name = _check_name(item, str(path), path)
             members.append(name)
             if name in seen:
                 seen[name].update(data)
@@ -114,11 +166,11 @@ def _inventory_file(path: Path) -> Inventory:
     if not entries:
         raise BadInput("the inventory defines no hosts (each module-level list is a group)",
                        file=str(path))
-    return _build(entries, groups, path.parent)
+    return _build(entries, groups, path.parent, path)
 
 
 def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str]],
-           directory: Path) -> Inventory:
+           directory: Path, source: Path | None) -> Inventory:
     all_data = _group_data(directory, "all")
     group_layers = {g: _group_data(directory, g) for g in groups}
     hosts: list[Host] = []
@@ -128,7 +180,9 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         conn, target = parse_target(name)
         if conn == "ssh":
             target = str(data.get("ssh_hostname") or name)
-        hosts.append(Host(name, HostData(*layers), member_of, conn, target))
+        host = Host(name, HostData(*layers), member_of, conn, target)
+        check_connector(host, source)
+        hosts.append(host)
     return Inventory(hosts, {"all": [h.name for h in hosts], **groups})
 
 

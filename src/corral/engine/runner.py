@@ -105,12 +105,14 @@ class Run:
         return conn
 
     # -- cross-host edges ------------------------------------------------------------
-    async def claim_once(self, key: Any, host: str) -> str | None:
+    async def claim_once(self, key: Any, hr: HostRun) -> str | None:
+        """None if this host runs the operation; else, once it has run, where it ran."""
         fut = self._once.get(key)
         if fut is None:
             self._once[key] = asyncio.get_running_loop().create_future()
-            self._once_owner[key] = host
+            self._once_owner[key] = hr.host.name
             return None
+        self._arrive(hr)  # waiting on another host: this one is as far as it can go
         return await asyncio.shield(fut)
 
     def finish_once(self, key: Any) -> None:

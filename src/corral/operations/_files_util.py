@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 import shlex
 import traceback
 from collections.abc import Mapping
@@ -200,8 +201,21 @@ def strip_anchors(line: str) -> str:
 _DELIMITERS = "/|#@%,~!:;="
 
 
-def _delimiter(*parts: str) -> tuple[str, bool]:
-    """A sed ``s`` delimiter absent from every part; else ``/`` to be escaped."""
+#: the delimiter when the remote shell expands variables in the script: their values may
+#: hold any printable character (``$HOME`` and ``$PATH`` hold ``/``), but not this one
+EXPANDED_DELIMITER = "\x01"
+#: what sh expands inside double quotes: $NAME, ${...}, $(...), $1, $@...
+_EXPANSION = re.compile(r"\$[A-Za-z_{(0-9@*#?!$-]")
+
+
+def _delimiter(*parts: str, expands: bool = False) -> tuple[str, bool]:
+    """A sed ``s`` delimiter absent from every part; else ``/`` to be escaped.
+
+    With ``expands`` (the shell substitutes ``$...`` in the parts before sed sees them) a
+    control character is used, as what the variables hold is not known here.
+    """
+    if expands and any(_EXPANSION.search(part) for part in parts):
+        return EXPANDED_DELIMITER, False
     for char in _DELIMITERS:
         if not any(char in part for part in parts):
             return char, False
@@ -236,7 +250,7 @@ def sed_replace(
     secret: bool = False,
 ) -> StringCommand:
     """``sed -i 's/pattern/replacement/flags' path``, with a delimiter that needs no escaping."""
-    delim, escape = _delimiter(pattern, replacement)
+    delim, escape = _delimiter(pattern, replacement, expands=interpolate_variables)
     if escape:
         pattern = pattern.replace("/", "\\/")
         replacement = replacement.replace("/", "\\/")
@@ -255,7 +269,7 @@ def sed_delete(
     secret: bool = False,
 ) -> StringCommand:
     """``sed -i '/pattern/d' path``, deleting every matching line."""
-    delim, escape = _delimiter(pattern)
+    delim, escape = _delimiter(pattern, expands=interpolate_variables)
     if escape:
         pattern = pattern.replace("/", "\\/")
     # a delimiter other than / is introduced by a backslash in sed addresses

@@ -466,7 +466,14 @@ def line(
         return
 
     if found:
-        if replace_text and any(existing != replace_text for existing in found):
+        if interpolate_variables:
+            # the remote shell expands the replacement: compare with the lines the grep
+            # of the expanded replacement found, not with the unexpanded text
+            right = set(replaced or [])
+            wrong = [existing for existing in found if existing not in right]
+        else:
+            wrong = [existing for existing in found if existing != replace_text]
+        if replace_text and wrong:
             yield u.sed_replace(path, match, replace_text, **sed_args)
         else:
             host.noop(f"line {replace or line} exists in {path}")

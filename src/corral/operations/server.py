@@ -22,6 +22,8 @@ from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
 
+from ._files_util import local_path
+
 # Mixed into script upload names: stable for one run (the engine may plan an operation more
 # than once), impossible to guess from outside it.
 _RUN_SALT = secrets.token_hex(16)
@@ -64,7 +66,8 @@ def _script_path(src: str, args: Iterable[str]) -> str:
 def script(src: str, args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
     """Upload a local script, run it on the host, then remove it.
 
-    + src: the local script; it is run directly, so it needs a ``#!`` line
+    + src: the local script (relative to the deploy directory); it is run directly, so it
+      needs a ``#!`` line
     + args: arguments for the script, each passed as one word
 
     The script is uploaded to ``/tmp`` under a name that cannot be guessed, readable only
@@ -78,11 +81,12 @@ def script(src: str, args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
             args=["--database", "app"],
         )
     """
-    if not os.path.isfile(src):
+    path = local_path(src)
+    if not os.path.isfile(path):
         raise OperationValueError(f"script {src!r} is not a local file")
     words = [str(a) for a in args]
     dest = _script_path(src, words)
-    yield FileUploadCommand(src, dest, mode="700")
+    yield FileUploadCommand(path, dest, mode="700")
     yield StringCommand(
         "(",
         QuoteString(dest),

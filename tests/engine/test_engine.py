@@ -1,0 +1,245 @@
+"""The engine on real shells: waves, round trips, fresh facts, results, global arguments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corral import api, host
+from corral.facts.files import File
+from corral.model.errors import BadInput
+from corral.model.results import HostStatus, OpStatus
+from corral.operations import files, server
+
+
+def run(deploy: Any, hosts: str = "@local", **kwargs: Any) -> api.RunResult:
+    return api.run(hosts, deploy, **kwargs)
+
+
+def test_converged_host_costs_one_round_trip_whatever_the_number_of_operations(
+    tmp_path: Path,
+) -> None:
+    def deploy(n: int) -> Any:
+        def body() -> None:
+            for i in range(n):
+                files.directory(path=str(tmp_path / f"d{i}"))
+
+        return body
+
+    first = run(deploy(20)).hosts[0]
+    assert first.status is HostStatus.CHANGED and first.changed == 20
+    # one round trip for the facts, one for the commands
+    assert first.invocations == 2
+    for n in (5, 20):
+        again = run(deploy(n)).hosts[0]
+        assert again.status is HostStatus.OK and again.changed == 0
+        assert again.invocations == 1
+
+
+def test_dependent_operations_run_in_later_waves_and_converge(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b"
+
+    def deploy() -> None:
+        files.directory(path=str(tmp_path / "a"))
+        files.directory(path=str(target))
+        files.file(path=str(target / "f"), mode="600")
+
+    result = run(deploy).hosts[0]
+    assert [op.status for op in result.operations] == [OpStatus.CHANGED] * 3
+    assert (target / "f").is_file() and oct((target / "f").stat().st_mode)[-3:] == "600"
+    # facts of the later waves were read at the end of the earlier wave's script
+    assert result.invocations <= 4
+    assert run(deploy).hosts[0].changed == 0
+
+
+def test_facts_read_in_deploy_code_see_earlier_operations(tmp_path: Path) -> None:
+    seen: dict[str, Any] = {}
+    path = str(tmp_path / "new")
+
+    def deploy() -> None:
+        seen["before"] = host.get_fact(File, path=path)
+        op = files.file(path=path)
+        seen["changed"] = op.changed
+        seen["after"] = host.get_fact(File, path=path)
+
+    run(deploy)
+    assert seen["before"] is None
+    assert seen["changed"] is True
+    assert isinstance(seen["after"], dict) and seen["after"]["size"] == 0
+
+
+def test_operation_results_expose_output(tmp_path: Path) -> None:
+    seen: dict[str, Any] = {}
+
+    def deploy() -> None:
+        op = server.shell(commands=["echo out; echo err >&2"])
+        seen.update(stdout=op.stdout, stderr=op.stderr, changed=op.did_change(),
+                    ok=op.did_succeed(), error=op.did_error())
+
+    run(deploy)
+    assert seen == {"stdout": "out\n", "stderr": "err\n", "changed": True, "ok": True,
+                    "error": False}
+
+
+def test_if_with_callables_and_results(tmp_path: Path) -> None:
+    a, b, c = (str(tmp_path / n) for n in "abc")
+
+    def deploy() -> None:
+        made = files.file(path=a)
+        files.file(path=b, _if=made)
+        files.file(path=c, _if=lambda: not made.did_change())
+
+    result = run(deploy).hosts[0]
+    assert os.path.exists(b) and not os.path.exists(c)
+    assert result.operations[2].status is OpStatus.SKIPPED
+    os.unlink(b)
+    run(deploy)  # a exists now: b's condition is false, c's true
+    assert not os.path.exists(b) and os.path.exists(c)
+
+
+def test_failure_stops_the_host_and_reports_the_command(tmp_path: Path) -> None:
+    after = tmp_path / "after"
+
+    def deploy() -> None:
+        server.shell(commands=["echo before"])
+        server.shell(name="Break", commands=["echo oops >&2; exit 3"])
+        files.file(path=str(after))
+
+    result = run(deploy)
+    h = result.hosts[0]
+    assert h.status is HostStatus.FAILED and result.exit_code == 1
+    failed = h.operations[1]
+    assert failed.status is OpStatus.FAILED
+    assert failed.error is not None and "exit code 3" in failed.error and "oops" in failed.error
+    assert h.operations[2].status is OpStatus.SKIPPED
+    assert not after.exists()
+
+
+def test_command_not_found_is_named(tmp_path: Path) -> None:
+    def deploy() -> None:
+        server.shell(commands=["no-such-tool-here --flag"])
+
+    op = run(deploy).hosts[0].operations[0]
+    assert op.error is not None and "command not found: no-such-tool-here" in op.error
+
+
+def test_ignore_errors_lets_the_host_go_on(tmp_path: Path) -> None:
+    after = tmp_path / "after"
+
+    def deploy() -> None:
+        server.shell(commands=["false", "echo unreached"], _ignore_errors=True)
+        files.file(path=str(after))
+
+    h = run(deploy).hosts[0]
+    assert h.operations[0].status is OpStatus.FAILED
+    assert h.operations[0].stdout == ""
+    assert after.exists() and h.status is HostStatus.CHANGED
+
+
+def test_global_arguments_env_chdir_shell_timeout_retries(tmp_path: Path) -> None:
+    counter = tmp_path / "count"
+    seen: dict[str, Any] = {}
+
+    def deploy() -> None:
+        env = server.shell(commands=["echo $GREETING"], _env={"GREETING": "hi there"})
+        cwd = server.shell(commands=["pwd"], _chdir=str(tmp_path))
+        bash = server.shell(commands=["echo $BASH_VERSION"], _shell_executable="bash")
+        retry = server.shell(
+            commands=[f"echo x >> {counter}; [ $(wc -l < {counter}) -ge 2 ]"],
+            _retries=2, _retry_delay=0,
+        )
+        slow = server.shell(commands=["sleep 20"], _timeout=1, _ignore_errors=True)
+        seen.update(env=env.stdout, cwd=cwd.stdout, bash=bash.stdout, retry=retry.did_succeed(),
+                    slow=slow.did_error())
+
+    run(deploy)
+    assert seen["env"] == "hi there\n"
+    assert seen["cwd"] == f"{tmp_path}\n"
+    assert seen["bash"].strip()[:1].isdigit()
+    assert seen["retry"] is True and counter.read_text().count("x") == 2
+    assert seen["slow"] is True
+
+
+def test_dry_run_changes_nothing_and_reports_pending(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+
+    def deploy() -> None:
+        files.file(path=str(path))
+
+    result = run(deploy, dry=True)
+    assert not path.exists()
+    assert result.changed == 1 and result.exit_code == 2
+    assert result.hosts[0].operations[0].status is OpStatus.PLANNED
+
+
+def test_several_hosts_run_once_and_serial(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    hosts = ",".join(f"@testlocal/h{i}" for i in range(4))
+
+    def deploy() -> None:
+        server.shell(commands=[f"echo once >> {log}"], _run_once=True)
+        server.shell(
+            commands=[f"echo start-{host.name} >> {log}; sleep 0.05; echo end-{host.name} >> {log}"],
+            _serial=True,
+        )
+
+    result = run(deploy, hosts)
+    assert all(h.status is HostStatus.CHANGED for h in result.hosts)
+    lines = log.read_text().split()
+    assert lines.count("once") == 1
+    serial = [line for line in lines if line != "once"]
+    assert len(serial) == 8
+    for i in range(0, 8, 2):  # every start is followed by the same host's end
+        assert serial[i].startswith("start-") and serial[i + 1] == "end-" + serial[i][6:]
+
+
+def test_parallel_bounds_hosts_at_once(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    hosts = ",".join(f"@testlocal/p{i}" for i in range(4))
+
+    def deploy() -> None:
+        server.shell(commands=[f"echo start >> {log}; sleep 0.05; echo end >> {log}"])
+
+    run(deploy, hosts, parallel=1)
+    assert log.read_text().split() == ["start", "end"] * 4
+
+
+def test_bad_input_on_one_host_changes_nothing_anywhere(tmp_path: Path) -> None:
+    hosts = ",".join(f"@testlocal/b{i}" for i in range(3))
+    marker = tmp_path / "marker"
+
+    def deploy() -> None:
+        files.file(path=str(marker))
+        if host.name.endswith("b2"):
+            files.file(path=str(marker), mode=["not", "a", "mode"])
+
+    with pytest.raises(BadInput) as info:
+        run(deploy, hosts)
+    assert "host @testlocal/b2" in str(info.value) and "mode" in str(info.value)
+    assert info.value.line is not None
+    assert not marker.exists()
+
+
+def test_unknown_argument_names_the_deploy_line(tmp_path: Path) -> None:
+    deploy = tmp_path / "deploy.py"
+    deploy.write_text("from corral.operations import files\n\nfiles.file(paht='/x')\n")
+    with pytest.raises(BadInput) as info:
+        run(str(deploy))
+    assert info.value.file == str(deploy) and info.value.line == 3
+    assert "unknown argument 'paht'" in str(info.value)
+
+
+def test_unreachable_host_does_not_stop_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+
+    def deploy() -> None:
+        files.file(path=str(path))
+
+    result = run(deploy, f"@local,@chroot{tmp_path}/nothing-here")
+    assert result.host("@local").status is HostStatus.CHANGED
+    assert result.host(f"@chroot{tmp_path}/nothing-here").status is HostStatus.UNREACHABLE
+    assert result.exit_code == 1 or result.exit_code == 3
+    assert path.exists()

@@ -1,0 +1,266 @@
+"""files.* applied for real: in a chroot over the test image, and on this machine inside a
+temporary directory. Each test converges (run, re-run unchanged, dry run unchanged) and
+then checks the end state from Python."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from corral.operations import files
+
+from ._helpers import Target, converge, ops, write_inventory
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=["chroot", "local"])
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Target:
+    if request.param == "chroot":
+        t: Target = request.getfixturevalue("chroot")
+    else:
+        t = Target.local(tmp_path_factory.mktemp("local-target"))
+    t.path(t.base).mkdir(parents=True, exist_ok=True)
+    return t
+
+
+def _make(t: Target, remote: str, content: str = "") -> Path:
+    path = t.path(remote)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    return path
+
+
+def test_file(target: Target) -> None:
+    t = target
+    log, plain, gone = t.at("file", "sub", "app.log"), t.at("file", "plain"), t.at("file", "gone")
+    _make(t, gone, "remove me\n")
+
+    def deploy() -> None:
+        files.file(name="log", path=log, user=t.user, group=t.group, mode="640")
+        files.file(name="plain", path=plain)
+        files.file(name="gone", path=gone, present=False)
+
+    first = ops(converge(t.name, deploy))
+    assert all(op.changed for op in first.values())
+
+    assert t.path(log).is_file() and t.read(log) == ""
+    assert t.mode(log) == 0o640
+    assert t.owner(log) == (t.user, t.group)
+    assert t.owner(t.at("file", "sub")) == (t.user, t.group)  # the parent it created
+    assert t.path(plain).is_file()
+    assert not t.path(gone).exists()
+
+
+def test_file_metadata_of_existing_file(target: Target) -> None:
+    t = target
+    path = t.at("meta", "existing")
+    _make(t, path, "keep\n").chmod(0o600)
+
+    def deploy() -> None:
+        files.file(name="meta", path=path, group=t.group, mode="0644")
+
+    assert ops(converge(t.name, deploy))["meta"].changed
+    assert t.read(path) == "keep\n"
+    assert t.mode(path) == 0o644
+    assert t.owner(path) == ("root", t.group)
+
+
+def test_directory(target: Target) -> None:
+    t = target
+    made, tree, gone = t.at("dir", "made", "deep"), t.at("dir", "tree"), t.at("dir", "gone")
+    _make(t, f"{tree}/inner/file", "x")
+    _make(t, f"{gone}/content", "x")
+
+    def deploy() -> None:
+        files.directory(name="made", path=made, user=t.user, group=t.group, mode="750")
+        files.directory(name="tree", path=tree, user=t.user, mode="750", recursive=True)
+        files.directory(name="gone", path=gone, present=False)
+
+    first = ops(converge(t.name, deploy))
+    assert all(op.changed for op in first.values())
+
+    assert t.path(made).is_dir()
+    assert t.mode(made) == 0o750
+    assert t.owner(made) == (t.user, t.group)
+    assert t.owner(f"{tree}/inner/file")[0] == t.user
+    assert t.mode(f"{tree}/inner/file") == 0o750
+    assert not t.path(gone).exists()
+
+
+def test_link(target: Target) -> None:
+    t = target
+    dest = t.at("link", "target.txt")
+    _make(t, dest, "pointed at\n")
+    absolute, relative = t.at("link", "abs"), t.at("link", "sub", "rel")
+    moved, gone = t.at("link", "moved"), t.at("link", "gone")
+    t.path(moved).symlink_to("/nowhere")
+    t.path(gone).symlink_to(dest)
+
+    def deploy() -> None:
+        files.link(name="absolute", path=absolute, target=dest)
+        files.link(name="relative", path=relative, target="../target.txt")
+        files.link(name="moved", path=moved, target=dest)
+        files.link(name="gone", path=gone, present=False)
+
+    first = ops(converge(t.name, deploy))
+    assert all(op.changed for op in first.values())
+
+    assert os.readlink(t.path(absolute)) == dest
+    assert os.readlink(t.path(relative)) == "../target.txt"
+    assert t.read(relative) == "pointed at\n"
+    assert os.readlink(t.path(moved)) == dest
+    assert not t.path(gone).is_symlink()
+    assert t.path(dest).is_file()  # removing a link leaves its target
+
+
+def test_line(target: Target) -> None:
+    t = target
+    conf, fresh = t.at("line", "app.env"), t.at("line", "fresh.env")
+    _make(t, conf, "A=1\nLOG_LEVEL=debug\nOBSOLETE=yes\n")
+
+    def deploy() -> None:
+        files.line(name="replace", path=conf, line="^LOG_LEVEL=", replace="LOG_LEVEL=info")
+        files.line(name="append", path=conf, line="B=2")
+        files.line(name="literal", path=conf, line="C=[x].*", escape_regex_characters=True)
+        files.line(name="remove", path=conf, line="^OBSOLETE=", present=False)
+        files.line(name="present already", path=conf, line="^A=1$")
+        files.line(name="fresh file", path=fresh, line="X=1")
+
+    first = ops(converge(t.name, deploy))
+    assert not first["present already"].changed
+    assert all(op.changed for name, op in first.items() if name != "present already")
+
+    assert t.read(conf) == "A=1\nLOG_LEVEL=info\nB=2\nC=[x].*\n"
+    assert t.read(fresh) == "X=1\n"
+
+
+def test_replace(target: Target) -> None:
+    t = target
+    path = t.at("replace", "greeting")
+    _make(t, path, "hello world, big world\nworld\nplanet\n")
+
+    def deploy() -> None:
+        files.replace(name="world", path=path, text="world", replace="earth", flags=["g"])
+        files.replace(name="groups", path=path, text="^plan(et)$", replace=r"mo\1on",
+                      extended_regex=True)
+        files.replace(name="nothing", path=path, text="mars", replace="venus")
+
+    first = ops(converge(t.name, deploy))
+    assert first["world"].changed and first["groups"].changed
+    assert not first["nothing"].changed
+    assert t.read(path) == "hello earth, big earth\nearth\nmoeton\n"
+
+
+def test_put(target: Target, tmp_path: Path) -> None:
+    t = target
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "motd").write_text("Welcome, put by corral.\n")
+    tool = tmp_path / "files" / "tool.sh"
+    tool.write_text("#!/bin/sh\necho tool\n")
+    tool.chmod(0o751)
+    motd, into_dir = t.at("put", "etc", "motd"), t.at("put", "bin")
+    replaced, from_io = t.at("put", "replaced"), t.at("put", "from-io")
+    t.path(into_dir).mkdir(parents=True)
+    _make(t, replaced, "old content\n").chmod(0o604)
+
+    deploy = tmp_path / "deploy.py"
+    deploy.write_text(
+        "import io\n"
+        "from corral.operations import files\n"
+        f"files.put(name='motd', src='files/motd', dest={motd!r}, user={t.user!r},\n"
+        f"          group={t.group!r}, mode='640')\n"
+        f"files.put(name='into dir', src='files/tool.sh', dest={into_dir!r}, mode=True)\n"
+        f"files.put(name='replaced', src='files/motd', dest={replaced!r})\n"
+        f"files.put(name='from io', src=io.StringIO('streamed\\n'), dest={from_io!r})\n"
+    )
+    first = converge(t.name, deploy)
+    assert all(op.changed for op in first.operations)
+    assert ops(first)["replaced"].diffs  # a content change is shown as a diff
+
+    assert t.read(motd) == "Welcome, put by corral.\n"
+    assert t.mode(motd) == 0o640
+    assert t.owner(motd) == (t.user, t.group)
+    assert t.read(f"{into_dir}/tool.sh") == "#!/bin/sh\necho tool\n"
+    assert t.mode(f"{into_dir}/tool.sh") == 0o751
+    assert t.read(replaced) == "Welcome, put by corral.\n"
+    assert t.mode(replaced) == 0o604  # a replaced file keeps its mode
+    assert t.read(from_io) == "streamed\n"
+    leftovers = [p.name for p in t.path(t.at("put")).rglob("*") if "corral" in p.name]
+    assert leftovers == []  # no temporary upload files left behind
+
+
+def test_template(target: Target, tmp_path: Path) -> None:
+    t = target
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "app.conf.j2").write_text(
+        "# {{ host.name }}\n"
+        "port = {{ host.data.port }}\n"
+        "{% for w in host.data.workers %}worker = {{ w }}\n{% endfor %}"
+        "greeting = {{ greeting }}\n"
+        "{% include 'templates/footer.j2' %}"
+    )
+    (tmp_path / "templates" / "footer.j2").write_text("# end\n")
+    conf = t.at("template", "app.conf")
+    inventory = write_inventory(tmp_path, t.name, port=8080, workers=["a", "b"])
+    deploy = tmp_path / "deploy.py"
+    deploy.write_text(
+        "from corral.operations import files\n"
+        f"files.template(name='conf', src='templates/app.conf.j2', dest={conf!r},\n"
+        f"               user={t.user!r}, mode='600', greeting='hi there')\n"
+    )
+    first = ops(converge(inventory, deploy))
+    assert first["conf"].changed
+
+    assert t.read(conf) == (
+        f"# {t.name}\nport = 8080\nworker = a\nworker = b\ngreeting = hi there\n# end\n"
+    )
+    assert t.mode(conf) == 0o600
+    assert t.owner(conf)[0] == t.user
+
+
+def test_get(target: Target, tmp_path: Path) -> None:
+    t = target
+    remote = t.at("get", "report.txt")
+    _make(t, remote, "remote data\n")
+    local = tmp_path / "downloads" / "report.txt"
+
+    def deploy() -> None:
+        files.get(name="get", src=remote, dest=str(local), create_local_dir=True)
+
+    assert ops(converge(t.name, deploy))["get"].changed
+    assert local.read_text() == "remote data\n"
+
+    # a changed remote file is downloaded again, then the copy is up to date once more
+    t.path(remote).write_text("new remote data\n")
+    assert ops(converge(t.name, deploy))["get"].changed
+    assert local.read_text() == "new remote data\n"
+
+
+def test_awkward_paths_and_expanded_variables(target: Target) -> None:
+    t = target
+    d = t.at("odd dir", "it's $here")
+    conf = f"{d}/a b.conf"
+
+    def deploy() -> None:
+        files.directory(name="dir", path=d, user=t.user, mode="711")
+        files.file(name="file", path=conf, mode="600")
+        files.line(name="slashes", path=conf, line="^path=", replace="path=/usr/local/bin:/a|b")
+        files.line(name="expanded", path=conf, line="^home=", replace="home=$HOME",
+                   interpolate_variables=True)
+        files.link(name="link", path=f"{d}/link to it", target=conf)
+
+    converge(t.name, deploy)
+    assert t.mode(d) == 0o711 and t.owner(d)[0] == t.user
+    lines = t.read(conf).splitlines()
+    assert lines[0] == "path=/usr/local/bin:/a|b"
+    assert lines[1].startswith("home=/") and "$" not in lines[1], lines
+    assert len(lines) == 2
+    assert os.readlink(t.path(f"{d}/link to it")) == conf
+
+    # an expanded replacement also rewrites a line that is there but wrong
+    t.path(conf).write_text("path=/usr/local/bin:/a|b\nhome=/wrong\n")
+    assert ops(converge(t.name, deploy))["expanded"].changed
+    assert t.read(conf).splitlines()[1] == lines[1]
