@@ -52,6 +52,8 @@ class Run:
         self.deploys = deploys
         self.options = options
         self.config = options.config or Config()
+        if options.parallel:
+            self.config.PARALLEL = options.parallel
         self.dry = options.dry
         self.wave_timeout = options.wave_timeout
         self.stopping = False
