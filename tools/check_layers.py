@@ -32,6 +32,8 @@ def imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
             if node.level:
                 base = f"corral.{package}" if node.level == 1 else "corral"
                 names.append((node.lineno, f"{base}.{node.module or ''}".rstrip(".")))
+            elif node.module == "corral":
+                names += [(node.lineno, f"corral.{a.name}") for a in node.names]
             elif node.module:
                 names.append((node.lineno, node.module))
     return names

@@ -182,7 +182,8 @@ def test_several_hosts_run_once_and_serial(tmp_path: Path) -> None:
     def deploy() -> None:
         server.shell(commands=[f"echo once >> {log}"], _run_once=True)
         server.shell(
-            commands=[f"echo start-{host.name} >> {log}; sleep 0.05; echo end-{host.name} >> {log}"],
+            commands=[f"echo start-{host.name} >> {log}; sleep 0.05; "
+                      f"echo end-{host.name} >> {log}"],
             _serial=True,
         )
 

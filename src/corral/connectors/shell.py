@@ -9,36 +9,42 @@ from dataclasses import replace
 
 from corral.model.command import FileUploadCommand
 from corral.model.operation import GlobalArgs
+from corral.model.secrets import reveal
 
 
 def wrap(command: str, g: GlobalArgs) -> str:
-    """Wrap a command with the operation's environment, directory, shell and privilege."""
+    """Wrap a command with the operation's environment, directory, shell and privilege.
+
+    A sudo password goes to ``sudo -S`` on standard input from the shell's builtin
+    ``printf``: it travels inside the script, never on a command line.
+    """
+    q = shlex.quote
     inner = command
     if g.chdir:
-        inner = f"cd {shlex.quote(g.chdir)} && {inner}"
+        inner = f"cd {q(g.chdir)} && {inner}"
     if g.env:
-        exports = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in g.env.items())
+        exports = " ".join(f"{k}={q(reveal(v))}" for k, v in g.env.items())
         inner = f"export {exports}; {inner}"
     shell = g.shell_executable or "sh"
+    # a separate shell per command: a syntax error in one cannot break the script
+    text = f"{shell} -c {q(inner)}"
+    if g.su_user:
+        shell_path = shell if "/" in shell else f"/bin/{shell}"
+        text = f"su {q(g.su_user)} -s {q(shell_path)} -c {q(inner)}"
     if g.sudo:
-        argv = ["sudo", "-H", "-n"]
-        if g.sudo_user:
+        argv = ["sudo", "-H"]
+        argv += ["-S", "-p", ""] if g.sudo_password is not None else ["-n"]
+        if g.sudo_user and not g.su_user:
             argv += ["-u", g.sudo_user]
         if g.preserve_sudo_env:
             argv.append("-E")
         if g.use_sudo_login:
             argv.append("-i")
-        text = " ".join(shlex.quote(a) for a in argv) + f" {shell} -c {shlex.quote(inner)}"
-        if g.su_user:
-            text = (f"sudo -H -n su {shlex.quote(g.su_user)} -s /bin/{shell} "
-                    f"-c {shlex.quote(inner)}")
-    elif g.su_user:
-        text = f"su {shlex.quote(g.su_user)} -s /bin/{shell} -c {shlex.quote(inner)}"
-    else:
-        # a separate shell per command: a syntax error in one cannot break the script
-        text = f"{shell} -c {shlex.quote(inner)}"
+        text = " ".join(q(a) for a in argv) + " " + text
     if g.timeout:
         text = f"timeout -k 5 {g.timeout:g} {text}"
+    if g.sudo and g.sudo_password is not None:
+        text = f"printf '%s\\n' {q(reveal(g.sudo_password))} | {text}"
     if g.retries:
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "

@@ -87,6 +87,10 @@ def failure_message(cmd: str, out: CommandOutput) -> str:
     return msg
 
 
+def out_summary(cmd: Any, out: CommandOutput) -> str:
+    return failure_message(describe(cmd), out).splitlines()[0]
+
+
 def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, Any]]:
     g = meta.call.globals
     steps = []
@@ -169,7 +173,7 @@ async def execute_wave(plan: WavePlan) -> None:
             _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
                     error=failure_message(describe(cmd), out))
             if not meta.call.globals.ignore_errors:
-                hr.failed = f"{meta.call.display_name} failed"
+                hr.failed = f"{meta.call.display_name}: {out_summary(cmd, out)}"
                 script_ok = False
             continue
         for (_, command), out in zip(steps[a:b], ran, strict=True):

@@ -212,13 +212,13 @@ def bind_arguments(spec: OperationSpec, args: tuple[Any, ...], kwargs: dict[str,
     """Check arguments against the operation's signature and annotations."""
     params = spec.signature.parameters
     if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        for name in kwargs:
-            if name not in params:
+        for given in kwargs:
+            if given not in params:
                 import difflib
 
-                close = difflib.get_close_matches(name, list(params), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise BadInput(f"unknown argument {name!r}{hint}", file=where[0],
+                close = difflib.get_close_matches(given, list(params), n=1)
+                suggest = f" (did you mean {close[0]!r}?)" if close else ""
+                raise BadInput(f"unknown argument {given!r}{suggest}", file=where[0],
                                line=where[1], operation=spec.name)
     try:
         bound = spec.signature.bind(*args, **kwargs)

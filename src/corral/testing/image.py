@@ -27,7 +27,9 @@ INCLUDE = ["sudo", "openssh-server", "python3", "ca-certificates", "procps"]
 REPO_PACKAGES = ["hello", "tree", "sl"]
 REPO_DIR = "/var/local/corral-repo"
 TEST_USER = "corral"
-VERSION = 3
+#: the test user's password (password logins in the test fleet)
+TEST_PASSWORD = "corral-test-password"
+VERSION = 4
 
 
 def image_key() -> str:
@@ -39,11 +41,11 @@ def image_path() -> Path:
     return CACHE / f"debian-{SUITE}-{image_key()}"
 
 
-def _run(*argv: str, root: Path | None = None) -> str:
+def _run(*argv: str, root: Path | None = None, input: str | None = None) -> str:
     cmd = ["chroot", str(root), *argv] if root else list(argv)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
            "DEBIAN_FRONTEND": "noninteractive", "HOME": "/root"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, input=input)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return proc.stdout
@@ -90,6 +92,7 @@ def build(quiet: bool = False) -> Path:
             f"deb [trusted=yes] file:{REPO_DIR} ./\n")
         _run("apt-get", "update", root=root)
         _run("useradd", "--create-home", "--shell", "/bin/bash", TEST_USER, root=root)
+        _run("chpasswd", root=root, input=f"{TEST_USER}:{TEST_PASSWORD}\n")
         sudoers = root / "etc/sudoers.d/corral"
         sudoers.write_text(f"{TEST_USER} ALL=(ALL) NOPASSWD:ALL\n")
         sudoers.chmod(0o440)

@@ -1,0 +1,210 @@
+"""SSH, on asyncssh: one connection per host for the whole run, and on it one persistent
+remote shell to which framed scripts are sent, so a wave costs one round trip.
+
+Host data (pyinfra's names): ``ssh_hostname``, ``ssh_port``, ``ssh_user``, ``ssh_key``,
+``ssh_key_password``, ``ssh_password``, ``ssh_known_hosts_file``,
+``ssh_strict_host_key_checking`` (``yes``, ``accept-new``, ``no``), ``ssh_config_file``,
+``ssh_connect_retries``, ``ssh_connect_retry_min_delay``, ``ssh_connect_retry_max_delay``,
+``ssh_allow_agent``, ``ssh_forward_agent``; beyond pyinfra, ``ssh_proxy_jump`` and
+``ssh_keepalive_interval``. ``~/.ssh/config`` is honoured (ProxyJump included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from corral.model.errors import ConnectError, ConnectionLost
+from corral.model.host import Host
+from corral.model.secrets import reveal
+
+from .base import Connector, ShellSession
+from .framing import FramedScript
+
+_POLICIES = {"yes", "accept-new", "no"}
+
+
+def _default_known_hosts() -> Path:
+    return Path("~/.ssh/known_hosts").expanduser()
+
+
+class _HostKeyPolicy(asyncssh.SSHClient):
+    """Called for a host key that known_hosts does not list: decides by the policy."""
+
+    def __init__(self, policy: str, known_hosts: Path, host: str, port: int) -> None:
+        self.policy = policy
+        self.known_hosts = known_hosts
+        self.host = host
+        self.port = port
+        self.problem: str | None = None
+
+    def _known_entries(self, host: str, addr: str, port: int) -> int:
+        if not self.known_hosts.is_file():
+            return 0
+        try:
+            known = asyncssh.read_known_hosts(str(self.known_hosts))
+            keys = known.match(host, addr, port)[0]
+        except (OSError, ValueError):
+            return 0
+        return len(keys)
+
+    def validate_host_public_key(self, host: str, addr: str, port: int,
+                                 key: asyncssh.SSHKey) -> bool:
+        if self.policy == "no":
+            return True
+        if self._known_entries(host, addr, port):
+            self.problem = (
+                f"the host key of {host} has CHANGED (it does not match {self.known_hosts}): "
+                "refusing to connect; if the change is expected, remove the old entry"
+            )
+            return False
+        if self.policy == "accept-new":
+            name = host if port == 22 else f"[{host}]:{port}"
+            self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+            with self.known_hosts.open("a") as fh:
+                fh.write(f"{name} {key.export_public_key().decode().strip()}\n")
+            return True
+        self.problem = (
+            f"the host key of {host} is unknown (not in {self.known_hosts}): set "
+            "ssh_strict_host_key_checking='accept-new' to trust it on first use"
+        )
+        return False
+
+
+class SSHConnector(Connector):
+    name = "ssh"
+
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        self._conn: Any = None
+        self._proc: Any = None
+        self._session: ShellSession | None = None
+
+    def _options(self) -> dict[str, Any]:
+        data = self.host.data
+        opts: dict[str, Any] = {}
+        if data.ssh_port:
+            opts["port"] = int(data.ssh_port)
+        if data.ssh_user:
+            opts["username"] = str(data.ssh_user)
+        if data.ssh_key:
+            opts["client_keys"] = [os.path.expanduser(str(data.ssh_key))]
+        if data.ssh_key_password is not None:
+            opts["passphrase"] = reveal(data.ssh_key_password)
+        if data.ssh_password is not None:
+            opts["password"] = reveal(data.ssh_password)
+        if data.ssh_allow_agent is False:
+            opts["agent_path"] = None
+        if data.ssh_forward_agent:
+            opts["agent_forwarding"] = True
+        if data.ssh_config_file:
+            opts["config"] = [os.path.expanduser(str(data.ssh_config_file))]
+        if data.ssh_proxy_jump:
+            opts["tunnel"] = str(data.ssh_proxy_jump)
+        opts["keepalive_interval"] = float(data.ssh_keepalive_interval or 15)
+        opts["keepalive_count_max"] = 4
+        return opts
+
+    def _policy(self) -> tuple[str, Path]:
+        data = self.host.data
+        policy = data.ssh_strict_host_key_checking
+        if policy is None:
+            policy = "yes"
+        elif policy is True:
+            policy = "yes"
+        elif policy is False:
+            policy = "no"
+        policy = str(policy).lower()
+        if policy not in _POLICIES:
+            from corral.model.errors import BadInput
+
+            raise BadInput(f"ssh_strict_host_key_checking must be one of yes, accept-new, no; "
+                           f"not {policy!r}", host=self.host.name)
+        path = Path(os.path.expanduser(str(data.ssh_known_hosts_file or _default_known_hosts())))
+        return policy, path
+
+    async def connect(self) -> None:
+        data = self.host.data
+        retries = int(data.ssh_connect_retries or 0)
+        low = float(data.ssh_connect_retry_min_delay or 0.5)
+        high = float(data.ssh_connect_retry_max_delay or 5.0)
+        attempt = 0
+        while True:
+            try:
+                await self._connect_once()
+                return
+            except ConnectError as exc:
+                if attempt >= retries or "host key" in str(exc):
+                    raise
+            attempt += 1
+            await asyncio.sleep(min(high, low * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2))
+
+    async def _connect_once(self) -> None:
+        policy, known_hosts = self._policy()
+        target = self.host.target
+        options = self._options()
+        port = options.get("port", 22)
+        client = _HostKeyPolicy(policy, known_hosts, target, port)
+        known: Any = str(known_hosts) if known_hosts.is_file() else b""
+        if policy == "no":
+            known = None
+        where = f"{options.get('username', '') + '@' if options.get('username') else ''}" \
+                f"{target}:{port}"
+        try:
+            conn = await asyncssh.connect(
+                target, known_hosts=known, client_factory=lambda: client, **options
+            )
+        except asyncssh.HostKeyNotVerifiable as exc:
+            raise ConnectError(client.problem or f"host key not verified: {exc.reason}") from None
+        except asyncssh.PermissionDenied:
+            how = "key " + ", ".join(options["client_keys"]) if "client_keys" in options else (
+                "password" if "password" in options else "default keys and agent")
+            raise ConnectError(f"authentication failed for {where} (tried {how})") from None
+        except asyncssh.KeyImportError as exc:
+            raise ConnectError(f"cannot load the SSH key: {exc}") from None
+        except asyncssh.DisconnectError as exc:
+            raise ConnectError(f"{where}: disconnected: {exc.reason}") from None
+        except TimeoutError:
+            raise ConnectError(f"{where}: timed out") from None
+        except OSError as exc:
+            raise ConnectError(f"{where}: {exc.strerror or exc}") from None
+        try:
+            proc = await conn.create_process("sh", encoding=None)
+        except (asyncssh.Error, OSError) as exc:
+            conn.close()
+            raise ConnectError(f"{where}: cannot start a remote shell: {exc}") from None
+        self._conn, self._proc = conn, proc
+        self._session = ShellSession(proc.stdin, proc.stdout, proc.stderr, proc.stdin.drain)
+
+    async def _send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:
+        if self._session is None:
+            raise ConnectionLost("not connected")
+        try:
+            return await self._session.send(script, timeout)
+        except (asyncssh.Error, OSError, BrokenPipeError) as exc:
+            raise ConnectionLost(f"the connection broke: {exc}") from None
+        except BaseException:
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        if self._conn is not None:
+            self._conn.abort()
+
+    async def close(self) -> None:
+        conn, proc = self._conn, self._proc
+        self._conn = self._proc = self._session = None
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            if proc is not None:
+                proc.stdin.write_eof()
+        conn.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.wait_closed(), 5)
