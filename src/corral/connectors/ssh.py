@@ -173,7 +173,8 @@ class SSHConnector(Connector):
         except TimeoutError:
             raise ConnectError(f"{where}: timed out") from None
         except OSError as exc:
-            raise ConnectError(f"{where}: {exc.strerror or exc}") from None
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ConnectError(f"{where}: {reason}") from None
         try:
             proc = await conn.create_process("sh", encoding=None)
         except (asyncssh.Error, OSError) as exc:
