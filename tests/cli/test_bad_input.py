@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ._helpers import Ran, corral, write
+from ._helpers import Ran, corral, corral_tty, write
 
 HEAD = """\
 from corral import host
@@ -149,6 +149,9 @@ COMMAND_LINE_CASES = {
     "not key=value": (["@local", "files.line", "path"], ["key=value"]),
     "unknown fact": (["@local", "fact", "server.NoSuch"], ["unknown fact server.NoSuch"]),
     "fact without module": (["@local", "fact", "NoSuch"], ["unknown fact NoSuch"]),
+    "fact missing argument": (["@local", "fact", "files.File"],
+                              ["command line", "host @local", "fact files.File", "'path'"]),
+    "fact argument not key=value": (["@local", "fact", "files.File", "/etc"], ["key=value"]),
     "exec without command": (["@local", "exec", "--"], ["exec needs a command"]),
 }
 
@@ -158,4 +161,14 @@ def test_bad_command_line(tmp_path: Path, case: str) -> None:
     args, parts = COMMAND_LINE_CASES[case]
     deploy(tmp_path, "")
     bad(corral("-y", *args, cwd=tmp_path), *parts)
+    assert not (tmp_path / "marker").exists()
+
+
+def test_bad_input_on_a_terminal_restores_the_cursor(tmp_path: Path) -> None:
+    deploy(tmp_path, "files.line(path=5, line='a')\n")
+    ran = corral_tty("@local", "deploy.py", "-y", cwd=tmp_path)
+    assert ran.code == 4, ran
+    assert "'path' must be str" in ran.out and "Traceback" not in ran.out
+    hidden = ran.out.rfind("\x1b[?25l")
+    assert hidden == -1 or ran.out.find("\x1b[?25h", hidden) != -1
     assert not (tmp_path / "marker").exists()

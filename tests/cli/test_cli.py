@@ -147,12 +147,15 @@ def test_colour_on_a_terminal_and_none_with_no_color(site: Path) -> None:
     coloured = corral_tty("@local", "deploy.py", "--dry", cwd=site)
     assert coloured.code == 2, coloured
     assert SGR.search(coloured.out)
+    # a live progress display on a terminal (transient: drawn, then erased)
+    assert "planning" in coloured.out and "1/1" in coloured.out
     plain = corral_tty("@local", "deploy.py", "--dry", cwd=site, NO_COLOR="1")
     assert plain.code == 2, plain
     assert not SGR.search(plain.out), repr(plain.out)
     assert "would change" in plain.out
     piped = corral("@local", "deploy.py", "--dry", cwd=site)
     assert "\x1b" not in piped.out + piped.err
+    assert "planning" not in piped.out  # plain lines when piped: no progress display
 
 
 # -- exit 130 ---------------------------------------------------------------------------------

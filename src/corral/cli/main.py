@@ -95,7 +95,10 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
         values: dict[str, Any] = {}
 
         def read_fact() -> None:
-            values[host.name] = host.get_fact(cls, **fact_kwargs)
+            try:
+                values[host.name] = host.get_fact(cls, **fact_kwargs)
+            except BadInput as exc:
+                raise exc.with_context(file="command line") from None
 
         return "fact", [read_fact], {"values": values, "fact": cls.name}
     if head.endswith(".py") or Path(head).is_file():
@@ -107,8 +110,7 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
         return "deploy", list(args), {}
     for word in args:
         if word.startswith("-"):
-            raise BadInput(f"unknown option {word} (options go before `--`; "
-                           "see corral --help)")
+            raise BadInput(f"unknown option {word} (see corral --help)")
     op = api.resolve_operation(head)
     op_kwargs = parse_op_args(op, rest)
     _check_op_args(op, op_kwargs)
@@ -250,8 +252,11 @@ def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
     sink: Callable[[Event], None] = Tee(human, JsonOutput()) if as_json else human
 
     def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
-        return asyncio.run(api.arun(inv, deploys, dry=dry_run, parallel=parallel,
-                                    fail_percent=fail_percent, on_event=on_event))
+        try:
+            return asyncio.run(api.arun(inv, deploys, dry=dry_run, parallel=parallel,
+                                        fail_percent=fail_percent, on_event=on_event))
+        finally:
+            human.stop()  # a live display left running would keep the cursor hidden
 
     read_only = mode == "fact"
     if dry or read_only or yes:
