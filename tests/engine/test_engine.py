@@ -244,3 +244,34 @@ def test_unreachable_host_does_not_stop_the_others(tmp_path: Path) -> None:
     assert result.host(f"@chroot{tmp_path}/nothing-here").status is HostStatus.UNREACHABLE
     assert result.exit_code == 1 or result.exit_code == 3
     assert path.exists()
+
+
+def test_bad_input_after_a_fact_read_in_deploy_code_changes_nothing(tmp_path: Path) -> None:
+    """A fact the pending operations cannot change is read without running them, so the
+    deploy code reaches its end, and its errors, before anything changes."""
+    from corral.facts.server import Os
+
+    marker = tmp_path / "marker"
+    hosts = ",".join(f"@testlocal/f{i}" for i in range(2))
+
+    def deploy() -> None:
+        files.file(path=str(marker))
+        if host.get_fact(Os) == "Linux" and host.name.endswith("f1"):
+            files.file(path=str(marker), present="yes")
+
+    with pytest.raises(BadInput, match="present"):
+        run(deploy, hosts)
+    assert not marker.exists()
+
+
+def test_cross_host_edges_do_not_deadlock_with_few_slots(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    hosts = ",".join(f"@testlocal/s{i}" for i in range(3))
+
+    def deploy() -> None:
+        server.shell(commands=[f"echo once >> {log}"], _run_once=True)
+        server.shell(commands=[f"echo serial >> {log}"], _serial=True)
+
+    result = run(deploy, hosts, parallel=1)
+    assert all(h.status is HostStatus.CHANGED for h in result.hosts)
+    assert log.read_text().split() == ["once"] + ["serial"] * 3

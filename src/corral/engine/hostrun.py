@@ -99,10 +99,16 @@ class HostRun:
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:
-        # fetched with the pending operations' facts; invalidated if they change it
-        self._extra.add(key)
-        await self.flush()
-        self._extra.discard(key)
+        """A fact for deploy code. Pending operations run first when they may change it
+        (it is then fetched with their facts, and again if they do change it); otherwise
+        it is read at once and the operations stay pending, to run in fewer waves."""
+        changes: set[Key] = set()
+        for meta in self.pending:
+            changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+        if conflicts(key.reads(), changes):
+            self._extra.add(key)
+            await self.flush()
+            self._extra.discard(key)
         if key not in self.facts:
             await self.fetch({key})
         return self.facts[key]
@@ -172,7 +178,7 @@ class HostRun:
         probes = await self._probe_all(candidates)
         plan = self._assemble(candidates, probes)
         if g.serial:
-            async with self.run.serial_lock(self._keys[id(first)]):
+            async with self.run.serial_lock(self._keys[id(first)], self):
                 await self._execute(plan)
         else:
             await self._execute(plan)

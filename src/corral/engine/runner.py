@@ -79,8 +79,10 @@ class Run:
         if meta.result is not None:
             self.emit(OperationDone(meta.result))
 
-    # -- the start gate: no host changes anything before every host's deploy code has
-    #    run up to its first need of the network, so bad input stops the run untouched.
+    # -- the start gate: no host changes anything before every host has gone as far as it
+    #    can without changing anything (its deploy code has ended, or it is about to run
+    #    commands, or it waits on another host or for a slot), so bad input found on any
+    #    host stops the run untouched.
     def _arrive(self, hr: HostRun) -> None:
         self._not_arrived.discard(id(hr))
         if not self._not_arrived:
@@ -93,7 +95,10 @@ class Run:
             raise HostAborted()
 
     async def connect(self, hr: HostRun) -> Connector:
-        await self.before_change(hr)
+        if self.bad_input is not None or self.stopping:
+            raise HostAborted()
+        if self._slots.locked():
+            self._arrive(hr)  # waiting for a slot: as far as this host can go for now
         await self._slots.acquire()
         self._holding.add(id(hr))
         host = hr.host
@@ -123,8 +128,10 @@ class Run:
             fut.set_result(self._once_owner[key])
 
     @contextlib.asynccontextmanager
-    async def serial_lock(self, key: Any) -> AsyncIterator[None]:
+    async def serial_lock(self, key: Any, hr: HostRun) -> AsyncIterator[None]:
         lock = self._locks.setdefault(key, asyncio.Lock())
+        if lock.locked():
+            self._arrive(hr)
         async with lock:
             yield
 

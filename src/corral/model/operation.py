@@ -63,7 +63,7 @@ _GLOBAL_TYPES: dict[str, Any] = {
     "_shell_executable": str,
     "_ignore_errors": bool,
     "_continue_on_error": bool,
-    "_success_exit_codes": Iterable,
+    "_success_exit_codes": list[int] | tuple[int, ...] | set[int],
     "_if": Any,
     "_serial": bool,
     "_run_once": bool,
