@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in debootstrap:debootstrap chroot:coreutils mount:mount; do
+for tool in debootstrap:debootstrap chroot:coreutils mount:mount unshare:util-linux \
+        iptables:iptables ip:iproute2; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
