@@ -190,8 +190,27 @@ def _locate(exc: BadInput, deploys: list[str]) -> BadInput:
     return exc
 
 
+def _list(kind: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if not value or ctx.resilient_parsing:
+            return
+        from corral import catalog
+
+        found: dict[str, Any] = catalog.operations() if kind == "ops" else catalog.facts()
+        width = max(len(n) for n in found)
+        for name, obj in found.items():
+            click.echo(f"{name:<{width}}  {catalog.summary(obj)}")
+        ctx.exit(0)
+
+    return show
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"],
                                  "ignore_unknown_options": True})
+@click.option("--list-ops", is_flag=True, expose_value=False, is_eager=True,
+              callback=_list("ops"), help="List the operations and exit.")
+@click.option("--list-facts", is_flag=True, expose_value=False, is_eager=True,
+              callback=_list("facts"), help="List the facts and exit.")
 @click.argument("inventory")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--dry", is_flag=True, help="Plan only: change nothing, show what would change.")
