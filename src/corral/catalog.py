@@ -63,7 +63,7 @@ def _signature(func: Any) -> inspect.Signature:
 def signature(obj: Any) -> str:
     """An operation's or fact's arguments as written in a call."""
     func = getattr(obj, "_inner", None)
-    if func is None and isinstance(obj, type):
+    if func is None and isinstance(obj, type) and issubclass(obj, FactBase):
         sig = _signature(obj.command)
         params = [p for n, p in sig.parameters.items() if n != "self"]
         sig = sig.replace(parameters=params)
