@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corral import api
-from corral.api import HostResult, HostStatus, OpResult, OpStatus, RunResult
+from corral.api import Config, HostResult, HostStatus, OpResult, OpStatus, RunResult
+from corral.testing.fleet import Fleet
+from corral.testing.fleet_host import children
 
 Deploy = Callable[[], Any] | str | Path
 
@@ -20,20 +22,60 @@ Deploy = Callable[[], Any] | str | Path
 class Target:
     """A host to run against, and how to inspect its file system from this process."""
 
-    name: str  #: the inventory entry: "@chroot/PATH" or "@local"
-    root: Path  #: where the target's "/" is on this machine
+    name: str  #: the host's name in results: "@chroot/PATH", "@local", "fleet-001"
     base: str  #: a directory on the target the tests may fill (a path on the target)
     user: str  #: an existing unprivileged user on the target, to own files
     group: str  #: an existing group on the target
+    locate: Callable[[], Path]  #: where the target's "/" is on this machine, right now
+    inventory: str = ""  #: what corral runs against (an inventory file); default: name
+    data: Mapping[str, Any] = field(default_factory=dict)  #: the host's inventory data
+    config: Mapping[str, Any] = field(default_factory=dict)  #: Config settings for runs
 
     @classmethod
     def chroot(cls, root: Path) -> Target:
-        return cls(f"@chroot{root}", root, "/srv/it", "corral", "corral")
+        return cls(f"@chroot{root}", "/srv/it", "corral", "corral", lambda: root)
 
     @classmethod
     def local(cls, base: Path) -> Target:
         """This machine, limited to a temporary directory (nothing else is changed)."""
-        return cls("@local", Path("/"), str(base), "nobody", "nogroup")
+        return cls("@local", str(base), "nobody", "nogroup", lambda: Path("/"))
+
+    @classmethod
+    def ssh(cls, fleet: Fleet, host: str, directory: Path, user: str = "root",
+            **config: Any) -> Target:
+        """A test fleet host over SSH, logging in as ``user`` (``SUDO=True`` in ``config``
+        for a user that is not root). Its file system is seen through its sshd's
+        ``/proc/PID/root`` (looked up on each use: a restarted host has a new sshd)."""
+        name = fleet.host(host).name
+        data = dict(fleet.inventory(user))[name]
+        inventory = directory / f"{name}-{user}.py"
+        inventory.write_text(f"hosts = [({name!r}, {data!r})]\n")
+
+        def locate() -> Path:
+            pid = fleet.host(name).pid
+            sshd = children(pid)
+            if not pid or not sshd:
+                raise RuntimeError(f"fleet host {name} is not running")
+            return Path(f"/proc/{sshd[0]}/root")
+
+        return cls(name, "/srv/it", "corral", "corral", locate, str(inventory), data, config)
+
+    @property
+    def root(self) -> Path:
+        return self.locate()
+
+    @property
+    def target(self) -> str:
+        """The inventory to give corral."""
+        return self.inventory or self.name
+
+    def run_config(self) -> Config | None:
+        """A fresh run configuration (deploy code may change it), or None for defaults."""
+        return Config(**self.config) if self.config else None
+
+    def write_inventory(self, directory: Path, **data: Any) -> Path:
+        """An inventory file holding this host, its data extended with ``data``."""
+        return write_inventory(directory, self.name, **{**self.data, **data})
 
     def path(self, remote: str) -> Path:
         """A path on the target, as seen from this process."""
@@ -81,12 +123,20 @@ class Target:
 
     def sh(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a command on the target directly (not through corral)."""
-        cmd = list(argv) if self.root == Path("/") else ["chroot", str(self.root), *argv]
+        root = self.root
+        cmd = list(argv) if root == Path("/") else ["chroot", str(root), *argv]
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "HOME": "/root"}
         return subprocess.run(cmd, capture_output=True, text=True, env=env, check=check)
 
 
-def run(inventory: str | Path, deploy: Deploy | Sequence[Deploy], **kwargs: Any) -> RunResult:
+Inventory = Target | str | Path
+
+
+def run(inventory: Inventory, deploy: Deploy | Sequence[Deploy], **kwargs: Any) -> RunResult:
+    """Run against a target (with its settings), or an inventory file or target string."""
+    if isinstance(inventory, Target):
+        kwargs.setdefault("config", inventory.run_config())
+        inventory = inventory.target
     return api.run(str(inventory), deploy, **kwargs)
 
 
@@ -114,7 +164,7 @@ def ops(host: HostResult) -> dict[str, OpResult]:
 
 
 def converge(
-    inventory: str | Path,
+    inventory: Inventory,
     deploy: Deploy | Sequence[Deploy],
     always_changed: Iterable[str] = (),
 ) -> HostResult:

@@ -61,3 +61,10 @@ def chroot_root(image: Path) -> Iterator[Path]:
 def chroot(chroot_root: Path) -> Target:
     """The module's overlay root as a corral target (``@chroot/PATH``)."""
     return Target.chroot(chroot_root)
+
+
+@pytest.fixture(scope="module")
+def target(chroot: Target) -> Target:
+    """The target of the operation tests: the chroot, unless a module says otherwise.
+    (tests/ssh runs the same tests against test fleet hosts over SSH.)"""
+    return chroot

@@ -1,5 +1,6 @@
 """apt.* applied for real in a chroot over the test image, with its local repository
-(``file:/var/local/corral-repo``, serving hello, tree and sl): no network needed."""
+(``file:/var/local/corral-repo``, serving hello, tree and sl): no network needed.
+(tests/ssh runs these tests again against test fleet hosts over SSH.)"""
 
 from __future__ import annotations
 
@@ -23,15 +24,15 @@ def _version(t: Target, package: str) -> str:
     return t.sh("dpkg-query", "-W", "-f", "${Version}", package).stdout.strip()
 
 
-def test_update(chroot: Target) -> None:
-    t = chroot
+def test_update(target: Target) -> None:
+    t = target
     stamp = t.path(APT_UPDATE_STAMP)
     stamp.unlink(missing_ok=True)
 
     def plain() -> None:
         apt.update(name="update")
 
-    converge(t.name, plain, always_changed={"update"})
+    converge(t, plain, always_changed={"update"})
     assert stamp.is_file()
     lists = [p.name for p in t.path("/var/lib/apt/lists").iterdir()]
     assert any("corral-repo" in name and name.endswith("Packages") for name in lists), lists
@@ -41,12 +42,12 @@ def test_update(chroot: Target) -> None:
     def cached() -> None:
         apt.update(name="cached", cache_time=3600)
 
-    assert ops(converge(t.name, cached))["cached"].changed
+    assert ops(converge(t, cached))["cached"].changed
     assert stamp.is_file()
 
 
-def test_packages_install_and_remove(chroot: Target) -> None:
-    t = chroot
+def test_packages_install_and_remove(target: Target) -> None:
+    t = target
     t.path(APT_UPDATE_STAMP).unlink(missing_ok=True)
     assert _status(t, "hello") is None
 
@@ -54,7 +55,7 @@ def test_packages_install_and_remove(chroot: Target) -> None:
         apt.packages(name="hello", packages=["hello"], update=True, cache_time=3600)
         apt.packages(name="tree and sl", packages=["tree", "sl"], no_recommends=True)
 
-    first = ops(converge(t.name, install))
+    first = ops(converge(t, install))
     assert first["hello"].changed and first["tree and sl"].changed
     assert "apt-get update" in first["hello"].commands
     for package in ("hello", "tree", "sl"):
@@ -69,14 +70,14 @@ def test_packages_install_and_remove(chroot: Target) -> None:
         apt.packages(name="present", packages="tree", present=True)
         apt.packages(name="never installed", packages="no-such-package", present=False)
 
-    unchanged = ops(converge(t.name, already))
+    unchanged = ops(converge(t, already))
     assert not any(op.changed for op in unchanged.values())
 
     def remove() -> None:
         apt.packages(name="remove hello", packages="hello", present=False)
         apt.packages(name="purge tree", packages=["tree"], present=False, purge=True)
 
-    removed = ops(converge(t.name, remove))
+    removed = ops(converge(t, remove))
     assert removed["remove hello"].changed and removed["purge tree"].changed
     assert _status(t, "hello") in (None, "deinstall ok config-files")
     assert _status(t, "tree") is None  # purged: dpkg forgets it

@@ -1,6 +1,7 @@
 """files.* applied for real: in a chroot over the test image, and on this machine inside a
 temporary directory. Each test converges (run, re-run unchanged, dry run unchanged) and
-then checks the end state from Python."""
+then checks the end state from Python. (tests/ssh runs these tests again against test fleet
+hosts over SSH, as root and as a user with sudo.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from corral.operations import files
 
-from ._helpers import Target, converge, ops, write_inventory
+from ._helpers import Target, converge, ops
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,7 @@ def test_file(target: Target) -> None:
         files.file(name="plain", path=plain)
         files.file(name="gone", path=gone, present=False)
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert all(op.changed for op in first.values())
 
     assert t.path(log).is_file() and t.read(log) == ""
@@ -62,7 +63,7 @@ def test_file_metadata_of_existing_file(target: Target) -> None:
     def deploy() -> None:
         files.file(name="meta", path=path, group=t.group, mode="0644")
 
-    assert ops(converge(t.name, deploy))["meta"].changed
+    assert ops(converge(t, deploy))["meta"].changed
     assert t.read(path) == "keep\n"
     assert t.mode(path) == 0o644
     assert t.owner(path) == ("root", t.group)
@@ -79,7 +80,7 @@ def test_directory(target: Target) -> None:
         files.directory(name="tree", path=tree, user=t.user, mode="750", recursive=True)
         files.directory(name="gone", path=gone, present=False)
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert all(op.changed for op in first.values())
 
     assert t.path(made).is_dir()
@@ -105,7 +106,7 @@ def test_link(target: Target) -> None:
         files.link(name="moved", path=moved, target=dest)
         files.link(name="gone", path=gone, present=False)
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert all(op.changed for op in first.values())
 
     assert os.readlink(t.path(absolute)) == dest
@@ -129,7 +130,7 @@ def test_line(target: Target) -> None:
         files.line(name="present already", path=conf, line="^A=1$")
         files.line(name="fresh file", path=fresh, line="X=1")
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert not first["present already"].changed
     assert all(op.changed for name, op in first.items() if name != "present already")
 
@@ -148,7 +149,7 @@ def test_replace(target: Target) -> None:
                       extended_regex=True)
         files.replace(name="nothing", path=path, text="mars", replace="venus")
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert first["world"].changed and first["groups"].changed
     assert not first["nothing"].changed
     assert t.read(path) == "hello earth, big earth\nearth\nmoeton\n"
@@ -176,7 +177,7 @@ def test_put(target: Target, tmp_path: Path) -> None:
         f"files.put(name='replaced', src='files/motd', dest={replaced!r})\n"
         f"files.put(name='from io', src=io.StringIO('streamed\\n'), dest={from_io!r})\n"
     )
-    first = converge(t.name, deploy)
+    first = converge(t, deploy)
     assert all(op.changed for op in first.operations)
     assert ops(first)["replaced"].diffs  # a content change is shown as a diff
 
@@ -204,7 +205,7 @@ def test_template(target: Target, tmp_path: Path) -> None:
     )
     (tmp_path / "templates" / "footer.j2").write_text("# end\n")
     conf = t.at("template", "app.conf")
-    inventory = write_inventory(tmp_path, t.name, port=8080, workers=["a", "b"])
+    inventory = t.write_inventory(tmp_path, port=8080, workers=["a", "b"])
     deploy = tmp_path / "deploy.py"
     deploy.write_text(
         "from corral.operations import files\n"
@@ -230,12 +231,12 @@ def test_get(target: Target, tmp_path: Path) -> None:
     def deploy() -> None:
         files.get(name="get", src=remote, dest=str(local), create_local_dir=True)
 
-    assert ops(converge(t.name, deploy))["get"].changed
+    assert ops(converge(t, deploy))["get"].changed
     assert local.read_text() == "remote data\n"
 
     # a changed remote file is downloaded again, then the copy is up to date once more
     t.path(remote).write_text("new remote data\n")
-    assert ops(converge(t.name, deploy))["get"].changed
+    assert ops(converge(t, deploy))["get"].changed
     assert local.read_text() == "new remote data\n"
 
 
@@ -252,7 +253,7 @@ def test_awkward_paths_and_expanded_variables(target: Target) -> None:
                    interpolate_variables=True)
         files.link(name="link", path=f"{d}/link to it", target=conf)
 
-    converge(t.name, deploy)
+    converge(t, deploy)
     assert t.mode(d) == 0o711 and t.owner(d)[0] == t.user
     lines = t.read(conf).splitlines()
     assert lines[0] == "path=/usr/local/bin:/a|b"
@@ -262,5 +263,5 @@ def test_awkward_paths_and_expanded_variables(target: Target) -> None:
 
     # an expanded replacement also rewrites a line that is there but wrong
     t.path(conf).write_text("path=/usr/local/bin:/a|b\nhome=/wrong\n")
-    assert ops(converge(t.name, deploy))["expanded"].changed
+    assert ops(converge(t, deploy))["expanded"].changed
     assert t.read(conf).splitlines()[1] == lines[1]

@@ -1,4 +1,5 @@
-"""server.* applied for real in a chroot over the test image: shell, script, group, user."""
+"""server.* applied for real in a chroot over the test image: shell, script, group, user.
+(tests/ssh runs these tests again against test fleet hosts over SSH.)"""
 
 from __future__ import annotations
 
@@ -23,30 +24,30 @@ def _ids(t: Target, user: str) -> list[str]:
     return t.sh("id", "-Gn", user).stdout.split()
 
 
-def test_shell_runs_every_time(chroot: Target) -> None:
-    t = chroot
+def test_shell_runs_every_time(target: Target) -> None:
+    t = target
     log = "/srv/shell/log"
 
     def deploy() -> None:
         server.shell(name="append", commands=["mkdir -p /srv/shell", f"echo run >> {log}"])
         server.shell(name="output", commands="echo hello; echo oops >&2")
 
-    first = ops(converge(t.name, deploy, always_changed={"append", "output"}))
+    first = ops(converge(t, deploy, always_changed={"append", "output"}))
     assert first["output"].stdout == "hello\n"
     assert first["output"].stderr == "oops\n"
     # it ran on the first and the second run; the dry run ran nothing
     assert t.read(log) == "run\nrun\n"
 
 
-def test_shell_stops_at_the_first_failing_command(chroot: Target) -> None:
-    t = chroot
+def test_shell_stops_at_the_first_failing_command(target: Target) -> None:
+    t = target
     marker = "/srv/shell-stop/after"
 
     def deploy() -> None:
         server.shell(name="stops", commands=["mkdir -p /srv/shell-stop", "exit 7",
                                              f"touch {marker}"])
 
-    host = single(run(t.name, deploy))
+    host = single(run(t, deploy))
     assert host.status is HostStatus.FAILED, describe(host)
     op = ops(host)["stops"]
     assert op.status is OpStatus.FAILED
@@ -59,8 +60,8 @@ def _script_leftovers(t: Target) -> list[str]:
     return [p.name for p in t.path("/tmp").iterdir() if p.name.startswith("corral-script-")]
 
 
-def test_script(chroot: Target, tmp_path: Path) -> None:
-    t = chroot
+def test_script(target: Target, tmp_path: Path) -> None:
+    t = target
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "record.sh").write_text(
         '#!/bin/sh\nmkdir -p /srv/script\nprintf "%s|" "$@" >> /srv/script/log\necho >> '
@@ -71,22 +72,22 @@ def test_script(chroot: Target, tmp_path: Path) -> None:
         "from corral.operations import server\n"
         "server.script(name='record', src='scripts/record.sh', args=['a b', '$HOME', \"'q'\"])\n"
     )
-    first = ops(converge(t.name, deploy, always_changed={"record"}))
+    first = ops(converge(t, deploy, always_changed={"record"}))
     assert first["record"].stdout.endswith("recorded\n")
     # each argument arrived as one word, unexpanded; ran twice (the dry run ran nothing)
     assert t.read("/srv/script/log") == "a b|$HOME|'q'|\n" * 2
     assert _script_leftovers(t) == []
 
 
-def test_script_failure_is_reported_and_cleaned_up(chroot: Target, tmp_path: Path) -> None:
-    t = chroot
+def test_script_failure_is_reported_and_cleaned_up(target: Target, tmp_path: Path) -> None:
+    t = target
     script = tmp_path / "fail.sh"
     script.write_text("#!/bin/sh\necho failing >&2\nexit 5\n")
 
     def deploy() -> None:
         server.script(name="fail", src=str(script))
 
-    host = single(run(t.name, deploy))
+    host = single(run(t, deploy))
     assert host.status is HostStatus.FAILED
     op = ops(host)["fail"]
     assert op.status is OpStatus.FAILED
@@ -95,8 +96,8 @@ def test_script_failure_is_reported_and_cleaned_up(chroot: Target, tmp_path: Pat
     assert _script_leftovers(t) == []
 
 
-def test_group(chroot: Target) -> None:
-    t = chroot
+def test_group(target: Target) -> None:
+    t = target
     t.sh("groupadd", "oldgroup")
 
     def deploy() -> None:
@@ -105,7 +106,7 @@ def test_group(chroot: Target) -> None:
         server.group(name="existing", group="staff")
         server.group(name="remove", group="oldgroup", present=False)
 
-    first = ops(converge(t.name, deploy))
+    first = ops(converge(t, deploy))
     assert first["devs"].changed and first["system"].changed and first["remove"].changed
     assert not first["existing"].changed
 
@@ -116,8 +117,8 @@ def test_group(chroot: Target) -> None:
     assert t.sh("getent", "gshadow", "devs").returncode == 0
 
 
-def test_user_lifecycle(chroot: Target, tmp_path: Path) -> None:
-    t = chroot
+def test_user_lifecycle(target: Target, tmp_path: Path) -> None:
+    t = target
     home = "/home/alice"
     auth = f"{home}/.ssh/authorized_keys"
 
@@ -131,7 +132,7 @@ def test_user_lifecycle(chroot: Target, tmp_path: Path) -> None:
                     comment="Alice", public_keys=[KEY_A, str(key_file)])
         server.user(name="bob", user="bob", uid=1500, create_home=True, shell="/bin/sh")
 
-    first = ops(converge(t.name, create))
+    first = ops(converge(t, create))
     assert first["alice"].changed and first["bob"].changed
 
     alice = t.passwd("alice")
@@ -158,7 +159,7 @@ def test_user_lifecycle(chroot: Target, tmp_path: Path) -> None:
                     public_keys=[KEY_C], delete_keys=True)
         server.user(name="bob more groups", user="bob", groups=["ops"], append=True)
 
-    second = ops(converge(t.name, modify))
+    second = ops(converge(t, modify))
     assert second["alice"].changed and second["bob more groups"].changed
     alice = t.passwd("alice")
     assert alice is not None and alice[6] == "/bin/sh"
@@ -174,7 +175,7 @@ def test_user_lifecycle(chroot: Target, tmp_path: Path) -> None:
         server.user(name="bob", user="bob", present=False)
         server.user(name="nobody-here", user="ghost", present=False)
 
-    third = ops(converge(t.name, remove))
+    third = ops(converge(t, remove))
     assert third["alice"].changed and third["bob"].changed
     assert not third["nobody-here"].changed
     assert t.passwd("alice") is None and t.passwd("bob") is None

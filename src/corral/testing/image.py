@@ -22,14 +22,24 @@ from pathlib import Path
 CACHE = Path(os.environ.get("CORRAL_TEST_CACHE", "/var/cache/corral-test"))
 SUITE = "bookworm"
 MIRROR = os.environ.get("CORRAL_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-INCLUDE = ["sudo", "openssh-server", "python3", "ca-certificates", "procps"]
+INCLUDE = [
+    "sudo", "openssh-server", "python3", "ca-certificates", "procps", "iproute2", "kmod",
+    "git", "rsync", "cron", "iptables", "locales", "python3-venv", "unzip", "bzip2",
+    "xz-utils", "curl", "gnupg",
+]
 #: packages served by the image's local repository (not installed)
-REPO_PACKAGES = ["hello", "tree", "sl"]
+REPO_PACKAGES = [
+    "hello", "tree", "sl",
+    # the benchmarks' lamp workload
+    "apache2", "mariadb-server", "php", "libapache2-mod-php", "php-mysql",
+    # operations tested for real on fleet hosts
+    "postgresql", "ufw", "python3-pip", "pipx", "ruby", "nginx-light",
+]
 REPO_DIR = "/var/local/corral-repo"
 TEST_USER = "corral"
 #: the test user's password (password logins in the test fleet)
 TEST_PASSWORD = "corral-test-password"
-VERSION = 4
+VERSION = 5
 
 
 def image_key() -> str:
