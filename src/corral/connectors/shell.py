@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import posixpath
+import secrets
 import shlex
 from dataclasses import replace
 
@@ -52,6 +53,35 @@ def wrap(command: str, g: GlobalArgs) -> str:
             f"sleep {g.retry_delay:g}; done; ( exit $__cr )"
         )
     return text
+
+
+def wrap_hidden(command: str, g: GlobalArgs) -> str:
+    """Like :func:`wrap`, for a command holding a secret: the command (with its environment
+    and directory) is written to a new mode-600 file with an unpredictable name, through a
+    here-document in the script, and run from there, so it never appears on a command line
+    (``ps``) on the host. The file is removed when the command ends."""
+    from dataclasses import replace as _replace
+
+    q = shlex.quote
+    inner = command
+    if g.chdir:
+        inner = f"cd {q(g.chdir)} && {inner}"
+    if g.env:
+        exports = " ".join(f"{k}={q(reveal(v))}" for k, v in g.env.items())
+        inner = f"export {exports}; {inner}"
+    path = f"/tmp/.corral-{secrets.token_hex(12)}"
+    eof = "CORRAL_HIDDEN_EOF"
+    while eof in inner:
+        eof += "_"
+    owner = g.sudo_user if g.sudo and g.sudo_user else g.su_user
+    chown = ""
+    if owner:
+        chown = f"{'sudo -n ' if g.sudo else ''}chown {q(owner)} {path} && "
+    run = wrap(f". {path}", _replace(g, env={}, chdir=None))
+    return (
+        f"if ( umask 077; set -C; cat > {path} ) <<'{eof}'\n{inner}\n{eof}\n"
+        f"then {chown}{run}\n__cr=$?; rm -f {path}; ( exit $__cr ); else false; fi"
+    )
 
 
 def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:

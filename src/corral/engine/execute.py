@@ -6,7 +6,7 @@ import base64
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from corral.model.errors import BadInput
 from corral.model.host import Host
 from corral.model.keys import Key
 from corral.model.results import OperationMeta, OpResult, OpStatus
+from corral.model.secrets import Secret, mask
 
 from .probe import FactKey, Probe, privilege_globals
 
@@ -105,6 +106,8 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
             text = shell.upload(command, data, g)
         elif isinstance(command, FileDownloadCommand):
             text = shell.wrap(shell.download(command.src), g)
+        elif command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values()):
+            text = shell.wrap_hidden(command.render(), g)
         else:
             text = shell.wrap(command.render(), g)
         steps.append((Step(text=text, group=group, ok_codes=g.success_exit_codes,
@@ -195,7 +198,7 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
     if status is OpStatus.FAILED:
         changed = False
     notes = tuple(p.notes) + ((note,) if note else ())
-    meta.result = OpResult(
+    raw = OpResult(
         host=hr.host.name,
         name=call.display_name,
         operation=call.spec.name,
@@ -210,4 +213,25 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
         duration=elapsed,
         wave=hr.waves,
     )
+    meta.raw_result = raw
+    meta.result = mask_result(raw, hr.secrets) if hr.secrets else raw
     hr.run.op_done(meta)
+
+
+def mask_result(result: OpResult, found: set[str]) -> OpResult:
+    """The record as it may be shown: every secret the run knows replaced by ``***``."""
+    def m(text: str | None) -> str | None:
+        return None if text is None else mask(text, found)
+
+    return replace(
+        result,
+        commands=tuple(mask(c, found) for c in result.commands),
+        outputs=tuple(CommandOutput(mask(o.stdout, found), mask(o.stderr, found), o.exit_code)
+                      for o in result.outputs),
+        diffs=tuple(replace(d, old=m(d.old), new=m(d.new),
+                            secret=d.secret or any(s in (d.old or "") + (d.new or "")
+                                                   for s in found))
+                    for d in result.diffs),
+        notes=tuple(mask(n, found) for n in result.notes),
+        error=m(result.error),
+    )

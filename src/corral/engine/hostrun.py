@@ -18,6 +18,7 @@ from corral.model.host import Host
 from corral.model.keys import Key, conflicts
 from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
 from corral.model.results import OperationMeta, OpStatus
+from corral.model.secrets import collect as collect_secrets
 
 from .execute import WavePlan, execute_wave, fact_step, skipped_result
 from .greenlets import await_only
@@ -54,6 +55,9 @@ class HostRun:
         self.waves = 0
         self.invocations_seen = 0
         self._extra: set[FactKey] = set()
+        #: secret values this host's run knows of: masked in every result and event
+        self.secrets: set[str] = set()
+        collect_secrets(host.data.dict(), self.secrets)
         self.done = False
         self._occurrences: dict[tuple[str, int], int] = {}
         self._keys: dict[int, tuple[str, int, int]] = {}
@@ -66,6 +70,8 @@ class HostRun:
         loc = (call.file, call.line)
         n = self._occurrences.get(loc, 0)
         self._occurrences[loc] = n + 1
+        collect_secrets((call.args, call.kwargs, call.globals.env, call.globals.sudo_password),
+                        self.secrets)
         meta = OperationMeta(call, self._resolve)
         self._keys[id(meta)] = (call.file, call.line, n)
         self._precheck(call)

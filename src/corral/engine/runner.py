@@ -25,6 +25,7 @@ from corral.model.events import (
 )
 from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
+from corral.model.secrets import mask
 
 from .greenlets import run_sync
 from .hostrun import HostAborted, HostRun
@@ -178,6 +179,8 @@ class Run:
 
                 meta.result = skipped_result(hr.host, meta, "not run")
         ops = tuple(m.result for m in hr.metas if m.result is not None)
+        if hr.failed and hr.secrets:
+            hr.failed = mask(hr.failed, hr.secrets)
         if not hr.done:
             status, error = HostStatus.INTERRUPTED, "interrupted"
         elif hr.unreachable:

@@ -63,6 +63,16 @@ class StringCommand:
     def render(self, masked: bool = False) -> str:
         return self.separator.join(_render_bit(b, masked) for b in self.bits)
 
+    def has_secrets(self) -> bool:
+        """Whether a bit is secret: the engine then keeps the command off command lines."""
+        for bit in self.bits:
+            inner = bit.obj if isinstance(bit, QuoteString) else bit
+            if isinstance(inner, Secret | MaskString):
+                return True
+            if isinstance(inner, StringCommand) and inner.has_secrets():
+                return True
+        return False
+
     def __str__(self) -> str:
         return self.render(masked=True)
 

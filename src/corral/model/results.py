@@ -60,6 +60,9 @@ class OperationMeta:
         self.call = call
         self._resolver = resolver
         self.result: OpResult | None = None
+        #: the unmasked record, for deploy code reading ``stdout`` (results and events are
+        #: masked)
+        self.raw_result: OpResult | None = None
         self.will_change: bool | None = None
 
     def _resolved(self) -> OpResult:
@@ -90,11 +93,13 @@ class OperationMeta:
 
     @property
     def stdout(self) -> str:
-        return self._resolved().stdout
+        self._resolved()
+        return (self.raw_result or self._resolved()).stdout
 
     @property
     def stderr(self) -> str:
-        return self._resolved().stderr
+        self._resolved()
+        return (self.raw_result or self._resolved()).stderr
 
     @property
     def stdout_lines(self) -> list[str]:

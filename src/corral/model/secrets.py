@@ -34,3 +34,34 @@ def reveal(value: object) -> str:
     if isinstance(value, Secret):
         return value.reveal()
     return str(value)
+
+
+#: secrets shorter than this are not searched for in output (they would mask ordinary text)
+MIN_MASKED_LENGTH = 4
+
+
+def collect(value: object, found: set[str], depth: int = 0) -> None:
+    """Add the text of every :class:`Secret` inside ``value`` (containers searched)."""
+    if depth > 6:
+        return
+    if isinstance(value, Secret):
+        if len(value.reveal()) >= MIN_MASKED_LENGTH:
+            found.add(value.reveal())
+    elif isinstance(value, dict):
+        for v in value.values():
+            collect(v, found, depth + 1)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for v in value:
+            collect(v, found, depth + 1)
+    elif hasattr(value, "bits"):  # a StringCommand
+        collect(value.bits, found, depth + 1)
+    elif hasattr(value, "obj"):  # a QuoteString
+        collect(value.obj, found, depth + 1)
+
+
+def mask(text: str, secrets: set[str]) -> str:
+    """``text`` with every known secret replaced by ``***``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text

@@ -30,7 +30,9 @@ def matches(value: Any, hint: Any) -> bool:
     if origin is typing.Literal:
         return value in typing.get_args(hint)
     if hint is str:
-        return isinstance(value, str | Secret)
+        from .command import StringCommand
+
+        return isinstance(value, str | Secret | StringCommand)
     if hint is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is int:
