@@ -28,6 +28,7 @@ from corral import __version__, api
 from corral.engine.loader import error_location
 from corral.model import errors
 from corral.model.context import host
+from corral.model.config import Config
 from corral.model.errors import BadInput, CorralError
 from corral.model.events import Event
 from corral.model.results import RunResult
@@ -222,10 +223,15 @@ def _list(kind: str) -> Callable[[click.Context, click.Parameter, bool], None]:
               "-vvv remote output.")
 @click.option("--fail-percent", type=click.IntRange(0, 100), default=None,
               help="Stop the run when more than this share of hosts has failed.")
+@click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds to connect and authenticate (default 10).")
+@click.option("--wave-timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds one wave of a host may take (default 3600).")
 @click.version_option(__version__, prog_name="corral")
 def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...],
         parallel: int | None, yes: bool, as_json: bool, verbose: int,
-        fail_percent: int | None) -> None:
+        fail_percent: int | None, connect_timeout: float | None,
+        wave_timeout: float | None) -> None:
     """Run deploys, commands, facts or one operation against INVENTORY.
 
     INVENTORY is an inventory file, a comma list of hosts, or a target such as
@@ -238,8 +244,13 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     deploys = [a for a in args if a.endswith(".py")]
     failure: BaseException | None = None
     try:
+        config = Config()
+        if connect_timeout:
+            config.CONNECT_TIMEOUT = connect_timeout
+        if wave_timeout:
+            config.WAVE_TIMEOUT = wave_timeout
         code = _main(console, inventory, args, dry, limit, parallel, yes, as_json, verbose,
-                     fail_percent)
+                     fail_percent, config)
     except BadInput as exc:
         failure = _locate(exc, deploys)
         code = errors.EXIT_BAD_INPUT
@@ -264,7 +275,7 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
 
 def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
           limit: tuple[str, ...], parallel: int | None, yes: bool, as_json: bool,
-          verbose: int, fail_percent: int | None) -> int:
+          verbose: int, fail_percent: int | None, config: Config) -> int:
     mode, deploys, extra = _deploys(args)
     inv = api._inventory(inventory, list(limit) or None)
     human = HumanOutput(console, verbose, show_diffs=True)
@@ -273,7 +284,8 @@ def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
     def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
         try:
             return asyncio.run(api.arun(inv, deploys, dry=dry_run, parallel=parallel,
-                                        fail_percent=fail_percent, on_event=on_event))
+                                        fail_percent=fail_percent, on_event=on_event,
+                                        config=config))
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 

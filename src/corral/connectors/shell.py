@@ -108,7 +108,10 @@ def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
     steps.append(f'mv -f "$t" {qdest}')
     inner = (
         f"t=$(mktemp {shlex.quote(directory + '/.corral.XXXXXXXXXX')}) || exit 1; "
-        f"if {' && '.join(steps)}; then :; else rm -f \"$t\"; exit 1; fi"
+        # the temporary file goes whatever ends the shell: success (renamed already),
+        # failure, or a signal when the run is interrupted or the connection drops
+        "trap 'rm -f \"$t\"' EXIT; trap 'exit 1' HUP INT TERM PIPE; "
+        f"{' && '.join(steps)}"
     )
     plain = replace(g, timeout=None, retries=0, chdir=None)
     return f"{{ base64 -d | {wrap(inner, plain)}\n}} <<'{eof}'\n{encoded}{eof}"

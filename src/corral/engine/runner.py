@@ -56,7 +56,7 @@ class Run:
         if options.parallel:
             self.config.PARALLEL = options.parallel
         self.dry = options.dry
-        self.wave_timeout = options.wave_timeout
+        self.wave_timeout = options.wave_timeout or self.config.WAVE_TIMEOUT
         self.stopping = False
         self.bad_input: BadInput | None = None
         self.hosts = [HostRun(self, h) for h in inventory]

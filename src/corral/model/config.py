@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 class Config:
     PARALLEL: int = 50
     CONNECT_TIMEOUT: float = 10.0
+    #: a wave (one script of facts or commands) that takes longer fails its host; a
+    #: command's own limit is ``_timeout``
+    WAVE_TIMEOUT: float = 3600.0
     FAIL_PERCENT: int | None = None
     SUDO: bool = False
     SUDO_USER: str | None = None
