@@ -122,9 +122,22 @@ async def afacts(inventory: str | Inventory, fact: type[FactBase[Any]] | str, *a
     return result, values
 
 
+def _import(module: str) -> Any:
+    """The module, or None if it does not exist; an error inside it is reported as such."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise BadInput(f"cannot import {module}: {exc}") from None
+    except ImportError as exc:
+        raise BadInput(f"cannot import {module}: {exc}") from None
+
+
 def resolve_fact(name: str) -> type[FactBase[Any]]:
     """``server.Os`` -> the fact class (built-in facts), or ``package.module.Class``."""
-    import importlib
 
     from corral.model.facts import registered_facts
 
@@ -133,9 +146,8 @@ def resolve_fact(name: str) -> type[FactBase[Any]]:
         raise BadInput(f"unknown fact {name}: give it as module.Fact, e.g. server.Os")
     candidates = [f"corral.facts.{module}", module]
     for mod in candidates:
-        try:
-            imported = importlib.import_module(mod)
-        except ImportError:
+        imported = _import(mod)
+        if imported is None:
             continue
         cls = getattr(imported, cls_name, None)
         if isinstance(cls, type) and issubclass(cls, FactBase):
@@ -146,15 +158,13 @@ def resolve_fact(name: str) -> type[FactBase[Any]]:
 
 def resolve_operation(name: str) -> Callable[..., Any]:
     """``files.line`` -> the operation function."""
-    import importlib
 
     module, _, op_name = name.rpartition(".")
     for mod in (f"corral.operations.{module}", module):
         if not module:
             break
-        try:
-            imported = importlib.import_module(mod)
-        except ImportError:
+        imported = _import(mod)
+        if imported is None:
             continue
         op = getattr(imported, op_name, None)
         if op is not None and getattr(op, "is_corral_operation", False):
