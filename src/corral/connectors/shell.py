@@ -13,6 +13,16 @@ from corral.model.operation import GlobalArgs
 from corral.model.secrets import reveal
 
 
+def with_env_and_dir(command: str, g: GlobalArgs) -> str:
+    """The command preceded by the operation's ``_env`` exports and ``_chdir``."""
+    if g.chdir:
+        command = f"cd {shlex.quote(g.chdir)} && {command}"
+    if g.env:
+        exports = " ".join(f"{k}={shlex.quote(reveal(v))}" for k, v in g.env.items())
+        command = f"export {exports}; {command}"
+    return command
+
+
 def wrap(command: str, g: GlobalArgs) -> str:
     """Wrap a command with the operation's environment, directory, shell and privilege.
 
@@ -20,12 +30,7 @@ def wrap(command: str, g: GlobalArgs) -> str:
     ``printf``: it travels inside the script, never on a command line.
     """
     q = shlex.quote
-    inner = command
-    if g.chdir:
-        inner = f"cd {q(g.chdir)} && {inner}"
-    if g.env:
-        exports = " ".join(f"{k}={q(reveal(v))}" for k, v in g.env.items())
-        inner = f"export {exports}; {inner}"
+    inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
     # a separate shell per command: a syntax error in one cannot break the script
     text = f"{shell} -c {q(inner)}"
@@ -63,12 +68,7 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     from dataclasses import replace as _replace
 
     q = shlex.quote
-    inner = command
-    if g.chdir:
-        inner = f"cd {q(g.chdir)} && {inner}"
-    if g.env:
-        exports = " ".join(f"{k}={q(reveal(v))}" for k, v in g.env.items())
-        inner = f"export {exports}; {inner}"
+    inner = with_env_and_dir(command, g)
     path = f"/tmp/.corral-{secrets.token_hex(12)}"
     eof = "CORRAL_HIDDEN_EOF"
     while eof in inner:
