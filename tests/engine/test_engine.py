@@ -275,3 +275,14 @@ def test_cross_host_edges_do_not_deadlock_with_few_slots(tmp_path: Path) -> None
     result = run(deploy, hosts, parallel=1)
     assert all(h.status is HostStatus.CHANGED for h in result.hosts)
     assert log.read_text().split() == ["once"] + ["serial"] * 3
+
+
+def test_tree_keys_conflict_with_changes_below_and_above() -> None:
+    from corral.model import keys
+
+    tree = [keys.tree("/srv/app")]
+    assert keys.conflicts(tree, [keys.path("/srv/app/a/b")])
+    assert keys.conflicts(tree, [keys.path("/srv")])
+    assert keys.conflicts(tree, [keys.path("/srv/app")])
+    assert not keys.conflicts(tree, [keys.path("/srv/other")])
+    assert not keys.conflicts([keys.path("/srv")], [keys.path("/srv/app")])

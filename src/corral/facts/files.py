@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import UTC, datetime
-from typing import Literal, NotRequired, TypedDict
+from typing import ClassVar, Literal, NotRequired, TypedDict
 
 from corral.model import keys
 from corral.model.errors import FactParseError
@@ -186,32 +186,69 @@ class Link(File):
     kind = "link"
 
 
-_SHA256_GNU = re.compile(r"^\\?([0-9a-fA-F]{64})[ \t]")
-_SHA256_BSD = re.compile(r"^SHA256 ?\(.*\) ?= ?([0-9a-fA-F]{64})$")
+class _HashFile(FactBase[str | None]):
+    """Base of the hash facts: the hex digest of a file, or None when it does not exist."""
 
-
-class Sha256File(FactBase[str | None]):
-    """The hex SHA-256 digest of a file, or None when it does not exist (or is unreadable)."""
+    abstract = True
+    #: hex digits of the digest
+    digits: ClassVar[int] = 64
+    #: the programs tried in turn (GNU, then macOS, then BSD)
+    tools: ClassVar[tuple[str, ...]] = ()
+    #: the algorithm's name in BSD-style output: ``SHA256 (path) = digest``
+    tag: ClassVar[str] = ""
 
     def command(self, path: str) -> str:
         p = shell_path(path)
-        tools = " || ".join(
-            f"{tool} {p} 2>/dev/null" for tool in ("sha256sum", "shasum -a 256", "sha256")
-        )
-        return f"if [ -e {p} ]; then {tools} || true; fi"
+        tried = " || ".join(f"{tool} {p} 2>/dev/null" for tool in self.tools)
+        return f"if [ -e {p} ]; then {tried} || true; fi"
 
     def process(self, output: list[str]) -> str | None:
         if not output or not output[0].strip():
             return None
         line = output[0]
-        for regex in (_SHA256_GNU, _SHA256_BSD):
-            match = regex.match(line)
-            if match:
-                return match.group(1)
-        raise FactParseError(f"cannot parse sha256 output: {line!r}")
+        n = self.digits
+        gnu = re.match(rf"^\\?([0-9a-fA-F]{{{n}}})(?:[ \t]|$)", line)
+        if gnu:
+            return gnu.group(1).lower()
+        bsd = re.match(rf"^{self.tag} ?\(.*\) ?= ?([0-9a-fA-F]{{{n}}})$", line)
+        if bsd:
+            return bsd.group(1).lower()
+        raise FactParseError(f"cannot parse {self.tag} output: {line!r}")
 
     def reads(self, path: str) -> frozenset[Key]:
         return frozenset({keys.path(path)})
+
+
+class Sha256File(_HashFile):
+    """The hex SHA-256 digest of a file, or None when it does not exist (or is unreadable)."""
+
+    digits = 64
+    tools = ("sha256sum", "shasum -a 256", "sha256")
+    tag = "SHA256"
+
+
+class Sha1File(_HashFile):
+    """The hex SHA-1 digest of a file, or None when it does not exist (or is unreadable)."""
+
+    digits = 40
+    tools = ("sha1sum", "shasum", "sha1")
+    tag = "SHA1"
+
+
+class Sha384File(_HashFile):
+    """The hex SHA-384 digest of a file, or None when it does not exist (or is unreadable)."""
+
+    digits = 96
+    tools = ("sha384sum", "shasum -a 384", "sha384")
+    tag = "SHA384"
+
+
+class Md5File(_HashFile):
+    """The hex MD5 digest of a file, or None when it does not exist (or is unreadable)."""
+
+    digits = 32
+    tools = ("md5sum", "md5")
+    tag = "MD5"
 
 
 def _marked(output: list[str]) -> list[str] | None:
@@ -270,3 +307,132 @@ class FileContents(FactBase[list[str] | None]):
 
     def reads(self, path: str) -> frozenset[Key]:
         return frozenset({keys.path(path)})
+
+
+class SecondsSinceModified(FactBase[int | None]):
+    """Seconds since a path was last modified, by the host's clock; None if it is missing."""
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        return (
+            f"if [ -e {p} ] || [ -L {p} ]; then "
+            f"m=$(stat -c %Y {p} 2>/dev/null || stat -f %m {p}) && "
+            'echo $(( $(date +%s) - m )); fi'
+        )
+
+    def process(self, output: list[str]) -> int | None:
+        if not output:
+            return None
+        text = output[0].strip()
+        if not re.fullmatch(r"-?\d{1,20}", text):
+            raise FactParseError(f"expected a number of seconds, got {text!r}")
+        return int(text)
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+_FLAG_RE = re.compile(r"^[a-z0-9]+$")
+
+
+class Flags(FactBase[list[str]]):
+    """The BSD file flags (``chflags``) set on a path, e.g. ``["uchg", "hidden"]``.
+
+    [] when the path is missing, has no flags, or the system has no ``chflags``.
+    """
+
+    requires_command = "chflags"
+
+    @staticmethod
+    def default() -> list[str]:
+        return []
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        return f"if [ -e {p} ] || [ -L {p} ]; then stat -f %Sf {p}; fi"
+
+    def process(self, output: list[str]) -> list[str]:
+        if not output or output[0].strip() in ("", "-"):
+            return []
+        flags = [flag.strip() for flag in output[0].split(",") if flag.strip()]
+        for flag in flags:
+            if not _FLAG_RE.match(flag):
+                raise FactParseError(f"unexpected file flag {flag!r}")
+        return flags
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+#: pyinfra's default block marker, kept so blocks written by pyinfra are recognised
+BLOCK_MARKER = "# {mark} PYINFRA BLOCK"
+BLOCK_BEGIN = "BEGIN"
+BLOCK_END = "END"
+#: printed by the Block fact's command when the begin marker is found
+BLOCK_FOUND = "__corral_block__"
+
+
+def block_markers(marker: str | None, begin: str | None, end: str | None) -> tuple[str, str]:
+    """The begin and end marker lines of a managed block."""
+    template = marker or BLOCK_MARKER
+    first = template.replace("{mark}", begin or BLOCK_BEGIN)
+    last = template.replace("{mark}", end or BLOCK_END)
+    return first, last
+
+
+class Block(FactBase[list[str] | None]):
+    """The lines between a managed block's markers; [] if the markers are not found, None if
+    the file is missing.
+
+    Markers are whole lines: ``marker`` with ``{mark}`` replaced by ``begin`` (``BEGIN``) or
+    ``end`` (``END``); the default marker is ``# {mark} PYINFRA BLOCK``.
+    """
+
+    def command(
+        self,
+        path: str,
+        marker: str | None = None,
+        begin: str | None = None,
+        end: str | None = None,
+    ) -> str:
+        p = shell_path(path)
+        first, last = block_markers(marker, begin, end)
+        # the markers reach awk through the environment: no escape processing, any text
+        program = (
+            'BEGIN { b = ENVIRON["CORRAL_BEGIN"]; e = ENVIRON["CORRAL_END"] } '
+            f'!f && $0 == b {{ f = 1; print "{BLOCK_FOUND}"; next }} '
+            "f && $0 == e { exit } f { print }"
+        )
+        return (
+            f"if [ -f {p} ]; then echo {EXISTS_MARKER} && "
+            f"CORRAL_BEGIN={shlex.quote(first)} CORRAL_END={shlex.quote(last)} "
+            f"awk {shlex.quote(program)} {p}; fi"
+        )
+
+    def process(self, output: list[str]) -> list[str] | None:
+        lines = _marked(output)
+        if lines is None:
+            return None
+        if not lines:
+            return []
+        if lines[0] != BLOCK_FOUND:
+            raise FactParseError(f"expected {BLOCK_FOUND!r}, got {lines[0]!r}")
+        return lines[1:]
+
+    def reads(
+        self,
+        path: str,
+        marker: str | None = None,
+        begin: str | None = None,
+        end: str | None = None,
+    ) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+# the find-based facts live in their own module; importing them here registers them
+# under this module's name (files.FindFiles...)
+from ._files_find import FindDirectories as FindDirectories  # noqa: E402
+from ._files_find import FindFiles as FindFiles  # noqa: E402
+from ._files_find import FindLinks as FindLinks  # noqa: E402
+from ._files_find import Tree as Tree  # noqa: E402
+from ._files_find import TreeEntry as TreeEntry  # noqa: E402

@@ -16,6 +16,18 @@ def path(p: str) -> Key:
     return ("path", p.rstrip("/") or "/")
 
 
+def tree(p: str) -> Key:
+    """What a fact reading a whole directory tree depends on: the path, everything below it
+    (new files included) and its parents (the tree replaced or removed)."""
+    return ("tree", p.rstrip("/") or "/")
+
+
+def _tree_conflict(root: str, change: str) -> bool:
+    if root == change:
+        return True
+    return change.startswith(root.rstrip("/") + "/") or root.startswith(change.rstrip("/") + "/")
+
+
 def _path_conflict(read: str, change: str) -> bool:
     """A change at a path alters what is read at that path and anywhere below it (a
     directory replaced by a link...), not what is read at its parents: a new file in a
@@ -40,6 +52,9 @@ def conflicts(reads: Iterable[Key], changes: Iterable[Key]) -> bool:
                 return True
             if r[0] == "path" and c[0] == "path":
                 if _path_conflict(r[1], c[1]):
+                    return True
+            elif r[0] == "tree" and c[0] == "path":
+                if _tree_conflict(r[1], c[1]):
                     return True
             elif r == c:
                 return True

@@ -617,3 +617,18 @@ def template(
         False,
         secret,
     )
+
+
+# more files operations, kept in private modules to keep this one short; they are named
+# and listed as files.* (see _files_base.files_operation)
+from ._files_doc import json as json  # noqa: E402
+from ._files_doc import yaml as yaml  # noqa: E402
+from ._files_download import download as download  # noqa: E402
+from ._files_edit import block as block  # noqa: E402
+from ._files_edit import ini as ini  # noqa: E402
+from ._files_remote import copy as copy  # noqa: E402
+from ._files_remote import flags as flags  # noqa: E402
+from ._files_remote import move as move  # noqa: E402
+from ._files_remote import unarchive as unarchive  # noqa: E402
+from ._files_sync import rsync as rsync  # noqa: E402
+from ._files_sync import sync as sync  # noqa: E402
