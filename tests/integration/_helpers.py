@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,11 @@ class Target:
         """A fresh run configuration (deploy code may change it), or None for defaults."""
         return Config(**self.config) if self.config else None
 
-    def write_inventory(self, directory: Path, **data: Any) -> Path:
-        """An inventory file holding this host, its data extended with ``data``."""
-        return write_inventory(directory, self.name, **{**self.data, **data})
+    def with_data(self, directory: Path, **data: Any) -> Target:
+        """This target, from an inventory file (in ``directory``) giving it more data."""
+        merged = {**self.data, **data}
+        inventory = write_inventory(directory, self.name, **merged)
+        return replace(self, inventory=str(inventory), data=merged)
 
     def path(self, remote: str) -> Path:
         """A path on the target, as seen from this process."""

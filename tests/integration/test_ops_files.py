@@ -205,14 +205,14 @@ def test_template(target: Target, tmp_path: Path) -> None:
     )
     (tmp_path / "templates" / "footer.j2").write_text("# end\n")
     conf = t.at("template", "app.conf")
-    inventory = t.write_inventory(tmp_path, port=8080, workers=["a", "b"])
+    with_data = t.with_data(tmp_path, port=8080, workers=["a", "b"])
     deploy = tmp_path / "deploy.py"
     deploy.write_text(
         "from corral.operations import files\n"
         f"files.template(name='conf', src='templates/app.conf.j2', dest={conf!r},\n"
         f"               user={t.user!r}, mode='600', greeting='hi there')\n"
     )
-    first = ops(converge(inventory, deploy))
+    first = ops(converge(with_data, deploy))
     assert first["conf"].changed
 
     assert t.read(conf) == (

@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import os
 import random
+import socket
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,15 +68,41 @@ class _HostKeyPolicy(asyncssh.SSHClient):
             return False
         if self.policy == "accept-new":
             name = host if port == 22 else f"[{host}]:{port}"
-            self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
-            with self.known_hosts.open("a") as fh:
-                fh.write(f"{name} {key.export_public_key().decode().strip()}\n")
+            line = f"{name} {key.export_public_key().decode().strip()}\n"
+            try:
+                self.known_hosts.parent.mkdir(parents=True, exist_ok=True)
+                with self.known_hosts.open("ab+") as fh:
+                    fh.seek(0, os.SEEK_END)
+                    if fh.tell():  # a last line without its newline would swallow ours
+                        fh.seek(-1, os.SEEK_END)
+                        if fh.read(1) != b"\n":
+                            line = "\n" + line
+                    fh.write(line.encode())
+            except OSError as exc:
+                self.problem = (f"the host key of {host} is new, and cannot be recorded in "
+                                f"{self.known_hosts}: {exc.strerror or exc}")
+                return False
             return True
         self.problem = (
             f"the host key of {host} is unknown (not in {self.known_hosts}): set "
             "ssh_strict_host_key_checking='accept-new' to trust it on first use"
         )
         return False
+
+
+class _Final(ConnectError):
+    """A failure that trying again cannot mend (the local key file cannot be loaded)."""
+
+
+def _load_key(path: str, passphrase: str | None) -> Sequence[asyncssh.SSHKeyPair]:
+    """The private key (and its certificate, ``PATH-cert.pub``, if there is one), with
+    errors naming the file: asyncssh's name neither the file nor, for a missing one, a key."""
+    try:
+        return asyncssh.load_keypairs(path, passphrase)
+    except OSError as exc:
+        raise _Final(f"cannot load the SSH key {path}: {exc.strerror or exc}") from None
+    except (asyncssh.KeyImportError, ValueError) as exc:
+        raise _Final(f"cannot load the SSH key {path}: {exc}") from None
 
 
 class SSHConnector(Connector):
@@ -139,6 +167,8 @@ class SSHConnector(Connector):
             try:
                 await self._connect_once()
                 return
+            except _Final:
+                raise
             except ConnectError as exc:
                 if attempt >= retries or "host key" in str(exc):
                     raise
@@ -156,6 +186,9 @@ class SSHConnector(Connector):
             known = None
         where = f"{options.get('username', '') + '@' if options.get('username') else ''}" \
                 f"{target}:{port}"
+        key_path = options.get("client_keys", [None])[0]
+        if key_path is not None:
+            options["client_keys"] = _load_key(key_path, options.get("passphrase"))
         try:
             conn = await asyncssh.connect(
                 target, known_hosts=known, client_factory=lambda: client, **options
@@ -163,7 +196,7 @@ class SSHConnector(Connector):
         except asyncssh.HostKeyNotVerifiable as exc:
             raise ConnectError(client.problem or f"host key not verified: {exc.reason}") from None
         except asyncssh.PermissionDenied:
-            how = "key " + ", ".join(options["client_keys"]) if "client_keys" in options else (
+            how = f"key {key_path}" if key_path is not None else (
                 "password" if "password" in options else "default keys and agent")
             raise ConnectError(f"authentication failed for {where} (tried {how})") from None
         except asyncssh.KeyImportError as exc:
@@ -172,6 +205,10 @@ class SSHConnector(Connector):
             raise ConnectError(f"{where}: disconnected: {exc.reason}") from None
         except TimeoutError:
             raise ConnectError(f"{where}: timed out") from None
+        except socket.gaierror as exc:  # its errno is not an errno: EAI_NONAME is -2
+            raise ConnectError(f"{where}: cannot resolve {target}: {exc.strerror}") from None
+        except UnicodeError:  # raised by the IDNA codec for an empty or too long label
+            raise ConnectError(f"{where}: {target!r} is not a valid host name") from None
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConnectError(f"{where}: {reason}") from None

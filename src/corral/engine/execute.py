@@ -18,7 +18,7 @@ from corral.model.command import (
     FileUploadCommand,
     StringCommand,
 )
-from corral.model.errors import BadInput
+from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
 from corral.model.host import Host
 from corral.model.keys import Key
 from corral.model.results import OperationMeta, OpResult, OpStatus
@@ -153,8 +153,18 @@ async def execute_wave(plan: WavePlan) -> None:
     if steps:
         await run.before_change(hr)
         conn = await hr.ensure_connected()
-        outputs = await conn.run([s for s, _ in steps] + [fact_step(k) for k in refetch],
-                                 timeout=run.wave_timeout)
+        try:
+            outputs = await conn.run([s for s, _ in steps] + [fact_step(k) for k in refetch],
+                                     timeout=run.wave_timeout)
+        except (ConnectionLost, CommandTimeout) as exc:
+            # the script may have run in part: say so rather than "skipped"
+            for meta, p in plan.ops:
+                if p.commands or p.error:
+                    _finish(hr, meta, p, [], OpStatus.FAILED, time.monotonic() - started,
+                            error=f"{exc}: this operation may or may not have run")
+                else:
+                    _finish(hr, meta, p, [], OpStatus.OK, 0.0)
+            raise
     elapsed = time.monotonic() - started
     script_ok = True
     for (meta, p), (a, b) in zip(plan.ops, spans, strict=True):

@@ -86,7 +86,9 @@ class HostRun:
             given.get("_sudo_user", self.run.config.SUDO_USER),
             given.get("_su_user", self.run.config.SU_USER),
             bool(given.get("_use_sudo_login", self.run.config.USE_SUDO_LOGIN)),
+            given.get("_sudo_password"),
         )
+        collect_secrets(given.get("_sudo_password"), self.secrets)
         key = make_fact_key(fact_cls, args, kwargs, privilege)
         return await_only(self.read_fact(key))
 

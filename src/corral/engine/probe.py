@@ -41,8 +41,9 @@ def _thaw(v: Any) -> Any:
 
 
 def privilege_globals(privilege: tuple[Any, ...]) -> GlobalArgs:
-    sudo, sudo_user, su_user, login = privilege
-    return GlobalArgs(sudo=sudo, sudo_user=sudo_user, su_user=su_user, use_sudo_login=login)
+    sudo, sudo_user, su_user, login, password = privilege
+    return GlobalArgs(sudo=sudo, sudo_user=sudo_user, su_user=su_user, use_sudo_login=login,
+                      sudo_password=password)
 
 
 def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],

@@ -153,6 +153,8 @@ class Run:
             self.emit(HostUnreachable(hr.host.name, str(exc)))
         except CorralError as exc:
             hr.failed = str(exc)
+        except Exception as exc:  # a bug somewhere below: this host fails, the run goes on
+            hr.failed = f"internal error: {type(exc).__name__}: {exc}"
         finally:
             self._arrive(hr)
             await self._release(hr)

@@ -46,8 +46,10 @@ class GlobalArgs:
     retry_delay: float = 5.0
 
     def privilege_key(self) -> tuple[Any, ...]:
-        """What changes who a command runs as; facts are cached per privilege."""
-        return (self.sudo, self.sudo_user, self.su_user, self.use_sudo_login)
+        """What changes who a command runs as; facts are read, and cached, per privilege
+        (the sudo password included: facts need it as much as commands do)."""
+        return (self.sudo, self.sudo_user, self.su_user, self.use_sudo_login,
+                self.sudo_password)
 
 
 _GLOBAL_TYPES: dict[str, Any] = {

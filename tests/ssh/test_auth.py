@@ -1,0 +1,171 @@
+"""Authentication and host keys over SSH: every refusal is one line naming the host, the
+host is reported unreachable (exit 3), and the right credentials or policy get in."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import pytest
+from integration._helpers import describe, single
+
+from corral import api
+from corral.api import HostResult, HostStatus, RunResult
+from corral.operations import server
+from corral.testing import image as test_image
+from corral.testing.fleet import Fleet
+
+from .conftest import KEYS_HOST, Cli, host_inventory
+
+pytestmark = pytest.mark.integration
+
+
+def whoami() -> None:
+    server.shell(name="whoami", commands="id -un")
+
+
+def attempt(fleet: Fleet, tmp_path: Path, **data: Any) -> tuple[RunResult, Cli]:
+    """The same host data through the API (a deploy) and the command line (exec), at once."""
+    inventory = host_inventory(fleet, KEYS_HOST, tmp_path, **data)
+    cli = Cli(inventory, "exec", "-y", "--", "true", cwd=tmp_path)
+    result = api.run(str(inventory), whoami)
+    cli.wait()
+    return result, cli
+
+
+def refused(fleet: Fleet, tmp_path: Path, words: str, local: bool = False,
+            **data: Any) -> HostResult:
+    """Check that the host is refused: unreachable, with one line saying ``words``, and
+    (unless the problem is ``local``) the address it was reaching."""
+    result, cli = attempt(fleet, tmp_path, **data)
+    host = single(result)
+    assert host.status is HostStatus.UNREACHABLE, describe(host)
+    assert host.error is not None and words in host.error, describe(host)
+    assert "\n" not in host.error
+    if not local:
+        assert fleet.host(KEYS_HOST).address in host.error
+    assert host.operations == () or all(not op.changed for op in host.operations)
+    assert result.exit_code == 3
+
+    assert cli.code == 3, cli
+    lines = [line for line in (cli.out + cli.err).splitlines() if words in line]
+    assert len(lines) == 1, cli  # the error once, on one line...
+    assert lines[0].startswith(f"{KEYS_HOST}: "), cli  # ...naming the host
+    return host
+
+
+def reached(fleet: Fleet, tmp_path: Path, user: str = "root", **data: Any) -> None:
+    result, cli = attempt(fleet, tmp_path, **data)
+    host = single(result)
+    assert host.status is HostStatus.CHANGED, describe(host)
+    assert host.operations[0].stdout == f"{user}\n"
+    assert cli.code == 0, cli
+
+
+def test_wrong_key_is_refused(fleet: Fleet, tmp_path: Path) -> None:
+    other = tmp_path / "other_key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(other))
+    host = refused(fleet, tmp_path, "authentication failed", ssh_key=str(other))
+    assert str(other) in (host.error or "")  # says which key it tried
+
+
+def test_key_files(fleet: Fleet, tmp_path: Path) -> None:
+    missing = tmp_path / "no_such_key"
+    began = time.monotonic()
+    refused(fleet, tmp_path, f"cannot load the SSH key {missing}: No such file", local=True,
+            ssh_key=str(missing), ssh_connect_retries=5)
+    assert time.monotonic() - began < 5  # not retried: trying again cannot mend it
+
+    locked = tmp_path / "locked_key"
+    key = asyncssh.read_private_key(str(fleet.key_path))
+    key.write_private_key(str(locked), "pkcs8-pem", passphrase="key passphrase")
+    refused(fleet, tmp_path, f"cannot load the SSH key {locked}", local=True,
+            ssh_key=str(locked))
+    refused(fleet, tmp_path, f"cannot load the SSH key {locked}", local=True,
+            ssh_key=str(locked), ssh_key_password="wrong passphrase")
+    reached(fleet, tmp_path, ssh_key=str(locked), ssh_key_password="key passphrase")
+
+
+def test_nobody_there(fleet: Fleet, tmp_path: Path) -> None:
+    refused(fleet, tmp_path, ":2200: Connection refused", ssh_port=2200)
+    # names the resolver refuses without asking DNS (this test must not need a network)
+    for name, words in (("bad..name", "is not a valid host name"),
+                        ("no%such%host", "cannot resolve no%such%host: Name or service")):
+        host = single(api.run(str(host_inventory(fleet, KEYS_HOST, tmp_path,
+                                                 ssh_hostname=name)), whoami))
+        assert host.status is HostStatus.UNREACHABLE, describe(host)
+        assert host.error is not None and words in host.error
+
+
+def test_password(fleet: Fleet, tmp_path: Path) -> None:
+    user = test_image.TEST_USER
+    refused(fleet, tmp_path, "authentication failed", ssh_user=user, ssh_key=None,
+            ssh_allow_agent=False, ssh_password="not-" + test_image.TEST_PASSWORD)
+    reached(fleet, tmp_path, user, ssh_user=user, ssh_key=None, ssh_allow_agent=False,
+            ssh_password=test_image.TEST_PASSWORD)
+
+
+def test_unknown_host_key_is_refused_by_default(fleet: Fleet, tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    others = [h for h in fleet.hosts if h.name != KEYS_HOST]
+    known.write_text("".join(f"{h.address} {h.host_key}\n" for h in others))
+    before = known.read_text()
+    host = refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(known))
+    assert "accept-new" in (host.error or "")  # says how to trust it
+    refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(known),
+            ssh_strict_host_key_checking="yes")
+    refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(tmp_path / "missing"))
+    assert known.read_text() == before
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["known-hosts-file", "no-file"])
+def test_accept_new_records_the_key(fleet: Fleet, tmp_path: Path, exists: bool) -> None:
+    target = fleet.host(KEYS_HOST)
+    known = tmp_path / "ssh" / "known_hosts"
+    others = "".join(f"{h.address} {h.host_key}\n" for h in fleet.hosts if h is not target)
+    if exists:
+        known.parent.mkdir()
+        known.write_text(others.rstrip("\n"))  # no newline after the last line
+    reached(fleet, tmp_path, ssh_known_hosts_file=str(known),
+            ssh_strict_host_key_checking="accept-new")
+    # recorded once (the API and the command line both connected), then trusted
+    recorded = known.read_text()
+    assert recorded.startswith(others if exists else "")
+    new_lines = recorded[len(others) if exists else 0:].splitlines()
+    assert len(set(new_lines)) == 1 and new_lines[0] == f"{target.address} {target.host_key}"
+    reached(fleet, tmp_path, ssh_known_hosts_file=str(known))
+
+
+@pytest.fixture
+def rekeyed(fleet: Fleet, tmp_path: Path) -> Iterator[Path]:
+    """The keys host with a new host key; yields a known_hosts file with its old key."""
+    old = tmp_path / "known_hosts.old"
+    shutil.copy(fleet.known_hosts_path, old)
+    try:
+        fleet.rekey(KEYS_HOST)
+        yield old
+    finally:
+        fleet.write_known_hosts()  # the fleet's file has the new key, for the other tests
+
+
+def test_changed_host_key_is_refused(fleet: Fleet, tmp_path: Path, rekeyed: Path) -> None:
+    before = rekeyed.read_text()
+    for policy in (None, "yes", "accept-new"):
+        host = refused(fleet, tmp_path, "CHANGED", ssh_known_hosts_file=str(rekeyed),
+                       ssh_strict_host_key_checking=policy)
+        assert "changed" in (host.error or "").lower()
+    assert rekeyed.read_text() == before  # accept-new did not replace the old key
+
+    # "no" accepts it, and does not record it either
+    reached(fleet, tmp_path, ssh_known_hosts_file=str(rekeyed),
+            ssh_strict_host_key_checking="no")
+    assert rekeyed.read_text() == before
+
+    # with the new key known, the host is reached again
+    fleet.write_known_hosts()
+    reached(fleet, tmp_path)
