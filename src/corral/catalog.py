@@ -30,8 +30,9 @@ def operations() -> dict[str, Any]:
     for module in _modules(corral.operations):
         short = module.__name__.rsplit(".", 1)[-1]
         for name, obj in vars(module).items():
+            exported = name in getattr(module, "__all__", ())
             if (inspect.isfunction(obj) and getattr(obj, "is_corral_operation", False)
-                    and obj.__module__ == module.__name__):
+                    and (obj.__module__ == module.__name__ or exported)):
                 found[f"{short}.{name}"] = obj
     return dict(sorted(found.items()))
 

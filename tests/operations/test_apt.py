@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from corral.facts.apt import APT_UPDATE_STAMP, AptCacheAge
+from corral.facts.apt import APT_UPDATE_STAMP, AptCacheAge, AptUpgradablePackages
 from corral.facts.deb import DebPackages
 from corral.model import keys
 from corral.model.errors import FactParseError, OperationValueError
@@ -134,7 +134,7 @@ PACKAGE_CASES = [
     ),
     pytest.param(
         {"packages": ["curl", "vim"], "latest": True},
-        debs(),
+        {**debs(), fact(AptUpgradablePackages): {"curl": "7.88.1-10+deb12u6"}},
         [f"{APT} install vim", f"{APT} install curl"],
         id="latest upgrades installed packages",
     ),

@@ -10,7 +10,8 @@ from typing import Any
 
 from corral import api
 from corral.model.results import OpStatus, RunResult
-from corral.testing.fleet import Fleet, children
+from corral.testing.fleet import Fleet
+from corral.testing.fleet_host import children
 from corral.testing.pytest_fleet import fleet_fixture
 
 #: a fleet of one host for a test module: ``host_fleet`` as a test argument

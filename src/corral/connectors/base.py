@@ -91,6 +91,11 @@ async def _read_until(reader: ByteReader, marker: bytes) -> bytes:
             return bytes(buf)
 
 
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
 class ShellSession:
     """A persistent shell reached through a writer and two readers (stdout, stderr)."""
 
@@ -111,6 +116,8 @@ class ShellSession:
                 _read_until(self.stdout, script.done_marker),
                 _read_until(self.stderr, script.done_marker),
             )
+            # an interrupted run abandons the readers: their end is expected, not an error
+            reading.add_done_callback(_retrieve)
             try:
                 out, err = await asyncio.wait_for(reading, timeout)
             except TimeoutError:

@@ -112,6 +112,8 @@ class SSHConnector(Connector):
         super().__init__(host)
         self._conn: Any = None
         self._proc: Any = None
+        self._pid: int | None = None
+        self._busy = False
         self._session: ShellSession | None = None
 
     def _options(self) -> dict[str, Any]:
@@ -213,33 +215,53 @@ class SSHConnector(Connector):
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConnectError(f"{where}: {reason}") from None
         try:
-            proc = await conn.create_process("sh", encoding=None)
+            # the shell prints its process id first: an interrupted run ends the commands
+            # still running on the host through it (they share its process group)
+            proc = await conn.create_process("echo CORRAL_PID=$$; exec sh", encoding=None)
         except (asyncssh.Error, OSError) as exc:
             conn.close()
             raise ConnectError(f"{where}: cannot start a remote shell: {exc}") from None
+        try:
+            first = await asyncio.wait_for(proc.stdout.readline(), 30)
+            self._pid = int(first.decode().strip().split("=", 1)[1])
+        except (TimeoutError, ValueError, IndexError, asyncssh.Error, OSError):
+            conn.close()
+            raise ConnectError(f"{where}: the remote shell did not start") from None
         self._conn, self._proc = conn, proc
         self._session = ShellSession(proc.stdin, proc.stdout, proc.stderr, proc.stdin.drain)
 
     async def _send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:
         if self._session is None:
             raise ConnectionLost("not connected")
+        self._busy = True
         try:
-            return await self._session.send(script, timeout)
+            out, err = await self._session.send(script, timeout)
         except (asyncssh.Error, OSError, BrokenPipeError) as exc:
+            self._busy = False
             raise ConnectionLost(f"the connection broke: {exc}") from None
-        except BaseException:
-            self._abort()
-            raise
+        self._busy = False
+        return out, err
 
-    def _abort(self) -> None:
-        if self._conn is not None:
-            self._conn.abort()
+    async def _stop_remote(self, conn: Any) -> None:
+        """End what an interrupted or timed-out script still runs on the host: the remote
+        shell's process group, through a second channel (with sudo for root's commands)."""
+        if not self._pid:
+            return
+        group = f"-{self._pid}"
+        command = (f"kill -TERM -- {group} 2>/dev/null; sudo -n kill -TERM -- {group} "
+                   f"2>/dev/null; sleep 1; kill -KILL -- {group} 2>/dev/null; "
+                   f"sudo -n kill -KILL -- {group} 2>/dev/null; true")
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.run(command), 5)
 
     async def close(self) -> None:
         conn, proc = self._conn, self._proc
         self._conn = self._proc = self._session = None
         if conn is None:
             return
+        if self._busy:
+            self._busy = False
+            await self._stop_remote(conn)
         with contextlib.suppress(Exception):
             if proc is not None:
                 proc.stdin.write_eof()

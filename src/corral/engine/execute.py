@@ -14,6 +14,7 @@ from corral.connectors import shell
 from corral.connectors.framing import Step
 from corral.model.command import (
     CommandOutput,
+    MaskString,
     FileDownloadCommand,
     FileUploadCommand,
     StringCommand,
@@ -44,10 +45,11 @@ def fact_step(key: FactKey) -> Step:
     command = fact.command(*key.args, **key.call_kwargs())
     g = privilege_globals(key.privilege)
     if key.cls.shell_executable:
-        from dataclasses import replace
-
         g = replace(g, shell_executable=key.cls.shell_executable)
-    text = shell.wrap(command, g)
+    if isinstance(command, MaskString):  # it holds a password: keep it off command lines
+        text = shell.wrap_hidden(str.__str__(command), g)
+    else:
+        text = shell.wrap(command, g)
     required: Any = key.cls.requires_command
     if callable(required):  # pyinfra also allows a method of the fact's arguments
         required = required(fact, *key.args, **key.call_kwargs())

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import shlex
+from typing import TypedDict
 
+from corral.model import keys
+from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
@@ -35,3 +39,69 @@ class DebPackages(FactBase[dict[str, set[str]]]):
 
     def reads(self) -> frozenset[Key]:
         return frozenset({("packages",)})
+
+
+class DebArch(FactBase[str]):
+    """The architecture name apt uses for this host, e.g. ``amd64``
+    (``dpkg --print-architecture``)."""
+
+    requires_command = "dpkg"
+
+    def command(self) -> str:
+        return "dpkg --print-architecture"
+
+    def process(self, output: list[str]) -> str:
+        words = [line.strip() for line in output if line.strip()]
+        if len(words) != 1 or not _ARCH.match(words[0]):
+            raise FactParseError(f"expected one architecture name, got {words!r}")
+        return words[0]
+
+    def reads(self) -> frozenset[Key]:
+        return frozenset()
+
+
+_ARCH = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+_FIELD = re.compile(r"^\s*(Package|Version|Status):\s*(\S.*?)\s*$")
+
+
+class DebPackageDict(TypedDict):
+    name: str
+    version: str
+
+
+class DebPackage(FactBase[DebPackageDict | dict[str, str] | None]):
+    """The name and version of a ``.deb`` file (when ``package`` contains a ``/``, read with
+    ``dpkg-deb``) or of an installed package (``dpkg -s``): ``{"name": ..., "version": ...}``;
+    ``{}`` when the package is not installed, None when the file does not exist."""
+
+    requires_command = "dpkg"
+
+    def command(self, package: str) -> str:
+        if "/" in package:
+            return f"dpkg-deb --field {shlex.quote(package)} Package Version"
+        return f"dpkg -s {shlex.quote(package)} 2>/dev/null || true"
+
+    def process(self, output: list[str]) -> DebPackageDict | dict[str, str] | None:
+        fields: dict[str, str] = {}
+        for line in output:
+            match = _FIELD.match(line)
+            if match and match.group(1) not in fields:
+                fields[match.group(1)] = match.group(2)
+        status = fields.get("Status")
+        if status is not None and not status.endswith(" installed"):
+            return {}  # removed with its configuration files kept ("rc"), half-installed...
+        if "Package" not in fields or "Version" not in fields:
+            return {}
+        name, version = fields["Package"], fields["Version"]
+        if not _NAME.match(name) or not _VERSION.match(version):
+            raise FactParseError(f"bad package name or version: {name!r} {version!r}")
+        return {"name": name, "version": version}
+
+    def reads(self, package: str) -> frozenset[Key]:
+        if "/" in package:
+            return frozenset({keys.path(package)})
+        return frozenset({("packages",)})
+
+
+_NAME = re.compile(r"^[a-zA-Z0-9+\-.]+$")
+_VERSION = re.compile(r"^[a-zA-Z0-9:~.\-+]+$")

@@ -7,12 +7,87 @@ import shlex
 from datetime import datetime
 from typing import TypedDict
 
+from corral.facts import crontab as _crontab
 from corral.model import keys
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
+from ._server_misc import (
+    Command,
+    Date,
+    LsbRelease,
+    OsRelease,
+    Path,
+    RebootRequired,
+    SecurityLimitDict,
+    SecurityLimits,
+    Selinux,
+    SelinuxDict,
+    TmpDir,
+    Uptime,
+)
+from ._server_procs import Port, PortDict, Ports, ProcessDict, Processes
+from ._server_system import (
+    KernelModuleDict,
+    KernelModules,
+    Locales,
+    MountDict,
+    Mounts,
+    Sysctl,
+    SysctlWritable,
+    Timezone,
+)
+
 _NOTHING: frozenset[Key] = frozenset()
+
+CrontabDict = _crontab.CrontabDict
+
+
+class Crontab(_crontab.Crontab):
+    """A user's crontab; the old name of crontab.Crontab."""
+
+
+__all__ = [
+    "Arch",
+    "Command",
+    "Crontab",
+    "CrontabDict",
+    "Date",
+    "Groups",
+    "Home",
+    "Hostname",
+    "Kernel",
+    "KernelModuleDict",
+    "KernelModules",
+    "LinuxDistribution",
+    "LinuxDistributionDict",
+    "Locales",
+    "LsbRelease",
+    "MountDict",
+    "Mounts",
+    "Os",
+    "OsRelease",
+    "Path",
+    "Port",
+    "PortDict",
+    "Ports",
+    "ProcessDict",
+    "Processes",
+    "RebootRequired",
+    "SecurityLimitDict",
+    "SecurityLimits",
+    "Selinux",
+    "SelinuxDict",
+    "Sysctl",
+    "SysctlWritable",
+    "Timezone",
+    "TmpDir",
+    "Uptime",
+    "UserDict",
+    "Users",
+    "Which",
+]
 
 
 def _one_line(output: list[str], what: str) -> str:
@@ -308,3 +383,4 @@ class LinuxDistribution(FactBase[LinuxDistributionDict]):
 
     def reads(self) -> frozenset[Key]:
         return _NOTHING
+

@@ -1,4 +1,4 @@
-"""Manage apt: refresh its package lists and install or remove ``.deb`` packages.
+"""Manage apt: package lists, packages, upgrades, repositories, keys and ``.deb`` files.
 
 Commands run non-interactively: ``DEBIAN_FRONTEND=noninteractive``, ``-y``, and dpkg keeps
 configuration files the administrator changed (``--force-confdef --force-confold``).
@@ -6,10 +6,20 @@ configuration files the administrator changed (``--force-confdef --force-confold
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
-from corral.facts.apt import APT_UPDATE_STAMP, AptCacheAge
-from corral.facts.deb import DebPackages
+from corral.facts.apt import (
+    APT_KEYRING_DIRS,
+    APT_UPDATE_STAMP,
+    AptCacheAge,
+    AptKeys,
+    AptSources,
+    AptUpgradablePackages,
+    parse_apt_repo,
+)
+from corral.facts.deb import DebPackage, DebPackages
+from corral.facts.files import File
 from corral.model import keys
 from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
@@ -17,21 +27,10 @@ from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 
+from . import _pkg_apt, files
+from ._pkg_util import download, download_path, is_url
+
 APT_LISTS = "/var/lib/apt/lists"
-
-_NONINTERACTIVE = (
-    "DEBIAN_FRONTEND=noninteractive apt-get -y "
-    "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
-)
-
-
-def _apt_get(*words: str, force: bool = False) -> list[str]:
-    """The start of a non-interactive ``apt-get`` command line, as StringCommand bits."""
-    bits = [_NONINTERACTIVE]
-    if force:
-        bits.append("--force-yes")
-    bits.extend(w for w in words if w)
-    return bits
 
 
 def _update_changes(*_args: Any, **_kwargs: Any) -> list[Key]:
@@ -119,7 +118,8 @@ def packages(
 
     + packages: a package or list of packages; pin a version with ``name=version``
     + present: whether the packages should be installed
-    + latest: also upgrade installed packages given without a version (always runs)
+    + latest: also upgrade installed packages given without a version, when apt has a
+      newer candidate for them (``apt list --upgradable``, as of the last update)
     + update: run ``apt-get update`` first
     + cache_time: with ``update``, skip it when the lists are younger than this (seconds)
     + upgrade: run ``apt-get upgrade`` first (always runs)
@@ -152,13 +152,18 @@ def packages(
 
     # every fact first, so they are fetched together
     installed: dict[str, set[str]] = host.get_fact(DebPackages) if specs else {}
+    upgradable: dict[str, str] = {}
+    if present and latest and any(
+        version is None and _lookup_name(name) in installed for name, version in specs
+    ):
+        upgradable = host.get_fact(AptUpgradablePackages)
     if update and cache_time:
         host.get_fact(AptCacheAge)
 
     if update:
         yield from _update_commands(cache_time)
     if upgrade:
-        yield StringCommand(*_apt_get("upgrade", force=force))
+        yield StringCommand(*_pkg_apt.apt_get("upgrade", force=force))
 
     if not specs:
         if not (update or upgrade):
@@ -172,7 +177,7 @@ def packages(
         if present:
             if versions is None or (version is not None and version not in versions):
                 to_change.append(spec)
-            elif latest and version is None:
+            elif latest and version is None and _lookup_name(name) in upgradable:
                 to_upgrade.append(spec)
             else:
                 shown = ",".join(sorted(versions))
@@ -194,15 +199,213 @@ def packages(
         else:
             words = ["purge" if purge else "remove", extra_uninstall_args or ""]
         yield StringCommand(
-            *_apt_get(*words, force=force),
+            *_pkg_apt.apt_get(*words, force=force),
             *(QuoteString(p) for p in _unique(to_change)),
         )
     if to_upgrade:
         yield StringCommand(
-            *_apt_get(*install, force=force),
+            *_pkg_apt.apt_get(*install, force=force),
             *(QuoteString(p) for p in _unique(to_upgrade)),
         )
 
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# --- upgrades --------------------------------------------------------------------------------
+
+
+@operation(changes=_packages_changes)
+def upgrade(auto_remove: bool = False) -> OpGenerator:
+    """Upgrade every installed package apt can upgrade (``apt-get upgrade``).
+
+    + auto_remove: also remove packages nothing depends on any more (``--autoremove``)
+
+    Does nothing when a dry run shows nothing to upgrade, install or remove.
+
+    Example:
+        apt.upgrade(name="Upgrade all packages", auto_remove=True, _sudo=True)
+    """
+    yield from _pkg_apt.simulated("upgrade --autoremove" if auto_remove else "upgrade")
+
+
+@operation(changes=_packages_changes)
+def dist_upgrade(auto_remove: bool = False) -> OpGenerator:
+    """Upgrade every package, installing and removing others as needed
+    (``apt-get dist-upgrade``).
+
+    + auto_remove: also remove packages nothing depends on any more (``--autoremove``)
+
+    Does nothing when a dry run shows nothing to upgrade, install or remove.
+
+    Example:
+        apt.dist_upgrade(name="Upgrade the distribution", _sudo=True)
+    """
+    yield from _pkg_apt.simulated("dist-upgrade --autoremove" if auto_remove else "dist-upgrade")
+
+
+# --- repositories and keys -------------------------------------------------------------------
+
+
+@operation(changes=lambda *_, filename=None, **__: [keys.path(_pkg_apt.repo_file(filename))])
+def repo(src: str, present: bool = True, filename: str | None = None) -> OpGenerator:
+    """Add or remove an apt repository line (one-line style).
+
+    + src: the source line, e.g. ``deb [signed-by=/etc/apt/keyrings/x.gpg] URL SUITE main``
+    + present: whether the repository should be configured
+    + filename: write it to ``/etc/apt/sources.list.d/<filename>.list`` instead of
+      ``/etc/apt/sources.list``
+
+    The repository counts as present when any sources file (``.list`` or deb822
+    ``.sources``) has one with the same type, URL, suite, components and options.
+
+    Example:
+        apt.repo(
+            name="Add the vendor repository",
+            src="deb [signed-by=/etc/apt/keyrings/vendor.gpg] https://apt.example.com stable main",
+            filename="vendor",
+            _sudo=True,
+        )
+    """
+    wanted = parse_apt_repo(src)
+    if wanted is None:
+        raise OperationValueError(f"not an apt source line: {src!r}")
+    path = _pkg_apt.repo_file(filename)
+    exists = wanted in host.get_fact(AptSources)
+    if exists == present:
+        host.noop(f"apt repository {src!r} {'exists' if present else 'does not exist'}")
+        return
+    yield from files.line._inner(path=path, line=src, present=present,
+                                 escape_regex_characters=True)
+
+
+@operation(changes=lambda *_, **__: [keys.path("/etc/apt/sources.list.d")])
+def ppa(src: str, present: bool = True) -> OpGenerator:
+    """Add or remove an Ubuntu PPA with ``apt-add-repository``.
+
+    + src: the PPA, ``ppa:USER/NAME``
+    + present: whether the PPA should be configured
+
+    Needs ``apt-add-repository`` (software-properties-common) on the host. The PPA counts
+    as present when a source points at ``ppa.launchpad(content).net/USER/NAME``.
+
+    Example:
+        apt.ppa(name="Add the deadsnakes PPA", src="ppa:deadsnakes/ppa", _sudo=True)
+    """
+    user, name = _pkg_apt.ppa_parts(src)
+    exists = _pkg_apt.ppa_present(user, name, host.get_fact(AptSources))
+    if exists == present:
+        host.noop(f"PPA {src} {'is' if present else 'is not'} configured")
+        return
+    yield StringCommand("apt-add-repository -y", "" if present else "--remove", QuoteString(src))
+
+
+def _key_changes(*_: Any, **__: Any) -> list[Key]:
+    return [keys.path(d) for d in APT_KEYRING_DIRS]
+
+
+@operation(changes=_key_changes)
+def key(
+    src: str | None = None,
+    keyserver: str | None = None,
+    keyid: str | list[str] | None = None,
+    dest: str | None = None,
+    present: bool = True,
+) -> OpGenerator:
+    """Add or remove OpenPGP keys apt trusts, as keyring files in /etc/apt/keyrings.
+
+    + src: a key file on the host or an http(s) URL (armored ``.asc`` or binary)
+    + keyserver: a keyserver to fetch ``keyid`` from
+    + keyid: key id(s) to fetch, to look for, or to remove
+    + dest: the keyring file; relative names are under /etc/apt/keyrings and get a ``.gpg``
+      extension; by default a name made from ``src`` or the key ids
+    + present: whether the key(s) should be there
+
+    Not ``apt-key``: point a source at the keyring with ``signed-by=``. A keyring is
+    taken as present when it exists (with ``keyid``: when it holds those keys). Removing by
+    ``keyid`` alone deletes every keyring file in apt's key directories that holds one.
+
+    Example:
+        apt.key(
+            name="Trust the vendor's key",
+            src="https://apt.example.com/key.asc",
+            dest="vendor.gpg",
+            _sudo=True,
+        )
+    """
+    ids = [_pkg_apt.clean_keyid(k) for k in ([keyid] if isinstance(keyid, str) else keyid or [])]
+    if keyserver and not ids:
+        raise OperationValueError("keyid is needed with keyserver")
+    if present and not (src or keyserver):
+        raise OperationValueError("give src or keyserver (with keyid) to add a key")
+
+    if not present and ids and not dest:
+        holding = _pkg_apt.keyrings_with(ids, host.get_fact(AptKeys))
+        if not holding:
+            host.noop(f"no apt keyring holds {', '.join(ids)}")
+        for path in holding:
+            yield StringCommand("rm -f", QuoteString(path))
+        return
+
+    path = _pkg_apt.keyring_path(dest, src, ids)
+    exists = bool(host.get_fact(File, path=path))
+    if ids and exists:
+        found = host.get_fact(AptKeys, directories=[posixpath.dirname(path)])
+        exists = all(path in _pkg_apt.keyrings_with([i], found) for i in ids)
+    if exists == present:
+        host.noop(f"apt keyring {path} {'exists' if exists else 'does not exist'}")
+    elif not present:
+        yield StringCommand("rm -f", QuoteString(path))
+    else:
+        yield from _pkg_apt.add_key(src, keyserver, ids, path)
+
+
+# --- .deb files ------------------------------------------------------------------------------
+
+
+def _deb_changes(src: str, *args: Any, **kwargs: Any) -> list[Key]:
+    return [*_packages_changes(), keys.path("/var/cache/corral")]
+
+
+@operation(changes=_deb_changes)
+def deb(src: str, present: bool = True, force: bool = False) -> OpGenerator:
+    """Install a ``.deb`` file (a path on the host or a URL), or remove its package.
+
+    + src: the ``.deb`` file's path on the host, or an http(s)/ftp URL to download it from
+    + present: whether its package should be installed
+    + force: pass ``--force-yes`` to apt-get
+
+    Nothing is done when the package named in the file is installed at the file's version
+    (read with ``dpkg-deb``). A URL is downloaded once to /var/cache/corral/downloads and
+    kept, so later runs can read it. Missing dependencies are installed with
+    ``apt-get install -f``.
+
+    Example:
+        apt.deb(
+            name="Install a vendor package",
+            src="https://example.com/tool_1.2.3_amd64.deb",
+            _sudo=True,
+        )
+    """
+    path = download_path(src, ".deb") if is_url(src) else src
+    info = host.get_fact(DebPackage, package=path)
+    installed = host.get_fact(DebPackages)
+    exists = bool(info) and info is not None and \
+        info.get("version") in installed.get(info.get("name", ""), set())
+
+    if not present:
+        if exists and info:
+            yield StringCommand(*_pkg_apt.apt_get("remove", force=force), QuoteString(info["name"]))
+        else:
+            host.noop(f"deb {src} is not installed")
+        return
+    if exists:
+        host.noop(f"deb {src} is installed")
+        return
+    if info is None and is_url(src):
+        yield download(src, path)
+    dpkg = "dpkg --force-confdef --force-confold -i"
+    yield StringCommand(dpkg, QuoteString(path), "2>/dev/null || true")
+    yield StringCommand(*_pkg_apt.apt_get("install", "-f", force=force))
+    yield StringCommand(dpkg, QuoteString(path))

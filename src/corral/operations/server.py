@@ -1,4 +1,8 @@
-"""Operating-system level state: shell commands, scripts, users and groups.
+"""Operating-system level state: shell commands, scripts, users, groups, and more.
+
+hostname, sysctl, modprobe, mount, locale, timezone and security_limit live in
+``_server_system``; crontab in ``_server_cron``; packages, service, reboot and wait in
+``_server_dispatch``; user_authorized_keys in ``_server_keys``. They are all ``server.X``.
 
 Users and groups are managed with the shadow tools (``useradd``, ``usermod``, ``userdel``,
 ``groupadd``, ``groupdel``) found on Linux systems.
@@ -15,7 +19,7 @@ from typing import Any
 from corral.facts.files import Directory, File, FileContents, Link
 from corral.facts.server import Groups, UserDict, Users
 from corral.model import keys
-from corral.model.command import Diff, FileUploadCommand, MaskString, QuoteString, StringCommand
+from corral.model.command import FileUploadCommand, MaskString, QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.keys import Key
@@ -23,12 +27,30 @@ from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
 
 from ._files_util import local_path
+from ._server_cron import crontab
+from ._server_dispatch import packages, reboot, service, wait
+from ._server_keys import ensure_dir, ensure_keys, read_public_keys, user_authorized_keys
+from ._server_system import (
+    hostname,
+    locale,
+    modprobe,
+    mount,
+    security_limit,
+    sysctl,
+    timezone,
+)
 
 # Mixed into script upload names: stable for one run (the engine may plan an operation more
 # than once), impossible to guess from outside it.
 _RUN_SALT = secrets.token_hex(16)
 
 _USER_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow")
+
+__all__ = [
+    "crontab", "group", "hostname", "locale", "modprobe", "mount", "packages", "reboot",
+    "script", "security_limit", "service", "shell", "sysctl", "timezone", "user",
+    "user_authorized_keys", "wait",
+]
 
 
 # --- shell and script ----------------------------------------------------------------------
@@ -186,36 +208,6 @@ def _secret_bit(value: str) -> QuoteString:
     return QuoteString(MaskString(value))
 
 
-def _read_public_keys(public_keys: str | list[str]) -> list[str]:
-    """Keys given inline or as local key files, one key a line."""
-    given = [public_keys] if isinstance(public_keys, str) else list(public_keys)
-    out: list[str] = []
-    for item in given:
-        text = str(item)
-        if "\n" not in text and len(text) < 4096 and os.path.isfile(text):
-            with open(text, encoding="utf-8") as f:
-                lines = f.read().splitlines()
-        else:
-            lines = text.splitlines()
-        out.extend(line.strip() for line in lines if line.strip())
-    return list(dict.fromkeys(out))
-
-
-def _ensure_dir(
-    path: str, info: Any, user: str, group: str, mode: int | None
-) -> list[StringCommand]:
-    """Commands making ``path`` a directory owned by user:group (with ``mode`` if given)."""
-    owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
-    cmds: list[StringCommand] = []
-    if info is None:
-        cmds.append(StringCommand("mkdir", "-p", QuoteString(path)))
-    if mode is not None and (info is None or info["mode"] != mode):
-        cmds.append(StringCommand("chmod", str(mode), QuoteString(path)))
-    if info is None or info["user"] != user or info["group"] != group:
-        cmds.append(StringCommand("chown", owner, QuoteString(path)))
-    return cmds
-
-
 @operation(changes=_user_changes)
 def user(
     user: str,
@@ -299,7 +291,7 @@ def user(
     ssh_dir = f"{home.rstrip('/')}/.ssh"
     keys_file = f"{ssh_dir}/authorized_keys"
     if public_keys is not None:
-        wanted_keys = _read_public_keys(public_keys)
+        wanted_keys = read_public_keys(public_keys)
         ssh_info = host.get_fact(Directory, path=ssh_dir)
         keys_info = host.get_fact(File, path=keys_file)
         current_keys = host.get_fact(FileContents, path=keys_file)
@@ -365,12 +357,12 @@ def user(
                 raise OperationError(f"home {home} of user {user} exists and is not a directory")
             # a home that is a symbolic link is left alone
         elif not (existing is None and create_home and home_info is None):
-            for cmd in _ensure_dir(home, home_info, user, home_group, None):
+            for cmd in ensure_dir(home, home_info, user, home_group, None):
                 yield cmd
                 changed = True
 
     if wanted_keys is not None:
-        for cmd in _ensure_keys(
+        for cmd in ensure_keys(
             user,
             home_group,
             ssh_dir,
@@ -387,40 +379,3 @@ def user(
     if not changed:
         host.noop(f"user {user} is up to date")
 
-
-def _ensure_keys(
-    user: str,
-    group: str,
-    ssh_dir: str,
-    keys_file: str,
-    wanted: list[str],
-    delete_keys: bool,
-    ssh_info: Any,
-    keys_info: Any,
-    current: list[str] | None,
-) -> Iterable[Any]:
-    if ssh_info is False:
-        raise OperationError(f"{ssh_dir} exists and is not a directory")
-    if keys_info is False:
-        raise OperationError(f"{keys_file} exists and is not a regular file")
-    yield from _ensure_dir(ssh_dir, ssh_info, user, group, 700)
-
-    have = [line.strip() for line in current or []]
-    if delete_keys:
-        new = wanted if have != wanted else None
-    else:
-        missing = [k for k in wanted if k not in have]
-        new = [*(current or []), *missing] if missing else None
-    if current is None or new is not None:
-        lines = wanted if new is None else new
-        old_text = None if current is None else "".join(f"{line}\n" for line in current)
-        new_text = "".join(f"{line}\n" for line in lines)
-        yield Diff(keys_file, old_text, new_text)
-        yield FileUploadCommand(new_text.encode(), keys_file, mode="600", user=user, group=group)
-        return
-    if keys_info is not None:
-        if keys_info["mode"] != 600:
-            yield StringCommand("chmod", "600", QuoteString(keys_file))
-        if keys_info["user"] != user or keys_info["group"] != group:
-            owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
-            yield StringCommand("chown", owner, QuoteString(keys_file))

@@ -18,7 +18,8 @@ from typing import Any
 
 from corral.facts import mysql, postgres
 from corral.model.facts import FactBase
-from corral.testing.fleet import Fleet, children
+from corral.testing.fleet import Fleet
+from corral.testing.fleet_host import children
 
 HERE = Path(__file__).parent
 
@@ -31,7 +32,8 @@ echo "host all all $ADDR/32 scram-sha-256" >> /etc/postgresql/15/main/pg_hba.con
 printf '[mysqld]\nbind-address = %s\n' "$ADDR" > /etc/mysql/mariadb.conf.d/99-corral.cnf
 pg_ctlcluster 15 main start && /etc/init.d/mariadb start
 for i in $(seq 1 600); do
-  runuser -u postgres -- psql -Atc 'SELECT 1' >/dev/null 2>&1 && mysqladmin ping >/dev/null 2>&1 && break
+  runuser -u postgres -- psql -Atc 'SELECT 1' >/dev/null 2>&1 &&
+    mysqladmin ping >/dev/null 2>&1 && break
   sleep 0.1
 done
 runuser -u postgres -- psql -q <<'EOF'
@@ -99,11 +101,12 @@ def main() -> int:
             kwargs = {k: (address if v == ADDR else v) for k, v in kwargs.items()}
             command = cls().command(**kwargs)
             proc = on_host(fleet, [*prefix, "sh", "-c", f"LC_ALL=C; export LC_ALL; {command}"])
+            output = proc.stdout.splitlines()
             record = {"fact": cls.name, "kwargs": kwargs, "where": "fleet",
                       "command": str.__str__(command), "exit": proc.returncode,
-                      "output": proc.stdout.splitlines()}
+                      "output": output}
             (HERE / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
-            print(name, proc.returncode, len(record["output"]), proc.stderr.strip()[:100])
+            print(name, proc.returncode, len(output), proc.stderr.strip()[:100])
     return 0
 
 

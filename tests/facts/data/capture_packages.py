@@ -71,7 +71,8 @@ apt-get update -qq >/dev/null
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ruby python3-pip pipx >/dev/null
 mkdir -p /srv/wheels /srv/gem/lib && cd /srv/gem
 echo 'module CorralDemo; end' > lib/corral_demo.rb
-gem build corral-demo.gemspec >/dev/null 2>&1 && gem install --local corral-demo-0.3.1.gem >/dev/null
+gem build corral-demo.gemspec >/dev/null 2>&1 && \
+gem install --local corral-demo-0.3.1.gem >/dev/null
 python3 -m venv /srv/venv
 /srv/venv/bin/pip install -q --no-index --find-links /srv/wheels corral_demo
 pipx install --pip-args='--no-index --find-links /srv/wheels' corral_demo >/dev/null 2>&1
@@ -89,9 +90,11 @@ Suites: buster
 Components: main
 Enabled: no
 EOF
-echo 'deb [arch=amd64,arm64 signed-by=/etc/apt/keyrings/example.gpg] https://apt.example.com/x stable main  # c' > /etc/apt/sources.list.d/example.list
+echo 'deb [arch=amd64,arm64 signed-by=/etc/apt/keyrings/example.gpg] \
+https://apt.example.com/x stable main  # c' > /etc/apt/sources.list.d/example.list
 export GNUPGHOME=$(mktemp -d)
-gpg --batch --passphrase '' --quick-gen-key 'Corral Test <test@corral.invalid>' rsa2048 sign never 2>/dev/null
+gpg --batch --passphrase '' --quick-gen-key 'Corral Test <test@corral.invalid>' \
+  rsa2048 sign never 2>/dev/null
 mkdir -p /etc/apt/keyrings && gpg --batch --export > /etc/apt/keyrings/example.gpg
 mkdir -p /etc/yum.repos.d /etc/dnf
 printf '[main]\\ngpgcheck=1\\ninstallonly_limit=3\\n' > /etc/dnf/dnf.conf
@@ -109,7 +112,9 @@ name=Docker CE Test - $basearch
 baseurl = https://download.docker.com/linux/centos/$releasever/$basearch/test
 enabled=0
 EOF
-printf '# comment\\n[corral]\\nname=corral\\nbaseurl=file:///srv/repo\\ngpgkey=file:///a\\n  file:///b\\n' > /etc/yum.repos.d/corral.repo
+printf '# comment\\n[corral]\\nname=corral\\n' > /etc/yum.repos.d/corral.repo
+printf 'baseurl=file:///srv/repo\\n' >> /etc/yum.repos.d/corral.repo
+printf 'gpgkey=file:///a\\n  file:///b\\n' >> /etc/yum.repos.d/corral.repo
 """
 
 RPM_SETUP = r"""
@@ -120,7 +125,9 @@ for p in corral-demo:1.2.3:4 corral-other:0.9:1.el9; do
   IFS=: read n v r <<EOF
 $p
 EOF
-  printf 'Name: %s\nVersion: %s\nRelease: %s\nSummary: t\nLicense: MIT\nBuildArch: noarch\n%%description\nt\n%%files\n' $n $v $r > $W/SPECS/$n.spec
+  printf 'Name: %s\nVersion: %s\nRelease: %s\nSummary: t\nLicense: MIT\n' $n $v $r \
+    > $W/SPECS/$n.spec
+  printf 'BuildArch: noarch\n%%description\nt\n%%files\n' >> $W/SPECS/$n.spec
   HOME=$W/home rpmbuild --define "_topdir $W" -bb $W/SPECS/$n.spec >/dev/null 2>&1
 done
 HOME=$W/home rpm --initdb
@@ -135,14 +142,18 @@ for p in corral-alpha:1.0.2:1 corral-beta:2.3:2; do
 $p
 EOF
   mkdir -p $W/build/$n
-  printf "pkgname=$n\npkgver=$v\npkgrel=$r\npkgdesc=t\narch=('any')\ngroups=('corral-group')\nlicense=('MIT')\npackage() { mkdir -p \"\$pkgdir/usr/share/$n\"; }\n" > $W/build/$n/PKGBUILD
+  printf "pkgname=$n\npkgver=$v\npkgrel=$r\npkgdesc=t\narch=('any')\n" > $W/build/$n/PKGBUILD
+  printf "groups=('corral-group')\nlicense=('MIT')\n" >> $W/build/$n/PKGBUILD
+  printf 'package() { mkdir -p "$pkgdir/usr/share/%s"; }\n' $n >> $W/build/$n/PKGBUILD
 done
 chown -R nobody $W/build
 for n in corral-alpha corral-beta; do
-  (cd $W/build/$n && runuser -u nobody -- env PKGDEST=$W/build PKGEXT=.pkg.tar.gz makepkg -f >/dev/null 2>&1 || true)
+  (cd $W/build/$n && runuser -u nobody -- env PKGDEST=$W/build PKGEXT=.pkg.tar.gz \
+    makepkg -f >/dev/null 2>&1 || true)
 done
 cp $W/build/*.pkg.tar.gz $W/repo/ && repo-add -q $W/repo/corral.db.tar.gz $W/repo/*.pkg.tar.gz
-printf "[options]\nRootDir = $W/root\nDBPath = $W/db/\nCacheDir = $W/cache/\nLogFile = $W/log\nSigLevel = Never\n[corral]\nServer = file://$W/repo\n" > $W/pacman.conf
+printf "[options]\nRootDir = $W/root\nDBPath = $W/db/\nCacheDir = $W/cache/\n" > $W/pacman.conf
+printf "LogFile = $W/log\nSigLevel = Never\n[corral]\nServer = file://$W/repo\n" >> $W/pacman.conf
 pacman --config $W/pacman.conf -Sy >/dev/null
 pacman --config $W/pacman.conf --noconfirm -U $W/repo/corral-alpha-*.pkg.tar.gz >/dev/null
 """

@@ -1,0 +1,43 @@
+"""Facts about pip: the Python packages an interpreter's pip sees."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from corral.model.facts import FactBase
+from corral.model.keys import Key
+
+from ._pkg_util import PACKAGES_KEY, parse_packages
+
+# ``name==version`` from ``pip freeze``; editable (``-e ...``) and ``name @ url`` lines are
+# not versions and are skipped
+_LINE = re.compile(r"^([A-Za-z0-9_.+\-]+)==(\S+)$")
+
+
+class PipPackages(FactBase[dict[str, set[str]]]):
+    """Installed Python packages by name, each with the set of its versions
+    (``pip freeze --all``; give ``pip`` to use another pip, e.g. a virtualenv's)."""
+
+    pip_command: ClassVar[str] = "pip"
+
+    @staticmethod
+    def default() -> dict[str, set[str]]:
+        return {}
+
+    def command(self, pip: str | None = None) -> str:
+        # the pip command is shell text, as in pyinfra: "pip3", "/srv/venv/bin/pip"...
+        return f"{pip or self.pip_command} freeze --all 2>/dev/null"
+
+    def process(self, output: list[str]) -> dict[str, set[str]]:
+        return parse_packages(_LINE, output)
+
+    def reads(self, pip: str | None = None) -> frozenset[Key]:
+        return frozenset({PACKAGES_KEY})
+
+
+class Pip3Packages(PipPackages):
+    """Installed Python packages by name, each with the set of its versions
+    (``pip3 freeze --all``)."""
+
+    pip_command = "pip3"

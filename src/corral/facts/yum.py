@@ -1,0 +1,30 @@
+"""Facts about yum: its configured repositories."""
+
+from __future__ import annotations
+
+from corral.model import keys
+from corral.model.facts import FactBase
+from corral.model.keys import Key
+
+from ._pkg_util import REPO_FILE_MARKER, cat_files_command, parse_ini_repositories
+
+
+class YumRepositories(FactBase[list[dict[str, str]]]):
+    """The sections of /etc/yum.conf and /etc/yum.repos.d/*.repo, each a dict of its
+    ``key=value`` settings plus ``repoid``, ``name`` and ``filename``."""
+
+    requires_command = "yum"
+
+    @staticmethod
+    def default() -> list[dict[str, str]]:
+        return []
+
+    def command(self) -> str:
+        return cat_files_command("/etc/yum.conf", "/etc/yum.repos.d/*.repo",
+                                 marker=REPO_FILE_MARKER)
+
+    def process(self, output: list[str]) -> list[dict[str, str]]:
+        return parse_ini_repositories(output)
+
+    def reads(self) -> frozenset[Key]:
+        return frozenset({keys.path("/etc/yum.conf"), keys.path("/etc/yum.repos.d")})

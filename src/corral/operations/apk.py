@@ -1,0 +1,65 @@
+"""Manage apk packages (Alpine Linux)."""
+
+from __future__ import annotations
+
+from corral.facts.apk import ApkPackages
+from corral.model.context import host
+from corral.model.operation import OpGenerator, operation
+
+from ._pkg_util import as_list, ensure_packages, package_changes, split_spec
+
+
+@operation(is_idempotent=False, changes=lambda *_, **__: [("apk-index",)])
+def update() -> OpGenerator:
+    """Refresh the package indexes (``apk update``); always runs.
+
+    Example:
+        apk.update(name="Refresh apk indexes", _sudo=True)
+    """
+    yield "apk update"
+
+
+@operation(is_idempotent=False, changes=package_changes)
+def upgrade(available: bool = False) -> OpGenerator:
+    """Upgrade every installed package (``apk upgrade``); always runs.
+
+    + available: also replace or downgrade packages to the versions the repositories
+      have (``--available``)
+
+    Example:
+        apk.upgrade(name="Upgrade all packages", _sudo=True)
+    """
+    yield "apk upgrade --available" if available else "apk upgrade"
+
+
+@operation(changes=package_changes)
+def packages(
+    packages: str | list[str] | None = None,
+    present: bool = True,
+    latest: bool = False,
+    update: bool = False,
+    upgrade: bool = False,
+) -> OpGenerator:
+    """Install or remove apk packages.
+
+    + packages: a package or list of packages; pin a version with ``name=version``
+    + present: whether the packages should be installed
+    + latest: also upgrade installed packages given without a version (always runs)
+    + update: run ``apk update`` first (always runs)
+    + upgrade: run ``apk upgrade`` first (always runs)
+
+    Example:
+        apk.packages(name="Install nginx", packages=["nginx"], update=True, _sudo=True)
+    """
+    specs = [split_spec(p, "=") for p in as_list(packages)]
+    installed: dict[str, set[str]] = host.get_fact(ApkPackages) if specs else {}
+    if update:
+        yield "apk update"
+    if upgrade:
+        yield "apk upgrade"
+    if not specs and not (update or upgrade):
+        host.noop("no packages given")
+    yield from ensure_packages(
+        specs, installed, present, install=["apk add"], uninstall=["apk del"],
+        upgrade=["apk upgrade"], latest=latest,
+    )
