@@ -67,14 +67,14 @@ def test_all_facts_are_covered() -> None:
 
 
 @pytest.mark.parametrize("name", OURS)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(output=LINES)
 def test_process_returns_or_raises_parse_error(name: str, output: list[str]) -> None:
     _check(registered_facts()[name], output)
 
 
 @pytest.mark.parametrize("name", sorted(registered_facts()))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(output=st.lists(st.text(), max_size=6))
 def test_every_registered_fact_on_arbitrary_text(name: str, output: list[str]) -> None:
     _check(registered_facts()[name], output)

@@ -65,14 +65,16 @@ iptables -A CORRAL-FIX -s 127.0.0.5 -p tcp -m tcp --dport 22 -j ACCEPT
 iptables -A CORRAL-FIX ! -s 10.0.0.0/8 -i lo -m comment --comment 'a comment' -j RETURN
 iptables -A CORRAL-FIX -p udp -m multiport --dports 53,123 -j DROP
 iptables -P FORWARD DROP
-iptables -t nat -A PREROUTING -d 127.0.0.9 -p tcp -m tcp --dport 80 -j DNAT --to-destination 127.0.0.1:8080
+iptables -t nat -A PREROUTING -d 127.0.0.9 -p tcp -m tcp --dport 80 \
+  -j DNAT --to-destination 127.0.0.1:8080
 ip6tables -A INPUT -s ::1 -j ACCEPT
 mkdir -p /srv/www && echo 'hello corral' > /srv/www/index.html
 """
 
 UFW_SETUP = """
 set -e
-apt-get -qq update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -qq -y install ufw >/dev/null
+apt-get -qq update >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get -qq -y install ufw >/dev/null
 """
 UFW_RULES = """
 set -e
