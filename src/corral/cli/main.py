@@ -27,8 +27,8 @@ from rich.markup import escape
 from corral import __version__, api
 from corral.engine.loader import error_location
 from corral.model import errors
-from corral.model.context import host
 from corral.model.config import Config
+from corral.model.context import host
 from corral.model.errors import BadInput, CorralError
 from corral.model.events import Event
 from corral.model.results import RunResult

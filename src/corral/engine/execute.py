@@ -14,9 +14,9 @@ from corral.connectors import shell
 from corral.connectors.framing import Step
 from corral.model.command import (
     CommandOutput,
-    MaskString,
     FileDownloadCommand,
     FileUploadCommand,
+    MaskString,
     StringCommand,
 )
 from corral.model.errors import BadInput, CommandTimeout, ConnectionLost

@@ -1,0 +1,51 @@
+"""What the service operations of every init system share: start, stop, restart, reload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from corral.model.command import StringCommand
+from corral.model.context import host
+from corral.model.errors import OperationValueError
+from corral.model.keys import Key
+
+#: every service operation may change which services run (facts about them read this)
+SERVICES: Key = ("services",)
+
+Control = Callable[[str], StringCommand]
+
+
+def check_service_name(service: str) -> None:
+    if not service or service.startswith("-") or "/" in service or "\n" in service:
+        raise OperationValueError(f"bad service name {service!r}")
+
+
+def control(
+    name: str,
+    is_running: bool | None,
+    make: Control,
+    running: bool | None,
+    restarted: bool,
+    reloaded: bool,
+    command: str | None,
+) -> Iterator[StringCommand]:
+    """The commands bringing a service to ``running``; ``make(action)`` builds one.
+
+    A stopped service is started rather than restarted or reloaded; ``command`` always runs.
+    """
+    if running is True:
+        if not is_running:
+            yield make("start")
+        else:
+            host.noop(f"service {name} is running")
+    elif running is False:
+        if is_running:
+            yield make("stop")
+        else:
+            host.noop(f"service {name} is stopped")
+    if restarted and is_running:
+        yield make("restart")
+    if reloaded and is_running:
+        yield make("reload")
+    if command:
+        yield make(command)
