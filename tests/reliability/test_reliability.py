@@ -293,3 +293,14 @@ def test_temporary_files_on_hosts_are_private(trio: Fleet, tmp_path: Path) -> No
     assert "600" in lines
     names = [w for w in lines if w.startswith("/tmp/.corral-")]
     assert names and all(len(n) >= len("/tmp/.corral-") + 20 for n in names)
+
+
+def test_permission_denied_suggests_sudo(trio: Fleet, tmp_path: Path) -> None:
+    inv = trio.write_inventory(tmp_path / "as-corral.py", user="corral")
+
+    def deploy() -> None:
+        server.shell(commands=["touch /root/not-mine"])
+
+    result = api.run(str(inv), deploy, limit=[trio.hosts[0].name])
+    error = result.hosts[0].operations[0].error or ""
+    assert "Permission denied" in error and "_sudo=True" in error
