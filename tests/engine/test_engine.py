@@ -286,3 +286,35 @@ def test_tree_keys_conflict_with_changes_below_and_above() -> None:
     assert keys.conflicts(tree, [keys.path("/srv/app")])
     assert not keys.conflicts(tree, [keys.path("/srv/other")])
     assert not keys.conflicts([keys.path("/srv")], [keys.path("/srv/app")])
+
+
+def test_guarded_operations_share_a_wave_when_their_facts_did_not_change(
+        tmp_path: Path) -> None:
+    """files.file under a new directory reads a path the directory operation changes; on
+    the host its fact reads the same after the mkdir, so the guard passes: one wave."""
+    d = tmp_path / "g"
+
+    def deploy() -> None:
+        files.directory(path=str(d))
+        files.file(path=str(d / "f"))
+
+    h = run(deploy).hosts[0]
+    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 2
+    assert {op.wave for op in h.operations} == {1}
+    assert h.invocations == 2
+
+
+def test_a_failed_guard_plans_the_rest_again_on_the_new_state(tmp_path: Path) -> None:
+    """The second line's fact (the file is missing) is changed by the first line: the guard
+    stops the script and the second operation is planned again, then runs."""
+    path = tmp_path / "env"
+
+    def deploy() -> None:
+        files.line(path=str(path), line="A=1")
+        files.line(path=str(path), line="B=2")
+
+    h = run(deploy).hosts[0]
+    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 2
+    assert [op.wave for op in h.operations] == [1, 2]
+    assert path.read_text() == "A=1\nB=2\n"
+    assert run(deploy).hosts[0].changed == 0

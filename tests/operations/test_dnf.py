@@ -102,8 +102,9 @@ def test_repo_written() -> None:
     path = "/etc/yum.repos.d/docker.repo"
     assert plan(dnf.repo, facts=repo_facts(path, REPO_TEXT), **REPO_ARGS).shell == []
     result = plan(dnf.repo, facts=repo_facts(path, None), **REPO_ARGS)
-    assert result.shell == [f"upload {path}"]
-    assert result.commands[0].content() == REPO_TEXT
+    assert result.shell == ["[ -d /etc/yum.repos.d ] || { mkdir -p /etc/yum.repos.d ; }",
+                            f"upload {path}"]
+    assert result.commands[1].content() == REPO_TEXT
 
 
 def test_repo_url_and_removal() -> None:

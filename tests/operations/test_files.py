@@ -68,13 +68,15 @@ FILE_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "create",
         {"path": "/tmp/a", "mode": "640", "user": "app"},
         {fact(File, path="/tmp/a"): None, fact(Directory, path="/tmp"): info(mode=1777)},
-        ["touch /tmp/a", "chmod 640 /tmp/a", "chown app /tmp/a"],
+        ["[ -d /tmp ] || { mkdir -p /tmp && chown app /tmp ; }", "touch /tmp/a", "chmod 640 /tmp/a",
+         "chown app /tmp/a"],
     ),
     (
         "create with the parent",
         {"path": "/srv/x/a", "user": "app", "group": "grp"},
         {fact(File, path="/srv/x/a"): None, fact(Directory, path="/srv/x"): None},
-        ["mkdir -p /srv/x", "chown app:grp /srv/x", "touch /srv/x/a", "chown app:grp /srv/x/a"],
+        ["[ -d /srv/x ] || { mkdir -p /srv/x && chown app:grp /srv/x ; }", "touch /srv/x/a",
+         "chown app:grp /srv/x/a"],
     ),
     (
         "create, no parent wanted",
@@ -122,13 +124,14 @@ FILE_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "a directory in the way, force",
         {"path": "/tmp/a", "force": True, "force_backup": False},
         {fact(File, path="/tmp/a"): False, fact(Directory, path="/tmp"): info()},
-        ["rm -rf /tmp/a", "touch /tmp/a"],
+        ["rm -rf /tmp/a", "[ -d /tmp ] || { mkdir -p /tmp ; }", "touch /tmp/a"],
     ),
     (
         "a directory in the way, backup",
         {"path": "/tmp/a", "force": True, "force_backup_dir": "/var/bak"},
         {fact(File, path="/tmp/a"): False, fact(Directory, path="/tmp"): info()},
-        ["mv /tmp/a /var/bak/a.$(date +%y%m%d%H%M)", "touch /tmp/a"],
+        ["mv /tmp/a /var/bak/a.$(date +%y%m%d%H%M)", "[ -d /tmp ] || { mkdir -p /tmp ; }",
+         "touch /tmp/a"],
     ),
     (
         "leading dash and home",
@@ -227,19 +230,20 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "create",
         {"path": "/etc/l", "target": "../t x"},
         {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
-        ["ln -sfn '../t x' /etc/l"],
+        ["[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn '../t x' /etc/l"],
     ),
     (
         "create hard, owned",
         {"path": "/etc/l", "target": "/etc/t", "symbolic": False, "user": "app"},
         {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
-        ["ln -f /etc/t /etc/l", "chown -h app /etc/l"],
+        ["[ -d /etc ] || { mkdir -p /etc && chown app /etc ; }", "ln -f /etc/t /etc/l",
+         "chown -h app /etc/l"],
     ),
     (
         "create with the parent",
         {"path": "/opt/app/cur", "target": "v2"},
         {fact(Link, path="/opt/app/cur"): None, fact(Directory, path="/opt/app"): None},
-        ["mkdir -p /opt/app", "ln -sfn v2 /opt/app/cur"],
+        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn v2 /opt/app/cur"],
     ),
     (
         "parent is a link",
@@ -249,7 +253,7 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
             fact(Directory, path="/opt/app"): False,
             fact(Link, path="/opt/app"): info(link_target="/data/app"),
         },
-        ["ln -sfn v2 /opt/app/cur"],
+        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn v2 /opt/app/cur"],
     ),
     (
         "retarget",
@@ -285,7 +289,7 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "a file in the way, force",
         {"path": "/etc/l", "target": "/t", "force": True, "force_backup": False},
         {fact(Link, path="/etc/l"): False, fact(Directory, path="/etc"): info()},
-        ["rm -rf /etc/l", "ln -sfn /t /etc/l"],
+        ["rm -rf /etc/l", "[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn /t /etc/l"],
     ),
 ]
 
@@ -535,14 +539,14 @@ PUT_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "new file",
         {"src": "templates/motd", "dest": "/etc/motd", "mode": "600", "user": "app"},
         _put_facts("/etc/motd", None, None),
-        ["upload /etc/motd"],
+        ["[ -d /etc ] || { mkdir -p /etc && chown app /etc ; }", "upload /etc/motd"],
     ),
     (
         "new file, new parent",
         {"src": "templates/motd", "dest": "/srv/a/motd", "group": "g"},
         _put_facts("/srv/a/motd", None, None, parent=False)
         | {fact(Directory, path="/srv/a"): None},
-        ["mkdir -p /srv/a", "chgrp g /srv/a", "upload /srv/a/motd"],
+        ["[ -d /srv/a ] || { mkdir -p /srv/a && chgrp g /srv/a ; }", "upload /srv/a/motd"],
     ),
     (
         "changed content",
@@ -616,7 +620,8 @@ def test_put_new_file_reads_no_contents() -> None:
         user="u",
         facts=_put_facts("/etc/x", None, None),
     )
-    assert result.commands == [FileUploadCommand(b"hi\n", "/etc/x", mode="600", user="u")]
+    assert result.commands[1:] == [FileUploadCommand(b"hi\n", "/etc/x", mode="600", user="u")]
+    assert result.shell[0] == "[ -d /etc ] || { mkdir -p /etc && chown u /etc ; }"
     assert [(d.old, d.new) for d in result.diffs] == [(None, "hi\n")]
     assert all(k[0] is not FileContents for k in result.facts_read)
 
@@ -632,7 +637,7 @@ def test_put_mode_true_copies_local_mode(tmp_path: Path) -> None:
         mode=True,
         facts=_put_facts("/usr/local/bin/s", None, None),
     )
-    assert result.commands[0].mode == "750"
+    assert result.commands[-1].mode == "750"
 
 
 def test_put_missing_local_file() -> None:
@@ -713,7 +718,7 @@ def test_template_renders_and_uploads() -> None:
         facts=_put_facts("/etc/hello", None, None),
         data=DATA,
     )
-    assert result.commands == [FileUploadCommand(content, "/etc/hello", mode="640")]
+    assert result.commands[-1:] == [FileUploadCommand(content, "/etc/hello", mode="640")]
 
 
 def test_template_already_correct() -> None:
@@ -746,7 +751,7 @@ def test_template_host_and_secret() -> None:
     result = plan(
         files.template, src, "/etc/x", pw=Secret("s3cret"), facts=_put_facts("/etc/x", None, None)
     )
-    assert result.commands[0].content() == b"testhost s3cret\n"
+    assert result.commands[-1].content() == b"testhost s3cret\n"
     assert result.diffs[0].secret
 
 

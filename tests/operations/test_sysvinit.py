@@ -73,8 +73,9 @@ def test_enable() -> None:
     args: dict[str, Any] = {"service": "app", "start_levels": (3, 5), "stop_levels": [0, 6]}
     result = plan(sysvinit.enable, facts=link_facts({}), **args)
     assert result.shell == [
-        "ln -sfn /etc/init.d/app /etc/rc3.d/S20app", "ln -sfn /etc/init.d/app /etc/rc5.d/S20app",
-        "ln -sfn /etc/init.d/app /etc/rc0.d/K80app", "ln -sfn /etc/init.d/app /etc/rc6.d/K80app",
+        cmd for level, prefix in [(3, "S20"), (5, "S20"), (0, "K80"), (6, "K80")]
+        for cmd in (f"[ -d /etc/rc{level}.d ] || {{ mkdir -p /etc/rc{level}.d ; }}",
+                    f"ln -sfn /etc/init.d/app /etc/rc{level}.d/{prefix}app")
     ]
     done = {f"/etc/rc{n}.d/{p}app": "/etc/init.d/app"
             for n, p in [(3, "S20"), (5, "S20"), (0, "K80"), (6, "K80")]}

@@ -4,6 +4,7 @@
     corral INVENTORY exec -- CMD...         run a shell command
     corral INVENTORY fact server.Os [k=v]   read a fact
     corral INVENTORY files.line path=... line=...   run one operation
+    corral vault ...                        the encrypted secrets file (corral vault --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
 to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 interrupted.
@@ -227,15 +228,17 @@ def _list(kind: str) -> Callable[[click.Context, click.Parameter, bool], None]:
               help="Seconds to connect and authenticate (default 10).")
 @click.option("--wave-timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds one wave of a host may take (default 3600).")
+@click.option("--vault", "vault_file", metavar="FILE", default=None,
+              help="The vault file `secrets[...]` reads (default ./secrets.vault).")
 @click.version_option(__version__, prog_name="corral")
 def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...],
         parallel: int | None, yes: bool, as_json: bool, verbose: int,
         fail_percent: int | None, connect_timeout: float | None,
-        wave_timeout: float | None) -> None:
+        wave_timeout: float | None, vault_file: str | None) -> None:
     """Run deploys, commands, facts or one operation against INVENTORY.
 
     INVENTORY is an inventory file, a comma list of hosts, or a target such as
-    @local or @chroot/PATH.
+    @local or @chroot/PATH. Secrets: see corral vault --help.
     """
     no_color = bool(os.environ.get("NO_COLOR"))
     human_stream = sys.stderr if as_json else sys.stdout
@@ -243,6 +246,10 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     err_console = _console(sys.stderr, no_color)
     deploys = [a for a in args if a.endswith(".py")]
     failure: BaseException | None = None
+    if vault_file:
+        from corral.vault import configure
+
+        configure(vault_file)
     try:
         config = Config()
         if connect_timeout:
@@ -356,6 +363,10 @@ class _FactEvent(Event):
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["vault"]:  # its own command group (an inventory named vault: ./vault)
+        from .vault import main as vault_main
+
+        sys.exit(vault_main(sys.argv[2:]))
     cli(prog_name="corral")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import shlex
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -38,6 +40,26 @@ class WavePlan:
     deferred: list[OperationMeta] = field(default_factory=list)
     refetch: set[FactKey] = field(default_factory=set)
     changes: set[Key] = field(default_factory=set)
+    #: operation id -> the facts to check again on the host before it runs, with digests
+    guards: dict[int, list[tuple[FactKey, str]]] = field(default_factory=dict)
+
+
+def output_digest(out: CommandOutput) -> str:
+    """How a guard sees a fact's output: ``sha256sum`` of stdout and ``rc=N``."""
+    data = out.stdout.encode() + f"rc={out.exit_code}\n".encode()
+    return hashlib.sha256(data).hexdigest() + "  -"
+
+
+def guard_step(guards: list[tuple[FactKey, str]], group: int) -> Step:
+    """A step that fails (stopping the script) when a fact no longer reads as planned."""
+    checks = [
+        f'[ "$( ( {{ {fact_step(key).text}\n}} 2>/dev/null; echo "rc=$?" ) | sha256sum)" '
+        f'= {shlex.quote(digest)} ]'
+        for key, digest in guards
+    ]
+    return Step(text=" && ".join(checks), group=group)
+
+_GUARD = object()  # the command slot of a guard step
 
 
 def fact_step(key: FactKey) -> Step:
@@ -144,8 +166,12 @@ async def execute_wave(plan: WavePlan) -> None:
         return
     steps: list[tuple[Step, Any]] = []
     spans: list[tuple[int, int]] = []
+    guarded: set[int] = set()
     for i, (meta, p) in enumerate(plan.ops):
         start = len(steps)
+        if id(meta) in plan.guards:
+            guarded.add(start)
+            steps.append((guard_step(plan.guards[id(meta)], i), _GUARD))
         if p.error is None:
             steps += _steps_for(meta, p, i)
         spans.append((start, len(steps)))
@@ -169,8 +195,18 @@ async def execute_wave(plan: WavePlan) -> None:
             raise
     elapsed = time.monotonic() - started
     script_ok = True
+    replan = False
     for (meta, p), (a, b) in zip(plan.ops, spans, strict=True):
+        if a in guarded:
+            guard = outputs[a] if outputs else None
+            if replan or (script_ok and (guard is None or guard.exit_code != 0)):
+                # what it was planned on changed: plan it (and the rest) again
+                replan = True
+                continue
+            a += 1
         outs = outputs[a:b]
+        if replan:
+            continue
         if p.error is not None:
             _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
             if not meta.call.globals.ignore_errors:
@@ -196,8 +232,21 @@ async def execute_wave(plan: WavePlan) -> None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
         _finish(hr, meta, p, ran, status, elapsed)
+    if replan:
+        for meta, _ in plan.ops:
+            if meta.result is None:
+                meta.will_change = None
     if steps:
-        hr.invalidate(plan.changes)
+        ran_changes: set[Key] = set()
+        for meta, _ in plan.ops:
+            if meta.result is not None and meta.result.changed:
+                ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+        # a failed or interrupted operation may have changed part of what it planned to
+        failed = [m for m, _ in plan.ops if m.result is not None and
+                  m.result.status is OpStatus.FAILED]
+        for meta in failed:
+            ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+        hr.invalidate(ran_changes)
         if script_ok and refetch:
             hr.store_facts(refetch, outputs[len(steps):])
 
@@ -217,7 +266,7 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
         location=call.location,
         status=status,
         changed=changed,
-        commands=tuple(describe(c) for c in p.commands),
+        commands=() if status is OpStatus.SKIPPED else tuple(describe(c) for c in p.commands),
         outputs=tuple(outputs),
         diffs=tuple(p.diffs),
         notes=notes,

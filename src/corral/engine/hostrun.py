@@ -20,7 +20,7 @@ from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
 from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 
-from .execute import WavePlan, execute_wave, fact_step, skipped_result
+from .execute import WavePlan, execute_wave, fact_step, output_digest, skipped_result
 from .greenlets import await_only
 from .loader import error_location
 from .probe import FactKey, Probe, make_fact_key, probe
@@ -50,6 +50,8 @@ class HostRun:
         self.pending: list[OperationMeta] = []
         self.metas: list[OperationMeta] = []
         self.facts: dict[FactKey, Any] = {}
+        #: what each fact's command printed, as a digest: guards compare against it
+        self.fact_digests: dict[FactKey, str] = {}
         self.failed: str | None = None
         self.unreachable: str | None = None
         self.waves = 0
@@ -137,6 +139,7 @@ class HostRun:
         for key, out in zip(keys, outputs, strict=True):
             if out is None:
                 continue
+            self.fact_digests[key] = output_digest(out)
             if out.exit_code != 0:
                 self.facts[key] = key.cls.default()
                 continue
@@ -216,34 +219,53 @@ class HostRun:
         return probes
 
     def _assemble(self, metas: list[OperationMeta], probes: dict[int, Probe]) -> WavePlan:
-        """Take operations in order until one reads what an earlier one changes."""
+        """Take operations in order into one wave.
+
+        An operation that reads a fact an earlier operation of the wave may change is
+        *guarded*: on the host, just before its commands, the script reads those facts again
+        and compares them with what the operation was planned on (a digest); if they differ
+        the script stops there and the rest is planned again in the next wave. So a wave is
+        cut only where a change really altered what a later operation sees. Without a digest
+        to compare (or with a planning error) the wave is cut before the operation.
+        """
         plan = WavePlan(host=self)
         changed: set[Key] = set()
-        for i, meta in enumerate(metas):
+        for meta in metas:
             p = probes[id(meta)]
-            reads = set().union(*(k.reads() for k in p.reads)) if p.reads else set()
-            if i > 0 and not self.run.dry and conflicts(reads, changed):
-                plan.deferred = [m for m in metas[i:]]
-                plan.refetch = {k for m in plan.deferred for k in probes[id(m)].reads
-                                if conflicts(k.reads(), changed)}
-                break
+            stale = set()
+            if changed and not self.run.dry:
+                stale = {k for k in p.reads if conflicts(k.reads(), changed)}
+            if stale:
+                if p.error is not None or any(k not in self.fact_digests for k in stale):
+                    plan.deferred = metas[metas.index(meta):]
+                    plan.refetch |= {k for m in plan.deferred for k in probes[id(m)].reads
+                                     if conflicts(k.reads(), changed)}
+                    break
+                plan.guards[id(meta)] = [(k, self.fact_digests[k]) for k in
+                                         sorted(stale, key=lambda k: k.label)]
+                plan.refetch |= stale
             plan.ops.append((meta, p))
             if p.error is not None:
                 break
             if p.commands:
                 changed |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
         plan.changes = changed
+        # facts this wave may change are read again at the end of its script, after the
+        # changes, for whichever operation is planned (again) next
+        plan.refetch |= {k for m, p in plan.ops for k in p.reads
+                         if conflicts(k.reads(), changed)}
         return plan
 
     async def _execute(self, plan: WavePlan) -> None:
         self.waves += 1
         await execute_wave(plan)
-        done = {id(m) for m, _ in plan.ops}
+        done = {id(m) for m, _ in plan.ops if m.result is not None}
         self.pending = [m for m in self.pending if id(m) not in done]
 
     def invalidate(self, changes: set[Key]) -> None:
         for key in [k for k in self.facts if conflicts(k.reads(), changes)]:
             del self.facts[key]
+            self.fact_digests.pop(key, None)
 
     # -- deploy code -------------------------------------------------------------------
     def run_deploy(self, deploy: Callable[[], None]) -> None:

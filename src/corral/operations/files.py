@@ -34,22 +34,19 @@ def _operation(**options: Any) -> Callable[[Callable[..., OpGenerator]], Any]:
 
 
 def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[StringCommand]:
-    """Create the directory holding ``path`` if it is missing (owned by user/group)."""
+    """Create the directory holding ``path`` if it is missing (owned by user/group).
+
+    Only yielded when ``path`` itself is being created. The check runs on the host rather
+    than reading the parent's fact, so the plan does not depend on the parent: an earlier
+    operation creating that directory does not make this one plan again.
+    """
     parent = u.parent_dir(path)
     if not parent or parent in ("/", ".", "~"):
         return
-    info = host.get_fact(Directory, path=parent)
-    if info is None:
-        yield StringCommand("mkdir", "-p", qpath(parent))
-        if user or group:
-            yield u.chown(parent, user, group)
-    elif info is False and not host.get_fact(Link, path=parent):
-        raise OperationError(f"{parent} exists and is not a directory")
-
-
-def _parent_needed(path: str) -> bool:
-    parent = u.parent_dir(path)
-    return bool(parent) and parent not in ("/", ".", "~")
+    create: list[object] = ["mkdir", "-p", qpath(parent)]
+    if user or group:
+        create += ["&&", u.chown(parent, user, group)]
+    yield StringCommand("[", "-d", qpath(parent), "]", "||", "{", *create, ";", "}")
 
 
 def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Diff]:
@@ -87,7 +84,7 @@ def _upload(
                 host.noop(f"file {dest} is already uploaded")
             yield from changes
             return
-    if create_remote_dir:
+    if create_remote_dir and info is None:
         yield from _create_parent(dest, user, group)
     if isinstance(content, bytes):
         yield from _content_diff(dest, info, content, secret)
@@ -157,8 +154,6 @@ def put(
 
     info = host.get_fact(File, path=dest)
     remote_sum = host.get_fact(Sha256File, path=dest)
-    if create_remote_dir and _parent_needed(dest):
-        host.get_fact(Directory, path=u.parent_dir(dest))
 
     if info is False and host.get_fact(Directory, path=dest):
         if name is None:
@@ -238,8 +233,6 @@ def file(
     """
     mode = u.ensure_mode(mode)
     info = host.get_fact(File, path=path)
-    if present and create_remote_dir and _parent_needed(path):
-        host.get_fact(Directory, path=u.parent_dir(path))
 
     if info is False:
         yield u.remove_or_backup("file", path, force, force_backup, force_backup_dir)
@@ -355,8 +348,6 @@ def link(
     if present and not target:
         raise OperationValueError("files.link needs a target when present=True")
     info = host.get_fact(Link, path=path)
-    if present and create_remote_dir and _parent_needed(path):
-        host.get_fact(Directory, path=u.parent_dir(path))
 
     if info is False:
         yield u.remove_or_backup("link", path, force, force_backup, force_backup_dir)
@@ -603,8 +594,6 @@ def template(
 
     info = host.get_fact(File, path=dest)
     remote_sum = host.get_fact(Sha256File, path=dest)
-    if create_remote_dir and _parent_needed(dest):
-        host.get_fact(Directory, path=u.parent_dir(dest))
     yield from _upload(
         content,
         dest,
