@@ -18,6 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "connectors": {"model", "connectors"},
     "operations": {"model", "facts", "operations"},
     "engine": {"model", "facts", "operations", "connectors", "engine"},
+    "vault": {"model", "vault"},
 }
 # third-party libraries that belong to front ends only
 FRONT_END_ONLY = {"click", "rich"}
