@@ -312,7 +312,8 @@ USER_CASES = [
         merge(users(), groups(), home(None, "/srv/app")),
         [
             "useradd -d /srv/app -s /bin/bash -g apps -G docker,adm -r --uid 1500"
-            f" -c 'App user' -o -m -p '{HASH}' app"
+            " -c 'App user' -o -m app",
+            f"printf '%s:%s\\n' app '{HASH}' | chpasswd -e",
         ],
         id="create with everything, useradd makes the home",
     ),
@@ -376,7 +377,7 @@ USER_CASES = [
     pytest.param(
         {"user": "app", "password": HASH},
         merge(users(app=user_entry(password="!")), groups(), home(OWNED)),
-        [f"usermod -p '{HASH}' app"],
+        [f"printf '%s:%s\\n' app '{HASH}' | chpasswd -e"],
         id="change password",
     ),
     pytest.param(
@@ -508,8 +509,8 @@ def test_user_keys_from_a_local_file(tmp_path: Path) -> None:
 def test_user_password_is_masked_in_logs() -> None:
     facts = merge(users(app=user_entry()), groups(), home(OWNED))
     (cmd,) = plan(server.user, user="app", password=HASH, facts=facts).commands
-    assert str(cmd) == "usermod -p *** app"
-    assert cmd.render() == f"usermod -p '{HASH}' app"
+    assert str(cmd) == "printf '%s:%s\\n' app *** | chpasswd -e"
+    assert cmd.render() == f"printf '%s:%s\\n' app '{HASH}' | chpasswd -e"
 
 
 def test_user_password_as_secret() -> None:
@@ -517,8 +518,8 @@ def test_user_password_as_secret() -> None:
     assert plan(server.user, user="app", password=Secret(HASH), facts=facts).commands == []
     facts = merge(users(app=user_entry()), groups(), home(OWNED))
     (cmd,) = plan(server.user, user="app", password=Secret(HASH), facts=facts).commands
-    assert str(cmd) == "usermod -p *** app"
-    assert cmd.render() == f"usermod -p '{HASH}' app"
+    assert str(cmd) == "printf '%s:%s\\n' app *** | chpasswd -e"
+    assert cmd.render() == f"printf '%s:%s\\n' app '{HASH}' | chpasswd -e"
 
 
 def test_user_reads_every_fact_before_the_first_command() -> None:

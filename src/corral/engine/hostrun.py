@@ -19,6 +19,7 @@ from corral.model.keys import Key, conflicts
 from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
 from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
+from corral.model.secrets import mask
 
 from .execute import WavePlan, execute_wave, fact_step, output_digest, skipped_result
 from .greenlets import await_only
@@ -150,7 +151,8 @@ class HostRun:
             except Exception as exc:
                 raise FactError(f"fact {key.label}: cannot parse its output "
                                 f"({type(exc).__name__}: {exc})") from None
-        self.run.emit(FactsGathered(self.host.name, tuple(k.label for k in keys)))
+        labels = tuple(mask(k.label, self.secrets) if self.secrets else k.label for k in keys)
+        self.run.emit(FactsGathered(self.host.name, labels))
 
     async def flush(self) -> None:
         """Run every pending operation."""

@@ -201,6 +201,13 @@ def _comma_list(names: list[str]) -> StringCommand:
     return StringCommand(*parts, separator="")
 
 
+def _set_password(user: str, password: str) -> StringCommand:
+    """Set an encrypted password through ``chpasswd -e`` on standard input: the hash never
+    reaches a program's command line (``printf`` is the shell's own)."""
+    return StringCommand("printf", "'%s:%s\\n'", QuoteString(user), _secret_bit(password),
+                         "|", "chpasswd", "-e")
+
+
 def _secret_bit(value: str) -> QuoteString:
     """A quoted command bit that is masked in logs."""
     if isinstance(value, Secret):
@@ -318,9 +325,9 @@ def user(
         if not unique:
             args.append("-o")
         args.append("-m" if create_home else "-M")
-        if password:
-            args += ["-p", _secret_bit(password)]
         yield StringCommand("useradd", *args, QuoteString(user))
+        if password:
+            yield _set_password(user, password)
         changed = True
         home_group = primary or user
     else:
@@ -344,10 +351,11 @@ def user(
                 mods.append("-o")
         if comment is not None and (existing.get("comment") or "") != comment:
             mods += ["-c", QuoteString(comment)]
-        if password and existing.get("password") != reveal(password):
-            mods += ["-p", _secret_bit(password)]
         if mods:
             yield StringCommand("usermod", *mods, QuoteString(user))
+            changed = True
+        if password and existing.get("password") != reveal(password):
+            yield _set_password(user, password)
             changed = True
         home_group = group or existing.get("group") or user
 
