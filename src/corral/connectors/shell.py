@@ -23,7 +23,7 @@ def with_env_and_dir(command: str, g: GlobalArgs) -> str:
     return command
 
 
-def wrap(command: str, g: GlobalArgs) -> str:
+def wrap(command: str, g: GlobalArgs, trusted: bool = False) -> str:
     """Wrap a command with the operation's environment, directory, shell and privilege.
 
     A sudo password goes to ``sudo -S`` on standard input from the shell's builtin
@@ -32,8 +32,12 @@ def wrap(command: str, g: GlobalArgs) -> str:
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
-    # a separate shell per command: a syntax error in one cannot break the script
-    text = f"{shell} -c {q(inner)}"
+    # a separate shell per command: a syntax error in one cannot break the script; corral's
+    # own fact commands (trusted) run in a subshell instead, a fork without an exec
+    if trusted and shell == "sh" and not (g.sudo or g.su_user):
+        text = f"( {inner}\n)"
+    else:
+        text = f"{shell} -c {q(inner)}"
     if g.su_user:
         shell_path = shell if "/" in shell else f"/bin/{shell}"
         text = f"su {q(g.su_user)} -s {q(shell_path)} -c {q(inner)}"

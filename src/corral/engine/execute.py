@@ -71,7 +71,7 @@ def fact_step(key: FactKey) -> Step:
     if isinstance(command, MaskString):  # it holds a password: keep it off command lines
         text = shell.wrap_hidden(str.__str__(command), g)
     else:
-        text = shell.wrap(command, g)
+        text = shell.wrap(command, g, trusted=True)
     required: Any = key.cls.requires_command
     if callable(required):  # pyinfra also allows a method of the fact's arguments
         required = required(fact, *key.args, **key.call_kwargs())

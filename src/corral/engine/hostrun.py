@@ -254,8 +254,10 @@ class HostRun:
         plan.changes = changed
         # facts this wave may change are read again at the end of its script, after the
         # changes, for whichever operation is planned (again) next
-        plan.refetch |= {k for m, p in plan.ops for k in p.reads
-                         if conflicts(k.reads(), changed)}
+        guarded = [i for i, (m, _) in enumerate(plan.ops) if id(m) in plan.guards]
+        if guarded:
+            plan.refetch |= {k for _, p in plan.ops[guarded[0]:] for k in p.reads
+                             if conflicts(k.reads(), changed)}
         return plan
 
     async def _execute(self, plan: WavePlan) -> None:

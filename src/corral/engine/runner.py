@@ -64,6 +64,7 @@ class Run:
         self._gate = asyncio.Event()
         self._slots = asyncio.Semaphore(options.parallel or self.config.PARALLEL)
         self._holding: set[int] = set()
+        self._connecting = asyncio.Semaphore(max(1, self.config.CONNECT_CONCURRENCY))
         self._once: dict[Any, asyncio.Future[str]] = {}
         self._once_owner: dict[Any, str] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
@@ -106,7 +107,8 @@ class Run:
         conn = connector_class(host.connector)(host)
         timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
         try:
-            await asyncio.wait_for(conn.connect(), timeout)
+            async with self._connecting:
+                await asyncio.wait_for(conn.connect(), timeout)
         except TimeoutError:
             raise ConnectError(f"connecting timed out after {timeout:g}s") from None
         self.emit(HostConnected(host.name))

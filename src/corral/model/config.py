@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 class Config:
     PARALLEL: int = 50
     CONNECT_TIMEOUT: float = 10.0
+    #: handshakes under way at once (key exchange is CPU-bound on both ends): with many
+    #: hosts at once, the rest wait their turn instead of timing out together
+    CONNECT_CONCURRENCY: int = 64
     #: a wave (one script of facts or commands) that takes longer fails its host; a
     #: command's own limit is ``_timeout``
     WAVE_TIMEOUT: float = 3600.0
