@@ -121,7 +121,13 @@ class HostRun:
             await self.flush()
             self._extra.discard(key)
         if key not in self.facts:
-            await self.fetch({key})
+            # the pending operations' facts come along: their wave then needs no fetch
+            wanted = {key}
+            for meta in self.pending:
+                if _is_barrier(meta.call):
+                    break
+                wanted |= probe(meta.call, self.host, self.facts).misses
+            await self.fetch(wanted)
         return self.facts[key]
 
     async def ensure_connected(self) -> Connector:
