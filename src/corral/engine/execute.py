@@ -237,15 +237,12 @@ async def execute_wave(plan: WavePlan) -> None:
             if meta.result is None:
                 meta.will_change = None
     if steps:
+        # what changed, and what a failed operation may have changed in part
         ran_changes: set[Key] = set()
         for meta, _ in plan.ops:
-            if meta.result is not None and meta.result.changed:
+            result = meta.result
+            if result is not None and (result.changed or result.status is OpStatus.FAILED):
                 ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
-        # a failed or interrupted operation may have changed part of what it planned to
-        failed = [m for m, _ in plan.ops if m.result is not None and
-                  m.result.status is OpStatus.FAILED]
-        for meta in failed:
-            ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
         hr.invalidate(ran_changes)
         if script_ok and refetch:
             hr.store_facts(refetch, outputs[len(steps):])

@@ -91,15 +91,18 @@ class OperationMeta:
     def did_error(self) -> bool:
         return self._resolved().status is OpStatus.FAILED
 
+    def _raw(self) -> OpResult:
+        """The unmasked record: deploy code may read its own commands' real output."""
+        resolved = self._resolved()
+        return self.raw_result or resolved
+
     @property
     def stdout(self) -> str:
-        self._resolved()
-        return (self.raw_result or self._resolved()).stdout
+        return self._raw().stdout
 
     @property
     def stderr(self) -> str:
-        self._resolved()
-        return (self.raw_result or self._resolved()).stderr
+        return self._raw().stderr
 
     @property
     def stdout_lines(self) -> list[str]:
