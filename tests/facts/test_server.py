@@ -88,11 +88,11 @@ def test_users() -> None:
     alice = users["alice"]
     assert alice["comment"] == "Alice Example"
     assert alice["home"] == "/home/alice"
-    assert (alice["uid"], alice["gid"]) == (1000, 1001)
+    assert (alice["uid"], alice["gid"]) == (1001, 1002)
     assert alice["group"] == "alice"
     assert alice["groups"] == ["users", "staffx"]
-    assert alice["lastlog"] == "Tue Nov 24 04:29:56 +0000 2026"
-    assert alice["login_time"] == datetime(2026, 11, 24, 4, 29, 56, tzinfo=UTC)
+    assert alice["lastlog"] == "Tue Nov 24 09:38:55 +0000 2026"
+    assert alice["login_time"] == datetime(2026, 11, 24, 9, 38, 55, tzinfo=UTC)
     assert alice["password"] == "!"
 
 
