@@ -157,8 +157,8 @@ def _console(stream: Any, no_color: bool) -> Console:
         width = _PIPED_WIDTH
     if no_color:
         return Console(file=stream, no_color=True, color_system=None, highlight=False,
-                       width=width)
-    return Console(file=stream, highlight=False, width=width)
+                       emoji=False, width=width)
+    return Console(file=stream, highlight=False, emoji=False, width=width)
 
 
 _PIPED_WIDTH = 400

@@ -4,6 +4,13 @@ Each step prints a begin marker on stdout and stderr, runs, then prints an end m
 its exit code. The reader splits the two streams on the markers, so every step's output and
 exit code come back separately. A script stops at the first failing step unless the step
 allows failure (then only the rest of its group is skipped).
+
+The steps' two streams are held on the host in two private files (mode 600, created
+exclusively under an unpredictable name in ``$TMPDIR`` or /tmp, removed at the end or when
+the script is killed) and sent in one piece when the script ends: the markers and small
+outputs of a hundred steps would otherwise reach the controller as hundreds of SSH packets,
+each one costing CPU on both ends. Where no such file can be made the script runs the same
+steps unbuffered.
 """
 
 from __future__ import annotations
@@ -50,7 +57,9 @@ def new_token() -> str:
 def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
     """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
     token = new_token()
-    lines = ["(", "__cs=0", "__cg=-1", prelude] if prelude else ["(", "__cs=0", "__cg=-1"]
+    lines = ["(", "__corral_steps() {", "__cs=0", "__cg=-1"]
+    if prelude:
+        lines.append(prelude)
     for i, step in enumerate(steps):
         guard = "true" if step.independent else f'[ "$__cs" = 0 ] && [ "$__cg" != {step.group} ]'
         ok = " || ".join(f"[ $__cr -eq {c} ]" for c in step.ok_codes)
@@ -70,8 +79,20 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
             f"{{ {ok}; }} || {on_fail}\n"
             f"fi"
         )
-    lines.append(f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2")
-    lines.append(") </dev/null")
+    lines.append("}")
+    base = f'"${{TMPDIR:-/tmp}}/.corral-{token}'
+    lines += [
+        f'__o={base}.out"; __e={base}.err"',
+        'if ( umask 077; set -C; : > "$__o" && : > "$__e" ) 2>/dev/null; then',
+        """trap 'rm -f "$__o" "$__e"' EXIT; trap 'exit 1' HUP INT TERM PIPE""",
+        '__corral_steps > "$__o" 2> "$__e"',
+        'cat "$__o"; cat "$__e" >&2',
+        "else",
+        'rm -f "$__o" 2>/dev/null; __corral_steps',
+        "fi",
+        f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2",
+        ") </dev/null",
+    ]
     return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))
 
 

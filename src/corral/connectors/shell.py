@@ -32,10 +32,11 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False) -> str:
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
-    # a separate shell per command: a syntax error in one cannot break the script; corral's
-    # own fact commands (trusted) run in a subshell instead, a fork without an exec
-    if trusted and shell == "sh" and not (g.sudo or g.su_user):
-        text = f"( {inner}\n)"
+    # each command in a subshell of the script's shell (a fork without an exec); a command
+    # that is not corral's own (trusted) goes through eval there, so a syntax error in it
+    # ends that subshell only, as a separate ``sh -c`` would, and cannot break the script
+    if shell == "sh" and not (g.sudo or g.su_user or g.timeout):
+        text = f"( {inner}\n)" if trusted else f"( eval {q(inner)}\n)"
     else:
         text = f"{shell} -c {q(inner)}"
     if g.su_user:
@@ -88,34 +89,76 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     )
 
 
+#: uploads up to this size whose target needs no sudo or su are written by the shell's
+#: builtin printf: no process for the content
+PRINTF_UPLOAD_MAX = 256 * 1024
+
+# each byte as it stands in a single-quoted printf format that prints it back
+_PRINTF_BYTES = [
+    chr(b) if 0x20 <= b < 0x7F or b in (0x09, 0x0A) else f"\\{b:03o}" for b in range(256)
+]
+_PRINTF_BYTES[ord("%")] = "%%"
+_PRINTF_BYTES[ord("\\")] = "\\\\"
+_PRINTF_BYTES[ord("'")] = "'\\''"
+
+
+def printf_format(data: bytes) -> str:
+    """A shell word (single-quoted) that, as the format of ``printf``, prints ``data``
+    exactly: ``%`` and backslash doubled, bytes other than printable ASCII, tab and newline
+    as octal escapes, and a leading ``-`` too."""
+    text = "".join([_PRINTF_BYTES[b] for b in data])
+    if text.startswith("-"):  # not an option: printf takes none, but some read one
+        text = "\\055" + text[1:]
+    return "'" + text + "'"
+
+
+def _mode_and_owner(cmd: FileUploadCommand) -> list[str]:
+    qdest = shlex.quote(cmd.dest)
+    if cmd.mode:
+        steps = [f'chmod {shlex.quote(str(cmd.mode))} "$t"']
+    else:
+        # keep the mode of the file being replaced, else 644 like a new file under umask 022
+        steps = [f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" "$t"; '
+                 f'else chmod 644 "$t"; fi; }}']
+    if cmd.user or cmd.group:
+        owner = f"{cmd.user or ''}:{cmd.group}" if cmd.group else str(cmd.user)
+        steps.append(f'chown {shlex.quote(owner)} "$t"')
+    steps.append(f"mv -f \"$t\" {qdest}")
+    return steps
+
+
 def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
     """Atomic upload inside a script: a temporary file in the destination directory gets
     the content, then mode and owner, then is renamed over the destination. The content
-    travels in the script (a here-document), never on a command line."""
-    dest = cmd.dest
-    directory = posixpath.dirname(dest) or "."
+    travels in the script, never on a command line.
+
+    Without sudo or su, and up to PRINTF_UPLOAD_MAX bytes, the script's own shell creates
+    the temporary file (mode 600, exclusively, under an unpredictable name) and fills it
+    with its builtin ``printf``; otherwise a here-document goes through ``base64 -d`` to a
+    shell with the operation's privilege."""
+    directory = posixpath.dirname(cmd.dest) or "."
+    steps = _mode_and_owner(cmd)
+    if (len(data) <= PRINTF_UPLOAD_MAX and not g.sudo and not g.su_user
+            and g.shell_executable in (None, "sh")):
+        temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
+        # the file is removed on any failure after it was made, or when a signal ends the
+        # run; a name that exists already is not ours and stops the upload untouched
+        return (
+            f"( t={temp}; umask 077; set -C; : > \"$t\" || exit 1\n"
+            "trap 'rm -f \"$t\"; exit 1' HUP INT TERM PIPE\n"
+            f"{{ printf {printf_format(data)} >> \"$t\" && {' && '.join(steps)}; }} "
+            "|| { __r=$?; rm -f \"$t\"; exit $__r; }\n)"
+        )
     encoded = base64.encodebytes(data).decode()
     eof = "CORRAL_EOF"
     while eof in encoded:
         eof += "_"
-    qdest = shlex.quote(dest)
-    if cmd.mode:
-        mode = f'chmod {shlex.quote(str(cmd.mode))} "$t"'
-    else:
-        # keep the mode of the file being replaced, else 644 like a new file under umask 022
-        mode = (f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" "$t"; '
-                f'else chmod 644 "$t"; fi; }}')
-    steps = ['cat > "$t"', mode]
-    if cmd.user or cmd.group:
-        owner = f"{cmd.user or ''}:{cmd.group}" if cmd.group else str(cmd.user)
-        steps.append(f'chown {shlex.quote(owner)} "$t"')
-    steps.append(f'mv -f "$t" {qdest}')
     inner = (
         f"t=$(mktemp {shlex.quote(directory + '/.corral.XXXXXXXXXX')}) || exit 1; "
         # the temporary file goes whatever ends the shell: success (renamed already),
         # failure, or a signal when the run is interrupted or the connection drops
         "trap 'rm -f \"$t\"' EXIT; trap 'exit 1' HUP INT TERM PIPE; "
-        f"{' && '.join(steps)}"
+        + " && ".join(['cat > "$t"', *steps])
     )
     plain = replace(g, timeout=None, retries=0, chdir=None)
     return f"{{ base64 -d | {wrap(inner, plain)}\n}} <<'{eof}'\n{encoded}{eof}"

@@ -139,6 +139,7 @@ class SSHConnector(Connector):
             opts["tunnel"] = str(data.ssh_proxy_jump)
         opts["keepalive_interval"] = float(data.ssh_keepalive_interval or 15)
         opts["keepalive_count_max"] = 4
+        opts["encryption_algs"] = "^aes128-gcm@openssh.com"
         return opts
 
     def _policy(self) -> tuple[str, Path]:

@@ -44,20 +44,31 @@ class WavePlan:
     guards: dict[int, list[tuple[FactKey, str]]] = field(default_factory=dict)
 
 
+#: a fact output up to this size is compared by the shell itself in a guard (no process)
+INLINE_GUARD_MAX = 4096
+
+
 def output_digest(out: CommandOutput) -> str:
-    """How a guard sees a fact's output: ``sha256sum`` of stdout and ``rc=N``."""
-    data = out.stdout.encode() + f"rc={out.exit_code}\n".encode()
-    return hashlib.sha256(data).hexdigest() + "  -"
+    """What a guard compares a fact's output with, ``rc=N`` appended: the text itself
+    (prefixed ``=``) when short and clean, compared by the shell without a process, else its
+    ``sha256sum``."""
+    text = out.stdout + f"rc={out.exit_code}"
+    if len(text) <= INLINE_GUARD_MAX and "\x00" not in text and "\ufffd" not in text:
+        return "=" + text
+    return hashlib.sha256((text + "\n").encode()).hexdigest() + "  -"
 
 
 def guard_step(guards: list[tuple[FactKey, str]], group: int) -> Step:
     """A step that fails (stopping the script) when a fact no longer reads as planned."""
-    checks = [
-        f'[ "$( ( {{ {fact_step(key).text}\n}} 2>/dev/null; echo "rc=$?" ) | sha256sum)" '
-        f'= {shlex.quote(digest)} ]'
-        for key, digest in guards
-    ]
+    checks = []
+    for key, digest in guards:
+        read = f'{{ {fact_step(key).text}\n}} 2>/dev/null; echo "rc=$?"'
+        if digest.startswith("="):
+            checks.append(f'[ "$( {read} )" = {shlex.quote(digest[1:])} ]')
+        else:
+            checks.append(f'[ "$( ( {read} ) | sha256sum)" = {shlex.quote(digest)} ]')
     return Step(text=" && ".join(checks), group=group)
+
 
 _GUARD = object()  # the command slot of a guard step
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -46,15 +47,23 @@ def privilege_globals(privilege: tuple[Any, ...]) -> GlobalArgs:
                       sudo_password=password)
 
 
+_SIGNATURES: dict[type[FactBase[Any]], inspect.Signature] = {}
+
+
+def _command_signature(fact_cls: type[FactBase[Any]]) -> inspect.Signature:
+    sig = _SIGNATURES.get(fact_cls)
+    if sig is None:
+        sig = _SIGNATURES[fact_cls] = inspect.signature(fact_cls().command)
+    return sig
+
+
 def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                   privilege: tuple[Any, ...]) -> FactKey:
     if not (isinstance(fact_cls, type) and issubclass(fact_cls, FactBase)):
         raise BadInput(f"{fact_cls!r} is not a fact class")
     kwargs = {k: v for k, v in kwargs.items() if k not in GLOBAL_ARG_NAMES}
-    import inspect
-
     try:
-        inspect.signature(fact_cls().command).bind(*args, **kwargs)
+        _command_signature(fact_cls).bind(*args, **kwargs)
     except TypeError as exc:
         raise BadInput(f"fact {fact_cls.name}: {exc}") from None
     return FactKey(fact_cls, tuple(args), freeze(kwargs), privilege)

@@ -12,6 +12,7 @@ import re
 import shlex
 import traceback
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
@@ -358,6 +359,45 @@ def lines_text(value: list[str] | str | None) -> str | None:
 # -- templates ----------------------------------------------------------------------------
 
 
+# set while a template renders: whether a Secret went into it
+_SECRET_USED: ContextVar[list[bool] | None] = ContextVar("corral_template_secret", default=None)
+# compiled templates, shared by every host: (search path, source) -> template
+_TEMPLATES: dict[tuple[tuple[str, ...], str], Any] = {}
+_TEMPLATES_MAX = 512
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Secret):
+        used = _SECRET_USED.get()
+        if used is not None:
+            used[0] = True
+        return value.reveal()
+    return value
+
+
+def _compile(source: str, search_path: list[str], env_kwargs: dict[str, Any] | None) -> Any:
+    """The template for ``source``; compiled once per search path and source unless the
+    deploy passes its own environment options."""
+    import jinja2
+
+    key = (tuple(search_path), source)
+    if not env_kwargs and key in _TEMPLATES:
+        return _TEMPLATES[key]
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "loader": jinja2.FileSystemLoader(search_path),
+        "finalize": _finalize,
+    }
+    options.update(env_kwargs or {})
+    template = jinja2.Environment(**options).from_string(source)
+    if not env_kwargs:
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    return template
+
+
 def render_template(
     source: str,
     template_file: str,
@@ -371,25 +411,10 @@ def render_template(
     """
     import jinja2
 
-    used_secret = False
-
-    def finalize(value: Any) -> Any:
-        nonlocal used_secret
-        if isinstance(value, Secret):
-            used_secret = True
-            return value.reveal()
-        return value
-
-    options: dict[str, Any] = {
-        "undefined": jinja2.StrictUndefined,
-        "keep_trailing_newline": True,
-        "loader": jinja2.FileSystemLoader(search_path),
-        "finalize": finalize,
-    }
-    options.update(env_kwargs or {})
+    used = [False]
+    token = _SECRET_USED.set(used)
     try:
-        env = jinja2.Environment(**options)
-        return env.from_string(source).render(data), used_secret
+        return _compile(source, search_path, env_kwargs).render(data), used[0]
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename if exc.filename and exc.filename != "<template>" else template_file
         raise BadInput(
@@ -402,6 +427,8 @@ def render_template(
         kind = "template error" if isinstance(exc, jinja2.TemplateError) else "template raised"
         detail = exc.message if isinstance(exc, jinja2.TemplateError) else repr(exc)
         raise BadInput(f"{kind}: {detail}", file=where, line=line) from None
+    finally:
+        _SECRET_USED.reset(token)
 
 
 def _template_frame(exc: BaseException, template_file: str) -> tuple[str, int | None]:
