@@ -288,6 +288,26 @@ def test_tree_keys_conflict_with_changes_below_and_above() -> None:
     assert not keys.conflicts([keys.path("/srv")], [keys.path("/srv/app")])
 
 
+def test_node_changes_conflict_with_the_path_itself_not_below_it() -> None:
+    from corral.model import keys
+    from corral.operations.files import _directory_changes, _file_changes
+
+    node = [keys.node("/srv/app")]
+    assert keys.conflicts([keys.path("/srv/app")], node)
+    assert not keys.conflicts([keys.path("/srv/app/f")], node)
+    assert not keys.conflicts([keys.path("/srv")], node)
+    assert keys.conflicts([keys.tree("/srv")], node)
+    assert keys.conflicts([keys.tree("/srv/app/sub")], node)
+    # only an operation that cannot replace or remove what is there changes a node
+    assert _directory_changes("/d") == [keys.node("/d")]
+    assert _directory_changes("/d", present=False) == [keys.path("/d")]
+    assert _directory_changes("/d", recursive=True) == [keys.path("/d")]
+    assert _directory_changes("/d", force=True) == [keys.path("/d")]
+    assert _file_changes("/f", mode="600") == [keys.node("/f")]
+    assert _file_changes("/f", force=True) == [keys.path("/f")]
+    assert _file_changes("/f", False) == [keys.path("/f")]
+
+
 def test_guarded_operations_share_a_wave_when_their_facts_did_not_change(
         tmp_path: Path) -> None:
     """files.file under a new directory reads a path the directory operation changes; on

@@ -19,7 +19,7 @@ from corral.operations import server
 from corral.testing import image as test_image
 from corral.testing.fleet import Fleet
 
-from .conftest import KEYS_HOST, Cli, host_inventory
+from .conftest import KEYS_HOST, ROOT_HOST, Cli, host_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -169,3 +169,32 @@ def test_changed_host_key_is_refused(fleet: Fleet, tmp_path: Path, rekeyed: Path
     # with the new key known, the host is reached again
     fleet.write_known_hosts()
     reached(fleet, tmp_path)
+
+
+@pytest.mark.parametrize(("config", "cipher"), [
+    (None, "aes128-gcm@openssh.com"),
+    ("Host *\n  Ciphers chacha20-poly1305@openssh.com\n", "chacha20-poly1305@openssh.com"),
+])
+def test_cipher_prefers_aes_gcm_unless_the_ssh_config_says(fleet: Fleet, tmp_path: Path,
+                                                           config: str | None,
+                                                           cipher: str) -> None:
+    import asyncio
+
+    from corral.connectors.ssh import SSHConnector
+    from corral.model.host import Host, HostData
+
+    name = fleet.host(ROOT_HOST).name
+    data = dict(dict(fleet.inventory())[name])
+    if config:
+        (tmp_path / "ssh_config").write_text(config)
+        data["ssh_config_file"] = str(tmp_path / "ssh_config")
+    connector = SSHConnector(Host(name, HostData(data), (), "ssh", data["ssh_hostname"]))
+
+    async def negotiated() -> str:
+        await connector.connect()
+        try:
+            return str(connector._conn.get_extra_info("send_cipher"))  # type: ignore[union-attr]
+        finally:
+            await connector.close()
+
+    assert asyncio.run(negotiated()) == cipher

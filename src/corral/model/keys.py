@@ -16,6 +16,13 @@ def path(p: str) -> Key:
     return ("path", p.rstrip("/") or "/")
 
 
+def node(p: str) -> Key:
+    """What an operation changes when it only makes or alters the entry at a path itself
+    (an empty directory where there was none, a file's owner or mode): what is read at
+    the path, not what is read below it. (Replacing or removing an entry is ``path``.)"""
+    return ("node", p.rstrip("/") or "/")
+
+
 def tree(p: str) -> Key:
     """What a fact reading a whole directory tree depends on: the path, everything below it
     (new files included) and its parents (the tree replaced or removed)."""
@@ -53,7 +60,10 @@ def conflicts(reads: Iterable[Key], changes: Iterable[Key]) -> bool:
             if r[0] == "path" and c[0] == "path":
                 if _path_conflict(r[1], c[1]):
                     return True
-            elif r[0] == "tree" and c[0] == "path":
+            elif r[0] == "path" and c[0] == "node":
+                if r[1] == c[1]:
+                    return True
+            elif r[0] == "tree" and c[0] in ("path", "node"):
                 if _tree_conflict(r[1], c[1]):
                     return True
             elif r == c:

@@ -203,7 +203,15 @@ def get(
         host.noop(f"file {local} has already been downloaded")
 
 
-@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def _file_changes(path: str, present: bool = True, user: Any = None, group: Any = None,
+                  mode: Any = None, touch: bool = False, create_remote_dir: bool = True,
+                  force: bool = False, *_: Any, **__: Any) -> list[keys.Key]:
+    # without force, a file is only made or altered where there was none or a file:
+    # nothing below the path changes (with force a directory there may be removed)
+    return [keys.node(path) if present and not force else keys.path(path)]
+
+
+@_operation(changes=_file_changes)
 def file(
     path: str,
     present: bool = True,
@@ -263,7 +271,15 @@ def file(
     yield from changes
 
 
-@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+def _directory_changes(path: str, present: bool = True, user: Any = None, group: Any = None,
+                       mode: Any = None, recursive: bool = False, force: bool = False,
+                       *_: Any, **__: Any) -> list[keys.Key]:
+    # without force or recursive, an empty directory is made where there was none, or a
+    # directory's own owner and mode change: what is below the path reads the same
+    return [keys.node(path) if present and not (force or recursive) else keys.path(path)]
+
+
+@_operation(changes=_directory_changes)
 def directory(
     path: str,
     present: bool = True,
