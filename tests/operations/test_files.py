@@ -174,13 +174,19 @@ DIR_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
         "create",
         {"path": "/srv/www", "user": "www", "group": "www", "mode": 750},
         None,
-        ["mkdir -p /srv/www", "chmod 750 /srv/www", "chown www:www /srv/www"],
+        ["install -d -m 750 -o www -g www /srv/www"],
     ),
     (
         "create recursive",
         {"path": "/srv/www", "user": "www", "recursive": True},
         None,
-        ["mkdir -p /srv/www", "chown -R www /srv/www"],
+        ["install -d -o www /srv/www"],
+    ),
+    (
+        "create, group and setgid mode",
+        {"path": "/srv/my dir", "group": "staff", "mode": "2775"},
+        None,
+        ["install -d -m 2775 -g staff '/srv/my dir'"],
     ),
     ("mode only", {"path": "/srv/www", "mode": "0700"}, info(mode=755), ["chmod 700 /srv/www"]),
     (

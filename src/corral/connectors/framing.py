@@ -7,7 +7,8 @@ allows failure (then only the rest of its group is skipped).
 
 The steps' two streams are held on the host in two private files (mode 600, created
 exclusively under an unpredictable name in ``$TMPDIR`` or /tmp, removed at the end or when
-the script is killed) and sent in one piece when the script ends: the markers and small
+the script is killed) and sent in one piece, standard error after the output, when the
+script ends: the markers and small
 outputs of a hundred steps would otherwise reach the controller as hundreds of SSH packets,
 each one costing CPU on both ends. Where no such file can be made the script runs the same
 steps unbuffered.
@@ -86,7 +87,8 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
         'if ( umask 077; set -C; : > "$__o" && : > "$__e" ) 2>/dev/null; then',
         """trap 'rm -f "$__o" "$__e"' EXIT; trap 'exit 1' HUP INT TERM PIPE""",
         '__corral_steps > "$__o" 2> "$__e"',
-        'cat "$__o"; cat "$__e" >&2',
+        # one process sends both: the standard error follows the output, after a marker
+        f"printf '{MARK}%s ERR\\n' {token} >> \"$__o\"; cat \"$__o\" \"$__e\"",
         "else",
         'rm -f "$__o" 2>/dev/null; __corral_steps',
         "fi",
@@ -102,6 +104,10 @@ def parse_output(script: FramedScript, stdout: bytes, stderr: bytes) -> list[Com
     mark = re.escape(MARK.encode())
     out_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1 (-?\d+)\n", re.S)
     err_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1\n", re.S)
+    # a buffered script sends its standard error inside its output, after a marker
+    stdout, sep, inband = stdout.partition(f"{MARK}{script.token} ERR\n".encode())
+    if sep:
+        stderr = inband + stderr
     results: list[CommandOutput | None] = [None] * script.steps
     errs: dict[int, bytes] = {int(m.group(1)): m.group(2) for m in err_re.finditer(stderr)}
     for m in out_re.finditer(stdout):

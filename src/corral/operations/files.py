@@ -319,11 +319,17 @@ def directory(
         return
 
     if info is None:
-        yield StringCommand("mkdir", "-p", qpath(path))
-        if mode is not None:
-            yield u.chmod(path, mode, recursive=recursive)
-        if user or group:
-            yield u.chown(path, user, group, recursive=recursive)
+        if mode is None and not (user or group):
+            yield StringCommand("mkdir", "-p", qpath(path))
+            return
+        # one process makes it (parents too) with its mode and owner
+        yield StringCommand(
+            "install", "-d",
+            *(("-m", u.mode_text(mode)) if mode is not None else ()),
+            *(("-o", shlex.quote(user)) if user else ()),
+            *(("-g", shlex.quote(group)) if group else ()),
+            qpath(path),
+        )
         return
 
     changes = u.metadata_commands(path, info, user, group, mode, recursive=recursive)

@@ -1,0 +1,46 @@
+"""Framed scripts on a real shell, buffered on the host (the usual way) and unbuffered
+(no temporary file can be made): the same outputs, errors and exit codes per step, and
+no file left behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from corral.connectors.framing import Step, build_script, parse_output, strip_done
+from corral.model.command import CommandOutput
+
+STEPS = [
+    Step("echo out; echo err >&2"),
+    Step("( printf 'no newline'; printf 'e2' >&2; exit 3 )", ok_codes=(3,)),
+    Step("printf '\\n\\n'", independent=True),
+    Step("false", may_fail=True, group=7),
+    Step("echo skipped", group=7),
+    Step("echo after"),
+]
+
+
+def _run(tmpdir: str) -> list[CommandOutput | None]:
+    script = build_script(STEPS)
+    proc = subprocess.run(["sh"], input=script.text.encode(), capture_output=True,
+                          env={**os.environ, "TMPDIR": tmpdir})
+    out, err = strip_done(script, proc.stdout), strip_done(script, proc.stderr)
+    return parse_output(script, out, err)
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+def test_steps_come_back_the_same_either_way(tmp_path: Path, buffered: bool) -> None:
+    tmpdir = str(tmp_path) if buffered else str(tmp_path / "missing")
+    results = _run(tmpdir)
+    assert results == [
+        CommandOutput("out\n", "err\n", 0),
+        CommandOutput("no newline", "e2", 3),
+        CommandOutput("\n\n", "", 0),
+        CommandOutput("", "", 1),
+        None,
+        CommandOutput("after\n", "", 0),
+    ]
+    assert os.listdir(tmp_path) == []
