@@ -338,3 +338,27 @@ def test_a_failed_guard_plans_the_rest_again_on_the_new_state(tmp_path: Path) ->
     assert [op.wave for op in h.operations] == [1, 2]
     assert path.read_text() == "A=1\nB=2\n"
     assert run(deploy).hosts[0].changed == 0
+
+
+def test_facts_a_batch_cannot_answer_are_read_alone(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host whose stat gives no answer in a batch (only the markers come back): those
+    facts are read again one by one, in one more invocation, and the plan is right."""
+    from corral.facts import files as file_facts
+
+    for i in range(3):
+        (tmp_path / f"f{i}").write_text("x")
+        (tmp_path / f"f{i}").chmod(0o640)
+
+    def deploy() -> None:
+        for i in range(3):
+            files.file(path=str(tmp_path / f"f{i}"), mode="640")
+
+    h = run(deploy).hosts[0]
+    assert h.changed == 0 and h.invocations == 1
+    real = file_facts.StatBatch.command
+    monkeypatch.setattr(file_facts.StatBatch, "command", classmethod(
+        lambda cls, items: real(items).replace("stat -c", "false")))
+    h = run(deploy).hosts[0]
+    assert h.changed == 0 and h.invocations == 2
+    assert all(op.status is OpStatus.OK for op in h.operations)

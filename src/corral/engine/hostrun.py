@@ -14,6 +14,7 @@ from corral.connectors.base import Connector
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError, FactError, FactParseError
 from corral.model.events import FactsGathered
+from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import Key, conflicts
 from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
@@ -21,6 +22,7 @@ from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask
 
+from .batching import families, plan_fetch
 from .execute import WavePlan, execute_wave, fact_step, output_digest, skipped_result
 from .greenlets import await_only
 from .loader import error_location
@@ -53,6 +55,8 @@ class HostRun:
         self.facts: dict[FactKey, Any] = {}
         #: what each fact's command printed, as a digest: guards compare against it
         self.fact_digests: dict[FactKey, str] = {}
+        #: kinds of fact batch this host could not answer (read alone from then on)
+        self.unbatchable: set[type[FactBatch]] = set()
         self.failed: str | None = None
         self.unreachable: str | None = None
         self.waves = 0
@@ -139,8 +143,15 @@ class HostRun:
         """Read facts in one remote invocation."""
         ordered = sorted(keys, key=lambda k: k.label)
         conn = await self.ensure_connected()
-        outputs = await conn.run([fact_step(k) for k in ordered], timeout=self.run.wave_timeout)
-        self.store_facts(ordered, outputs)
+        plan = plan_fetch(ordered, self.unbatchable)
+        outputs = await conn.run(plan.steps(), timeout=self.run.wave_timeout)
+        done, outs, again = plan.outputs(outputs)
+        self.store_facts(done, outs)
+        if again:  # what a batch could not answer, read alone
+            self.unbatchable |= families(again)
+            outputs = await conn.run([fact_step(k) for k in again],
+                                     timeout=self.run.wave_timeout)
+            self.store_facts(again, outputs)
 
     def store_facts(self, keys: list[FactKey], outputs: list[Any]) -> None:
         for key, out in zip(keys, outputs, strict=True):

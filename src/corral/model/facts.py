@@ -54,6 +54,51 @@ class FactBase(Generic[T]):
     def reads(self, *args: Any, **kwargs: Any) -> frozenset[Key]:
         return frozenset({ANY})
 
+    def batch(self, *args: Any, **kwargs: Any) -> tuple[type[FactBatch], str] | None:
+        """The batch this fact can be read in, and its item there (a path, say); None to
+        read it on its own. See :class:`FactBatch`."""
+        return None
+
+
+class FactBatch:
+    """Facts of one kind read together by one command, where their own commands would
+    start a process each (``stat`` for every path).
+
+    ``command(items)`` prints records ``GS item US text``; an item's text is its records'
+    texts joined, and must be exactly what the fact's own command prints for it (with exit
+    code 0), so a guard re-reading the fact alone sees the same. ``split`` gives each
+    item's text: ``""`` when no record names it, None when its records are all empty (a
+    marker without the tool's answer: the engine then reads that fact on its own).
+    """
+
+    GS: ClassVar[str] = "\x1d"
+    US: ClassVar[str] = "\x1f"
+    #: items per command at most (command lines have a length limit)
+    max_items: ClassVar[int] = 200
+
+    @staticmethod
+    def accepts(item: str) -> bool:
+        """Whether ``item`` can be named in records (no separators, no newline)."""
+        return not any(c in item for c in "\x1d\x1f\n\\") and not item.startswith(("-", "~"))
+
+    @classmethod
+    def command(cls, items: list[str]) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def split(cls, stdout: str, items: list[str]) -> dict[str, str | None]:
+        records: dict[str, list[str]] = {}
+        for record in stdout.split(cls.GS)[1:]:
+            item, sep, text = record.partition(cls.US)
+            if sep:
+                records.setdefault(item, []).append(text)
+        texts: dict[str, str | None] = {}
+        for item in items:
+            found = records.get(item)
+            joined = "".join(found) if found is not None else ""
+            texts[item] = None if found is not None and not joined else joined
+        return texts
+
 
 class ShortFactBase(Generic[T]):
     """A fact derived from another fact's value by ``process_data``."""

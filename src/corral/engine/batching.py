@@ -1,0 +1,95 @@
+"""Reading facts in batches: facts of one kind (the details of a path, a file's hash) that
+a wave reads together share one command, so one process, instead of one each.
+
+A fact joins a batch through ``FactBase.batch`` (see ``corral.model.facts.FactBatch``);
+the batch's text for each item is exactly what the fact's own command prints, so it is
+stored, parsed and guarded as if read alone. An item the batch cannot vouch for is read
+alone afterwards, and that kind of batch is not used again on the host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from corral.connectors import shell
+from corral.connectors.framing import Step
+from corral.model.command import CommandOutput
+from corral.model.facts import FactBatch
+
+from .execute import fact_step
+from .probe import FactKey, privilege_globals
+
+
+@dataclass
+class _Group:
+    family: type[FactBatch]
+    items: list[str]
+    members: list[tuple[FactKey, str]]
+
+
+@dataclass
+class FetchPlan:
+    """The steps reading ``keys``: first one per fact read alone, then one per batch."""
+
+    singles: list[FactKey] = field(default_factory=list)
+    groups: list[_Group] = field(default_factory=list)
+
+    def steps(self) -> list[Step]:
+        steps = [fact_step(k) for k in self.singles]
+        for g in self.groups:
+            privilege = g.members[0][0].privilege
+            text = shell.wrap(g.family.command(g.items), privilege_globals(privilege),
+                              trusted=True)
+            steps.append(Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True))
+        return steps
+
+    def outputs(self, outputs: list[CommandOutput | None]
+                ) -> tuple[list[FactKey], list[CommandOutput | None], list[FactKey]]:
+        """Each fact with its own output, and the facts to read again alone."""
+        keys: list[FactKey] = list(self.singles)
+        outs: list[CommandOutput | None] = list(outputs[: len(self.singles)])
+        again: list[FactKey] = []
+        for g, out in zip(self.groups, outputs[len(self.singles):], strict=True):
+            if out is None or out.exit_code != 0:
+                again += [k for k, _ in g.members]
+                continue
+            texts = g.family.split(out.stdout, g.items)
+            for key, item in g.members:
+                text = texts.get(item)
+                if text is None:
+                    again.append(key)
+                else:
+                    keys.append(key)
+                    outs.append(CommandOutput(stdout=text, stderr="", exit_code=0))
+        return keys, outs, again
+
+
+def plan_fetch(keys: list[FactKey], unbatchable: set[type[FactBatch]]) -> FetchPlan:
+    plan = FetchPlan()
+    grouped: dict[tuple[type[FactBatch], Any], list[tuple[FactKey, str]]] = {}
+    for key in keys:
+        found = key.cls().batch(*key.args, **key.call_kwargs())
+        if found is None or found[0] in unbatchable:
+            plan.singles.append(key)
+        else:
+            grouped.setdefault((found[0], key.privilege), []).append((key, found[1]))
+    for (family, _), members in grouped.items():
+        if len(members) < 2:
+            plan.singles += [k for k, _ in members]
+            continue
+        items = list(dict.fromkeys(item for _, item in members))
+        for start in range(0, len(items), family.max_items):
+            chunk = items[start:start + family.max_items]
+            chosen = set(chunk)
+            plan.groups.append(_Group(family, chunk, [m for m in members if m[1] in chosen]))
+    return plan
+
+
+def families(keys: list[FactKey]) -> set[type[FactBatch]]:
+    found = set()
+    for key in keys:
+        b = key.cls().batch(*key.args, **key.call_kwargs())
+        if b is not None:
+            found.add(b[0])
+    return found
