@@ -55,6 +55,13 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
+# a step's output between its markers; compiled once (the token is matched, then checked)
+_MARK = re.escape(MARK.encode())
+_OUT_RE = re.compile(_MARK + rb"([0-9a-f]{16}) B (\d+)\n(.*?)\n" + _MARK + rb"\1 E \2 (-?\d+)\n",
+                     re.S)
+_ERR_RE = re.compile(_MARK + rb"([0-9a-f]{16}) B (\d+)\n(.*?)\n" + _MARK + rb"\1 E \2\n", re.S)
+
+
 def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
     """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
     token = new_token()
@@ -100,23 +107,21 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
 
 def parse_output(script: FramedScript, stdout: bytes, stderr: bytes) -> list[CommandOutput | None]:
     """Split the two streams into per-step outputs; ``None`` for a step that did not run."""
-    tok = re.escape(script.token.encode())
-    mark = re.escape(MARK.encode())
-    out_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1 (-?\d+)\n", re.S)
-    err_re = re.compile(mark + tok + rb" B (\d+)\n(.*?)\n" + mark + tok + rb" E \1\n", re.S)
+    token = script.token.encode()
     # a buffered script sends its standard error inside its output, after a marker
     stdout, sep, inband = stdout.partition(f"{MARK}{script.token} ERR\n".encode())
     if sep:
         stderr = inband + stderr
     results: list[CommandOutput | None] = [None] * script.steps
-    errs: dict[int, bytes] = {int(m.group(1)): m.group(2) for m in err_re.finditer(stderr)}
-    for m in out_re.finditer(stdout):
-        idx = int(m.group(1))
-        if 0 <= idx < script.steps:
+    errs: dict[int, bytes] = {int(m.group(2)): m.group(3) for m in _ERR_RE.finditer(stderr)
+                              if m.group(1) == token}
+    for m in _OUT_RE.finditer(stdout):
+        idx = int(m.group(2))
+        if m.group(1) == token and 0 <= idx < script.steps:
             results[idx] = CommandOutput(
-                stdout=m.group(2).decode("utf-8", "replace"),
+                stdout=m.group(3).decode("utf-8", "replace"),
                 stderr=errs.get(idx, b"").decode("utf-8", "replace"),
-                exit_code=int(m.group(3)),
+                exit_code=int(m.group(4)),
             )
     return results
 
