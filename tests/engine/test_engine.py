@@ -362,3 +362,31 @@ def test_facts_a_batch_cannot_answer_are_read_alone(tmp_path: Path,
     h = run(deploy).hosts[0]
     assert h.changed == 0 and h.invocations == 2
     assert all(op.status is OpStatus.OK for op in h.operations)
+
+
+def test_deploy_code_reads_past_operations_that_will_do_nothing(tmp_path: Path) -> None:
+    """A fact read by deploy code is not held back by pending operations that, planned on
+    the facts known, do nothing: it is read with their facts, and what is queued after the
+    read joins their wave (one fetch, one script). A pending operation that will change
+    the path does hold the read back until it has run."""
+    f = tmp_path / "f"
+    seen: list[Any] = []
+
+    def deploy() -> None:
+        files.directory(path=str(tmp_path / "d"))  # to do, elsewhere
+        files.file(path=str(f), present=False)  # already absent: nothing to do
+        seen.append(host.get_fact(File, path=str(f)))
+        server.shell(commands=["true"])
+
+    h = run(deploy).hosts[0]
+    assert seen == [None]
+    assert h.invocations == 2 and {op.wave for op in h.operations} == {1}
+
+    seen.clear()
+
+    def deploy_changing() -> None:
+        files.file(path=str(f))  # makes the file
+        seen.append(host.get_fact(File, path=str(f)))
+
+    run(deploy_changing)
+    assert seen and seen[0] is not None and seen[0] is not False

@@ -1,4 +1,6 @@
-"""Reading facts in batches: facts of one kind (the details of a path, a file's hash) that
+"""The steps that read facts on a host: one per fact (``fact_step``), or in batches.
+
+Facts of one kind (the details of a path, a file's hash) that
 a wave reads together share one command, so one process, instead of one each.
 
 A fact joins a batch through ``FactBase.batch`` (see ``corral.model.facts.FactBatch``);
@@ -9,16 +11,33 @@ alone afterwards, and that kind of batch is not used again on the host.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from corral.connectors import shell
 from corral.connectors.framing import Step
-from corral.model.command import CommandOutput
+from corral.model.command import CommandOutput, MaskString
 from corral.model.facts import FactBatch
 
-from .execute import fact_step
 from .probe import FactKey, privilege_globals
+
+
+def fact_step(key: FactKey) -> Step:
+    fact = key.cls()
+    command = fact.command(*key.args, **key.call_kwargs())
+    g = privilege_globals(key.privilege)
+    if key.cls.shell_executable:
+        g = replace(g, shell_executable=key.cls.shell_executable)
+    if isinstance(command, MaskString):  # it holds a password: keep it off command lines
+        text = shell.wrap_hidden(str.__str__(command), g)
+    else:
+        text = shell.wrap(command, g, trusted=True)
+    required: Any = key.cls.requires_command
+    if callable(required):  # pyinfra also allows a method of the fact's arguments
+        required = required(fact, *key.args, **key.call_kwargs())
+    if required:
+        text = f"command -v {required} >/dev/null 2>&1 && {text}"
+    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
 
 
 @dataclass

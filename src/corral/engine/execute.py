@@ -18,7 +18,6 @@ from corral.model.command import (
     CommandOutput,
     FileDownloadCommand,
     FileUploadCommand,
-    MaskString,
     StringCommand,
 )
 from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
@@ -27,7 +26,8 @@ from corral.model.keys import Key
 from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
-from .probe import FactKey, Probe, privilege_globals
+from .batching import fact_step, families, plan_fetch
+from .probe import FactKey, Probe
 
 if TYPE_CHECKING:
     from .hostrun import HostRun
@@ -71,24 +71,6 @@ def guard_step(guards: list[tuple[FactKey, str]], group: int) -> Step:
 
 
 _GUARD = object()  # the command slot of a guard step
-
-
-def fact_step(key: FactKey) -> Step:
-    fact = key.cls()
-    command = fact.command(*key.args, **key.call_kwargs())
-    g = privilege_globals(key.privilege)
-    if key.cls.shell_executable:
-        g = replace(g, shell_executable=key.cls.shell_executable)
-    if isinstance(command, MaskString):  # it holds a password: keep it off command lines
-        text = shell.wrap_hidden(str.__str__(command), g)
-    else:
-        text = shell.wrap(command, g, trusted=True)
-    required: Any = key.cls.requires_command
-    if callable(required):  # pyinfra also allows a method of the fact's arguments
-        required = required(fact, *key.args, **key.call_kwargs())
-    if required:
-        text = f"command -v {required} >/dev/null 2>&1 && {text}"
-    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
 
 
 def skipped_result(host: Host, meta: OperationMeta, reason: str,
@@ -188,12 +170,13 @@ async def execute_wave(plan: WavePlan) -> None:
         spans.append((start, len(steps)))
     outputs: list[CommandOutput | None] = []
     refetch = sorted(plan.refetch, key=lambda k: k.label)
+    fetching = plan_fetch(refetch, hr.unbatchable)
     started = time.monotonic()
     if steps:
         await run.before_change(hr)
         conn = await hr.ensure_connected()
         try:
-            outputs = await conn.run([s for s, _ in steps] + [fact_step(k) for k in refetch],
+            outputs = await conn.run([s for s, _ in steps] + fetching.steps(),
                                      timeout=run.wave_timeout)
         except (ConnectionLost, CommandTimeout) as exc:
             # the script may have run in part: say so rather than "skipped"
@@ -256,7 +239,10 @@ async def execute_wave(plan: WavePlan) -> None:
                 ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
         hr.invalidate(ran_changes)
         if script_ok and refetch:
-            hr.store_facts(refetch, outputs[len(steps):])
+            # facts a batch could not answer are read when next needed
+            done, outs, again = fetching.outputs(outputs[len(steps):])
+            hr.store_facts(done, outs)
+            hr.unbatchable |= families(again)
 
 
 def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],

@@ -22,8 +22,8 @@ from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask
 
-from .batching import families, plan_fetch
-from .execute import WavePlan, execute_wave, fact_step, output_digest, skipped_result
+from .batching import fact_step, families, plan_fetch
+from .execute import WavePlan, execute_wave, output_digest, skipped_result
 from .greenlets import await_only
 from .loader import error_location
 from .probe import FactKey, Probe, make_fact_key, probe
@@ -114,25 +114,40 @@ class HostRun:
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:
-        """A fact for deploy code. Pending operations run first when they may change it
-        (it is then fetched with their facts, and again if they do change it); otherwise
+        """A fact for deploy code. The pending operations' facts are fetched with it (their
+        wave then needs no fetch, and they can be planned). Pending operations that may
+        change it run first (it is then read again at the end of their script); otherwise
         it is read at once and the operations stay pending, to run in fewer waves."""
-        changes: set[Key] = set()
+        wanted = {key} - self.facts.keys()
         for meta in self.pending:
-            changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
-        if conflicts(key.reads(), changes):
+            if _is_barrier(meta.call):
+                break
+            wanted |= probe(meta.call, self.host, self.facts).misses
+        if wanted:
+            await self.fetch(wanted)
+        if conflicts(key.reads(), self._pending_changes()):
             self._extra.add(key)
             await self.flush()
             self._extra.discard(key)
         if key not in self.facts:
-            # the pending operations' facts come along: their wave then needs no fetch
-            wanted = {key}
-            for meta in self.pending:
-                if _is_barrier(meta.call):
-                    break
-                wanted |= probe(meta.call, self.host, self.facts).misses
-            await self.fetch(wanted)
+            await self.fetch({key})
         return self.facts[key]
+
+    def _pending_changes(self) -> set[Key]:
+        """What the pending operations may change. One planned, on the facts known now,
+        to do nothing (and reading nothing an earlier one may change) changes nothing."""
+        changes: set[Key] = set()
+        for meta in self.pending:
+            if self.run.dry or _is_barrier(meta.call):
+                changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+                continue
+            p = probe(meta.call, self.host, self.facts)
+            reads: set[Key] = set()
+            for k in p.reads:
+                reads |= k.reads()
+            if p.misses or p.error is not None or p.commands or conflicts(reads, changes):
+                changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+        return changes
 
     async def ensure_connected(self) -> Connector:
         if self.connector is None:

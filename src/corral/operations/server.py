@@ -275,8 +275,11 @@ def user(
         raise OperationValueError(f"home must be an absolute path, not {home!r}")
 
     users: dict[str, UserDict] = host.get_fact(Users)
-    existing_groups: list[str] = host.get_fact(Groups)
     existing = users.get(user)
+    # the groups matter only to pick a new user's primary group: read them only then, so
+    # a group made just before (server.group in the same run) does not stop the wave
+    existing_groups: list[str] = (host.get_fact(Groups) if existing is None and group is None
+                                  and present else [])
 
     if not present:
         if existing is not None:
