@@ -53,6 +53,9 @@ class HostRun:
         self.pending: list[OperationMeta] = []
         self.metas: list[OperationMeta] = []
         self.facts: dict[FactKey, Any] = {}
+        #: bumped whenever ``facts`` changes: plans made on the same facts are reused
+        self._facts_gen = 0
+        self._probes: dict[int, tuple[int, Probe]] = {}
         #: what each fact's command printed, as a digest: guards compare against it
         self.fact_digests: dict[FactKey, str] = {}
         #: kinds of fact batch this host could not answer (read alone from then on)
@@ -122,7 +125,7 @@ class HostRun:
         for meta in self.pending:
             if _is_barrier(meta.call):
                 break
-            wanted |= probe(meta.call, self.host, self.facts).misses
+            wanted |= self._probe(meta).misses
         if wanted:
             await self.fetch(wanted)
         if conflicts(key.reads(), self._pending_changes()):
@@ -133,6 +136,16 @@ class HostRun:
             await self.fetch({key})
         return self.facts[key]
 
+    def _probe(self, meta: OperationMeta) -> Probe:
+        """The operation planned on the facts known now (operations are pure functions
+        of their arguments and facts: a plan made on the same facts is reused)."""
+        hit = self._probes.get(id(meta))
+        if hit is not None and hit[0] == self._facts_gen:
+            return hit[1]
+        p = probe(meta.call, self.host, self.facts)
+        self._probes[id(meta)] = (self._facts_gen, p)
+        return p
+
     def _pending_changes(self) -> set[Key]:
         """What the pending operations may change. One planned, on the facts known now,
         to do nothing (and reading nothing an earlier one may change) changes nothing."""
@@ -141,7 +154,7 @@ class HostRun:
             if self.run.dry or _is_barrier(meta.call):
                 changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
                 continue
-            p = probe(meta.call, self.host, self.facts)
+            p = self._probe(meta)
             reads: set[Key] = set()
             for k in p.reads:
                 reads |= k.reads()
@@ -169,6 +182,7 @@ class HostRun:
             self.store_facts(again, outputs)
 
     def store_facts(self, keys: list[FactKey], outputs: list[Any]) -> None:
+        self._facts_gen += 1
         for key, out in zip(keys, outputs, strict=True):
             if out is None:
                 continue
@@ -238,7 +252,7 @@ class HostRun:
             misses: set[FactKey] = set()
             again = []
             for meta in todo:
-                p = probe(meta.call, self.host, self.facts)
+                p = self._probe(meta)
                 probes[id(meta)] = p
                 if p.misses:
                     misses |= p.misses
@@ -299,6 +313,7 @@ class HostRun:
         self.pending = [m for m in self.pending if id(m) not in done]
 
     def invalidate(self, changes: set[Key]) -> None:
+        self._facts_gen += 1
         for key in [k for k in self.facts if conflicts(k.reads(), changes)]:
             del self.facts[key]
             self.fact_digests.pop(key, None)

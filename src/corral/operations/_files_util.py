@@ -329,11 +329,21 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# local files' digests, shared by every host: path -> (size, mtime_ns, inode, digest)
+_LOCAL_SHA256: dict[str, tuple[int, int, int, str]] = {}
+
+
 def local_sha256(path: str) -> str:
+    """The SHA-256 of a local file, computed again only when the file changed."""
+    st = os.stat(path)
+    known = _LOCAL_SHA256.get(path)
+    if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+        return known[3]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 16), b""):
             digest.update(chunk)
+    _LOCAL_SHA256[path] = (st.st_size, st.st_mtime_ns, st.st_ino, digest.hexdigest())
     return digest.hexdigest()
 
 
