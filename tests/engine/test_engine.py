@@ -325,18 +325,37 @@ def test_guarded_operations_share_a_wave_when_their_facts_did_not_change(
 
 
 def test_a_failed_guard_plans_the_rest_again_on_the_new_state(tmp_path: Path) -> None:
-    """The second line's fact (the file is missing) is changed by the first line: the guard
-    stops the script and the second operation is planned again, then runs."""
+    """The second operation's fact (no line matches, the file is missing) is changed by
+    the first, which writes a matching line: the guard stops the script and the second
+    operation is planned again on the new state (a replacement, not an append)."""
+    path = tmp_path / "env"
+
+    def deploy() -> None:
+        files.line(path=str(path), line="A=1")
+        files.line(path=str(path), line="^A=.*", replace="A=2")
+
+    h = run(deploy).hosts[0]
+    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 2
+    assert [op.wave for op in h.operations] == [1, 2]
+    assert path.read_text() == "A=2\n"
+
+
+def test_a_guard_accepts_an_output_the_plan_does_not_depend_on(tmp_path: Path) -> None:
+    """Lines appended to a file that does not exist yet: after the first, the others'
+    fact reads "exists, no match" instead of "missing", on which they plan the same: the
+    guards accept it and all run in one wave."""
     path = tmp_path / "env"
 
     def deploy() -> None:
         files.line(path=str(path), line="A=1")
         files.line(path=str(path), line="B=2")
+        files.line(path=str(path), line="C=3")
 
     h = run(deploy).hosts[0]
-    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 2
-    assert [op.wave for op in h.operations] == [1, 2]
-    assert path.read_text() == "A=1\nB=2\n"
+    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 3
+    assert {op.wave for op in h.operations} == {1}
+    assert h.invocations == 2
+    assert path.read_text() == "A=1\nB=2\nC=3\n"
     assert run(deploy).hosts[0].changed == 0
 
 

@@ -19,7 +19,7 @@ def _key(path: Path) -> FactKey:
 
 
 def _passes(path: Path, digest: str) -> bool:
-    text = guard_step([(_key(path), digest)], 0).text
+    text = guard_step([(_key(path), (digest,))], 0).text
     return subprocess.run(["sh", "-c", text], capture_output=True).returncode == 0
 
 
@@ -54,3 +54,17 @@ def test_missing_file_guard(tmp_path: Path) -> None:
     assert _passes(path, digest)
     path.write_text("now here\n")
     assert not _passes(path, digest)
+
+
+def test_guard_accepts_any_of_several_outputs(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    big = "y" * (INLINE_GUARD_MAX + 1) + "\n"
+    digests = []
+    for content in ("small\n", big):
+        path.write_text(content)
+        digests.append(output_digest(_read(path)))
+    assert digests[0].startswith("=") and not digests[1].startswith("=")
+    text = guard_step([(_key(path), tuple(digests))], 0).text
+    for content, ok in (("small\n", True), (big, True), ("other\n", False)):
+        path.write_text(content)
+        assert (subprocess.run(["sh", "-c", text]).returncode == 0) is ok

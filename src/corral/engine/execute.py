@@ -41,7 +41,7 @@ class WavePlan:
     refetch: set[FactKey] = field(default_factory=set)
     changes: set[Key] = field(default_factory=set)
     #: operation id -> the facts to check again on the host before it runs, with digests
-    guards: dict[int, list[tuple[FactKey, str]]] = field(default_factory=dict)
+    guards: dict[int, list[tuple[FactKey, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 #: a fact output up to this size is compared by the shell itself in a guard (no process)
@@ -58,16 +58,34 @@ def output_digest(out: CommandOutput) -> str:
     return hashlib.sha256((text + "\n").encode()).hexdigest() + "  -"
 
 
-def guard_step(guards: list[tuple[FactKey, str]], group: int) -> Step:
-    """A step that fails (stopping the script) when a fact no longer reads as planned."""
+def guard_step(guards: list[tuple[FactKey, tuple[str, ...]]], group: int) -> Step:
+    """A step that fails (stopping the script) when a fact no longer reads as planned
+    (as one of the outputs the operation was found to plan the same on)."""
     checks = []
-    for key, digest in guards:
+    for key, digests in guards:
         read = f'{{ {fact_step(key).text}\n}} 2>/dev/null; echo "rc=$?"'
-        if digest.startswith("="):
-            checks.append(f'[ "$( {read} )" = {shlex.quote(digest[1:])} ]')
+        if all(d.startswith("=") for d in digests):
+            patterns = "|".join(shlex.quote(d[1:]) for d in digests)
+            checks.append(f'case "$( {read} )" in {patterns}) ;; *) false ;; esac')
         else:
-            checks.append(f'[ "$( ( {read} ) | sha256sum)" = {shlex.quote(digest)} ]')
+            shas = [_sha_form(d) for d in digests]
+            patterns = "|".join(shlex.quote(d) for d in shas)
+            checks.append(f'case "$( ( {read} ) | sha256sum)" in {patterns}) ;; *) false ;; esac')
     return Step(text=" && ".join(checks), group=group)
+
+
+def _sha_form(digest: str) -> str:
+    if digest.startswith("="):
+        return hashlib.sha256((digest[1:] + "\n").encode()).hexdigest() + "  -"
+    return digest
+
+
+def digest_output(digest: str) -> str | None:
+    """The fact output (exit code 0) an inline digest was made from, if it was."""
+    if not digest.startswith("="):
+        return None
+    stdout, _, rc = digest[1:].rpartition("rc=")
+    return stdout if rc == "0" else None
 
 
 _GUARD = object()  # the command slot of a guard step

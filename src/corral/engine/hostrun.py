@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from corral.connectors.base import Connector
+from corral.model.command import CommandOutput
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError, FactError, FactParseError
 from corral.model.events import FactsGathered
@@ -23,7 +24,14 @@ from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask
 
 from .batching import fact_step, families, plan_fetch
-from .execute import WavePlan, execute_wave, output_digest, skipped_result
+from .execute import (
+    WavePlan,
+    describe,
+    digest_output,
+    execute_wave,
+    output_digest,
+    skipped_result,
+)
 from .greenlets import await_only
 from .loader import error_location
 from .probe import FactKey, Probe, make_fact_key, probe
@@ -145,6 +153,26 @@ class HostRun:
         p = probe(meta.call, self.host, self.facts)
         self._probes[id(meta)] = (self._facts_gen, p)
         return p
+
+    def _accepted(self, meta: OperationMeta, p: Probe, key: FactKey) -> tuple[str, ...]:
+        """The digests a guard on ``key`` accepts for this operation: what it was planned
+        on, and each equivalent output the fact names on which it plans the same."""
+        digest = self.fact_digests[key]
+        output = digest_output(digest)
+        if output is None:
+            return (digest,)
+        accepted = [digest]
+        planned = [(type(c), describe(c)) for c in p.commands]
+        for alt in key.cls().equivalent_outputs(output, *key.args, **key.call_kwargs()):
+            try:
+                value = key.cls().process(alt.splitlines())
+            except Exception:
+                continue
+            other = probe(meta.call, self.host, {**self.facts, key: value})
+            if (not other.misses and other.error is None
+                    and [(type(c), describe(c)) for c in other.commands] == planned):
+                accepted.append(output_digest(CommandOutput(alt, "", 0)))
+        return tuple(accepted)
 
     def _pending_changes(self) -> set[Key]:
         """What the pending operations may change. One planned, on the facts known now,
@@ -289,7 +317,7 @@ class HostRun:
                     plan.refetch |= {k for m in plan.deferred for k in probes[id(m)].reads
                                      if conflicts(k.reads(), changed)}
                     break
-                plan.guards[id(meta)] = [(k, self.fact_digests[k]) for k in
+                plan.guards[id(meta)] = [(k, self._accepted(meta, p, k)) for k in
                                          sorted(stale, key=lambda k: k.label)]
                 plan.refetch |= stale
             plan.ops.append((meta, p))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import UTC, datetime
-from typing import ClassVar, Literal, NotRequired, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from corral.model import keys
 from corral.model.errors import FactParseError
@@ -337,6 +337,10 @@ class FindInFile(FactBase[list[str] | None]):
 
     def process(self, output: list[str]) -> list[str] | None:
         return _marked(output)
+
+    def equivalent_outputs(self, output: str, *args: Any, **kwargs: Any) -> list[str]:
+        # a missing file may have been created, without the pattern (lines appended)
+        return [f"{EXISTS_MARKER}\n"] if output == "" else []
 
     def reads(
         self,

@@ -54,6 +54,12 @@ class FactBase(Generic[T]):
     def reads(self, *args: Any, **kwargs: Any) -> frozenset[Key]:
         return frozenset({ANY})
 
+    def equivalent_outputs(self, output: str, *args: Any, **kwargs: Any) -> list[str]:
+        """Other outputs (exit code 0) this fact may show once an earlier operation of
+        the wave changed what it reads, for ``output``. A guard accepts any of them that
+        leaves the waiting operation's plan as it is (the engine plans it on each)."""
+        return []
+
     def batch(self, *args: Any, **kwargs: Any) -> tuple[type[FactBatch], str] | None:
         """The batch this fact can be read in, and its item there (a path, say); None to
         read it on its own. See :class:`FactBatch`."""
