@@ -44,3 +44,13 @@ def test_steps_come_back_the_same_either_way(tmp_path: Path, buffered: bool) -> 
         CommandOutput("after\n", "", 0),
     ]
     assert os.listdir(tmp_path) == []
+
+
+def test_short_scripts_are_not_buffered(tmp_path: Path) -> None:
+    script = build_script(STEPS[:2])
+    assert ".corral-" not in script.text and "cat " not in script.text
+    assert ".corral-" in build_script(STEPS).text
+    proc = subprocess.run(["sh"], input=script.text.encode(), capture_output=True)
+    out, err = strip_done(script, proc.stdout), strip_done(script, proc.stderr)
+    assert parse_output(script, out, err) == [CommandOutput("out\n", "err\n", 0),
+                                              CommandOutput("no newline", "e2", 3)]

@@ -11,7 +11,7 @@ the script is killed) and sent in one piece, standard error after the output, wh
 script ends: the markers and small
 outputs of a hundred steps would otherwise reach the controller as hundreds of SSH packets,
 each one costing CPU on both ends. Where no such file can be made the script runs the same
-steps unbuffered.
+steps unbuffered, as do scripts of fewer than BUFFER_MIN_STEPS steps.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ class FramedScript:
         return f"{MARK}{self.token} DONE\n".encode()
 
 
+#: scripts with fewer steps run unbuffered
+BUFFER_MIN_STEPS = 4
+
+
 def new_token() -> str:
     return secrets.token_hex(8)
 
@@ -65,6 +69,7 @@ _ERR_RE = re.compile(_MARK + rb"([0-9a-f]{16}) B (\d+)\n(.*?)\n" + _MARK + rb"\1
 def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
     """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
     token = new_token()
+    done = f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2"
     lines = ["(", "__corral_steps() {", "__cs=0", "__cg=-1"]
     if prelude:
         lines.append(prelude)
@@ -88,6 +93,9 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
             f"fi"
         )
     lines.append("}")
+    if len(steps) < BUFFER_MIN_STEPS:  # a few packets: not worth two more processes
+        lines += ["__corral_steps", done, ") </dev/null"]
+        return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))
     base = f'"${{TMPDIR:-/tmp}}/.corral-{token}'
     lines += [
         f'__o={base}.out"; __e={base}.err"',
@@ -99,7 +107,7 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
         "else",
         'rm -f "$__o" 2>/dev/null; __corral_steps',
         "fi",
-        f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2",
+        done,
         ") </dev/null",
     ]
     return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))

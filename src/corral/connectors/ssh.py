@@ -109,11 +109,18 @@ class _Final(ConnectError):
     """A failure that trying again cannot mend (the local key file cannot be loaded)."""
 
 
+_KEYS: dict[tuple[str, str | None, int, int], Sequence[asyncssh.SSHKeyPair]] = {}
+
+
 def _load_key(path: str, passphrase: str | None) -> Sequence[asyncssh.SSHKeyPair]:
     """The private key (and its certificate, ``PATH-cert.pub``, if there is one), with
     errors naming the file: asyncssh's name neither the file nor, for a missing one, a key."""
     try:
-        return asyncssh.load_keypairs(path, passphrase)
+        st = os.stat(path)
+        cache_key = (path, passphrase, st.st_mtime_ns, st.st_size)
+        if cache_key not in _KEYS:  # one key file for many hosts: loaded once
+            _KEYS[cache_key] = asyncssh.load_keypairs(path, passphrase)
+        return _KEYS[cache_key]
     except OSError as exc:
         raise _Final(f"cannot load the SSH key {path}: {exc.strerror or exc}") from None
     except (asyncssh.KeyImportError, ValueError) as exc:

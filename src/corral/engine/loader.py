@@ -72,10 +72,10 @@ def check_connector(host: Host, source: Path | None = None) -> None:
     from corral.connectors.base import connector_class
 
     where = str(source) if source is not None else "command line"
-    line = _name_line(host.name, source)
     try:
         connector_class(host.connector)
     except BadInput:
+        line = _name_line(host.name, source)
         known = ", ".join(f"@{c}" for c in _import_connectors()) or "none"
         if host.connector == "ssh":
             message = f"no ssh connector is available for {host.name} (known: {known})"
@@ -83,8 +83,8 @@ def check_connector(host: Host, source: Path | None = None) -> None:
             message = f"unknown connector @{host.connector} (known: {known})"
         raise BadInput(message, file=where, line=line, host=host.name) from None
     if host.connector == "chroot" and not host.target:
-        raise BadInput("@chroot needs a path: @chroot/PATH", file=where, line=line,
-                       host=host.name)
+        raise BadInput("@chroot needs a path: @chroot/PATH", file=where,
+                       line=_name_line(host.name, source), host=host.name)
 
 
 def _run_python(path: Path) -> dict[str, Any]:
