@@ -174,25 +174,9 @@ class File(FactBase[FileDict | Literal[False] | None]):
         return frozenset({keys.path(path)})
 
     def batch(self, path: str) -> tuple[type[FactBatch], str] | None:
+        from ._file_batches import StatBatch
+
         return (StatBatch, path) if StatBatch.accepts(path) else None
-
-
-class StatBatch(FactBatch):
-    """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
-    a marker for each path that exists, and ``readlink`` only for links."""
-
-    @classmethod
-    def command(cls, items: list[str]) -> str:
-        gs, us = cls.GS, cls.US
-        paths = " ".join(shlex.quote(p) for p in items)
-        return (
-            f'for p in {paths}; do if [ -e "$p" ] || [ -L "$p" ]; then '
-            f"printf '{gs}%s{us}' \"$p\"; fi; done; "
-            f"stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
-            f'for p in {paths}; do if [ -L "$p" ]; then '
-            f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$p\" \"$(readlink \"$p\")\"; fi; done; "
-            "true"
-        )
 
 
 class Directory(File):
@@ -240,36 +224,12 @@ class _HashFile(FactBase[str | None]):
         return frozenset({keys.path(path)})
 
     def batch(self, path: str) -> tuple[type[FactBatch], str] | None:
+        from ._file_batches import hash_batch
+
         tool = self.tools[0]
         if not tool.endswith("sum") or not FactBatch.accepts(path):
             return None
-        return _hash_batch(tool), path
-
-
-class HashBatch(FactBatch):
-    """Hash facts of many paths: one GNU ``*sum`` for all, after a marker for each regular
-    file (what such a tool answers for; anything else reads as it does alone, nothing)."""
-
-    tool: ClassVar[str] = ""
-
-    @classmethod
-    def command(cls, items: list[str]) -> str:
-        gs, us = cls.GS, cls.US
-        paths = " ".join(shlex.quote(p) for p in items)
-        return (
-            f'for p in {paths}; do if [ -f "$p" ]; then printf \'{gs}%s{us}\' "$p"; fi; done; '
-            f"{cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
-            f"printf '{gs}%s{us}%s\\n' \"${{l#*  }}\" \"$l\"; done; true"
-        )
-
-
-_HASH_BATCHES: dict[str, type[HashBatch]] = {}
-
-
-def _hash_batch(tool: str) -> type[HashBatch]:
-    if tool not in _HASH_BATCHES:
-        _HASH_BATCHES[tool] = type(f"HashBatch_{tool}", (HashBatch,), {"tool": tool})
-    return _HASH_BATCHES[tool]
+        return hash_batch(tool), path
 
 
 class Sha256File(_HashFile):

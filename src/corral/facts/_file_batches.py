@@ -1,0 +1,55 @@
+"""Batches of the file facts (see ``corral.model.facts.FactBatch``): the details of many
+paths from one ``stat``, the hashes of many files from one ``*sum``."""
+
+from __future__ import annotations
+
+import shlex
+from typing import ClassVar
+
+from corral.model.facts import FactBatch
+
+from .files import _STAT_FIELDS, LINK_PREFIX
+
+
+class StatBatch(FactBatch):
+    """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
+    a marker for each path that exists, and ``readlink`` only for links."""
+
+    @classmethod
+    def command(cls, items: list[str]) -> str:
+        gs, us = cls.GS, cls.US
+        paths = " ".join(shlex.quote(p) for p in items)
+        return (
+            f'for p in {paths}; do if [ -e "$p" ] || [ -L "$p" ]; then '
+            f"printf '{gs}%s{us}' \"$p\"; fi; done; "
+            f"stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
+            f'for p in {paths}; do if [ -L "$p" ]; then '
+            f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$p\" \"$(readlink \"$p\")\"; fi; done; "
+            "true"
+        )
+
+
+class HashBatch(FactBatch):
+    """Hash facts of many paths: one GNU ``*sum`` for all, after a marker for each regular
+    file (what such a tool answers for; anything else reads as it does alone, nothing)."""
+
+    tool: ClassVar[str] = ""
+
+    @classmethod
+    def command(cls, items: list[str]) -> str:
+        gs, us = cls.GS, cls.US
+        paths = " ".join(shlex.quote(p) for p in items)
+        return (
+            f'for p in {paths}; do if [ -f "$p" ]; then printf \'{gs}%s{us}\' "$p"; fi; done; '
+            f"{cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
+            f"printf '{gs}%s{us}%s\\n' \"${{l#*  }}\" \"$l\"; done; true"
+        )
+
+
+_HASH_BATCHES: dict[str, type[HashBatch]] = {}
+
+
+def hash_batch(tool: str) -> type[HashBatch]:
+    if tool not in _HASH_BATCHES:
+        _HASH_BATCHES[tool] = type(f"HashBatch_{tool}", (HashBatch,), {"tool": tool})
+    return _HASH_BATCHES[tool]
