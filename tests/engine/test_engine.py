@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from corral import api, host
+from corral.connectors.local import ProcessConnector
 from corral.facts.files import File
 from corral.model.errors import BadInput
 from corral.model.results import HostStatus, OpStatus
@@ -409,3 +412,40 @@ def test_deploy_code_reads_past_operations_that_will_do_nothing(tmp_path: Path) 
 
     run(deploy_changing)
     assert seen and seen[0] is not None and seen[0] is not False
+
+
+class _SlowClose(ProcessConnector):
+    """A local shell whose close takes a while, like an SSH connection ending its remote
+    commands; records the hosts whose close ran to its end."""
+
+    name = "slowclose"
+    closed: list[str] = []
+
+    async def close(self) -> None:
+        await asyncio.sleep(0.3)
+        await super().close()
+        _SlowClose.closed.append(self.host.name)
+
+
+def test_a_run_cancelled_twice_still_closes_every_connection(tmp_path: Path) -> None:
+    _SlowClose.closed.clear()
+    started = tmp_path / "started"
+
+    def deploy() -> None:
+        server.shell(commands=[f"touch {started}-$$; sleep 30"])
+
+    async def scenario() -> api.RunResult:
+        hosts = ",".join(f"@slowclose/h{i}" for i in range(3))
+        task = asyncio.ensure_future(api.arun(hosts, deploy))
+        while len(list(tmp_path.glob("started-*"))) < 3:
+            await asyncio.sleep(0.02)
+        task.cancel()
+        await asyncio.sleep(0.1)  # the hosts are closing their connections now
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            return await task
+        raise AssertionError("the run did not end its hosts")
+
+    result = asyncio.run(scenario())
+    assert result.interrupted
+    assert sorted(_SlowClose.closed) == [f"@slowclose/h{i}" for i in range(3)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +170,7 @@ class Run:
         conn, hr.connector = hr.connector, None
         if conn is not None:
             hr.invocations_seen = conn.invocations
-            with contextlib.suppress(Exception):
-                await conn.close()
+            await _finish(conn.close())
         if id(hr) in self._holding:
             self._holding.discard(id(hr))
             self._slots.release()
@@ -225,8 +224,12 @@ class Run:
         except asyncio.CancelledError:
             interrupted = True
             self.stopping = True
+            # the first host task that ended cancelled ended the gather: the others may
+            # be closing their connections already (ending their remote commands), and a
+            # second cancel must not cut that short
             for t in tasks:
-                t.cancel()
+                if not t.done() and not t.cancelling():
+                    t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             results = [self._host_result(hr) for hr in self.hosts]
         finally:
@@ -237,3 +240,20 @@ class Run:
                            duration=time.monotonic() - started)
         self.emit(RunDone(result))
         return result
+
+
+async def _finish(cleanup: Coroutine[Any, Any, None]) -> None:
+    """Run a cleanup to its end even if the task awaiting it is cancelled meanwhile (an
+    interrupted run ends the remote commands while it closes the connections); a cleanup
+    bounds its own time (connectors' close() waits at most a few seconds). Its errors are
+    dropped: the host's result is already known."""
+    task = asyncio.ensure_future(cleanup)
+    while True:
+        try:
+            await asyncio.shield(task)
+            return
+        except asyncio.CancelledError:
+            if task.done():
+                return
+        except Exception:
+            return
