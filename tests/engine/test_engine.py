@@ -12,8 +12,9 @@ import pytest
 
 from corral import api, host
 from corral.connectors.local import ProcessConnector
-from corral.facts.files import File
+from corral.facts.files import File, FindInFile
 from corral.model.errors import BadInput
+from corral.model.events import FactsGathered
 from corral.model.results import HostStatus, OpStatus
 from corral.operations import files, server
 
@@ -341,6 +342,8 @@ def test_a_failed_guard_plans_the_rest_again_on_the_new_state(tmp_path: Path) ->
     assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 2
     assert [op.wave for op in h.operations] == [1, 2]
     assert path.read_text() == "A=2\n"
+    # the stopped script read the fact again at its end: the second wave needs no fetch
+    assert h.invocations == 3
 
 
 def test_a_guard_accepts_an_output_the_plan_does_not_depend_on(tmp_path: Path) -> None:
@@ -354,12 +357,35 @@ def test_a_guard_accepts_an_output_the_plan_does_not_depend_on(tmp_path: Path) -
         files.line(path=str(path), line="B=2")
         files.line(path=str(path), line="C=3")
 
-    h = run(deploy).hosts[0]
-    assert [op.status for op in h.operations] == [OpStatus.CHANGED] * 3
-    assert {op.wave for op in h.operations} == {1}
-    assert h.invocations == 2
+    gathered: list[FactsGathered] = []
+    h = api.run("@local", deploy,
+                on_event=lambda e: gathered.append(e) if isinstance(e, FactsGathered) else None)
+    assert [op.status for op in h.hosts[0].operations] == [OpStatus.CHANGED] * 3
+    assert {op.wave for op in h.hosts[0].operations} == {1}
+    assert h.hosts[0].invocations == 2
     assert path.read_text() == "A=1\nB=2\nC=3\n"
+    # the host's last wave ran to its end: the guarded facts were not read again after it
+    assert len(gathered) == 1
     assert run(deploy).hosts[0].changed == 0
+
+
+def test_facts_changed_before_more_deploy_code_are_read_again_in_the_same_script(
+        tmp_path: Path) -> None:
+    """Deploy code that reads a fact after operations: the wave's script reads the facts
+    its guarded operations depend on again at its end, so the fact read costs no round trip
+    of its own."""
+    path = tmp_path / "env"
+    seen: list[Any] = []
+
+    def deploy() -> None:
+        files.line(path=str(path), line="A=1")
+        files.line(path=str(path), line="B=2")
+        seen.append(host.get_fact(FindInFile, path=str(path), pattern="^.*B=2.*$",
+                                   interpolate_variables=False))
+
+    h = run(deploy).hosts[0]
+    assert seen == [["B=2"]]
+    assert h.invocations == 2
 
 
 def test_facts_a_batch_cannot_answer_are_read_alone(tmp_path: Path,

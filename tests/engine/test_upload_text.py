@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -70,3 +71,58 @@ def test_sudo_uploads_go_through_base64(tmp_path: Path) -> None:
     text = upload(FileUploadCommand(b"", str(tmp_path / "f")), b"x",
                   replace(GlobalArgs(), sudo=True))
     assert "base64 -d" in text and "sudo" in text
+
+
+def _owner(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_uid, st.st_gid, st.st_mode & 0o7777
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changes owners: needs root")
+@pytest.mark.parametrize(
+    ("case", "mode", "user", "group", "kept", "before", "expected", "procs"),
+    [
+        # a mode a umask gives, no owner asked: no chmod, no chown
+        ("new, no owner", "600", None, None, False, None, (0, 0, 0o600), []),
+        # an owner asked and a mode that lets the group read: the content is written while
+        # the file's group is still the login's, so the mode comes after the owner
+        ("new, owner asked", "640", "nobody", "nogroup", False, None,
+         ("nobody", "nogroup", 0o640), ["chmod", "chown"]),
+        # owner asked, a mode for the owner only: set at creation
+        ("owner asked, 600", "600", "nobody", "nogroup", False, None,
+         ("nobody", "nogroup", 0o600), ["chown"]),
+        # the replaced file's owner, the login's own: no chmod, no chown at run time
+        ("kept, own", "644", "root", "root", True, (0, 0), (0, 0, 0o644), []),
+        # the replaced file's owner, someone else's: both run
+        ("kept, other", "644", "nobody", "nogroup", True, ("nobody", "nogroup"),
+         ("nobody", "nogroup", 0o644), ["chmod", "chown"]),
+        # an execute bit no umask gives: chmod
+        ("executable", "755", None, None, False, None, (0, 0, 0o755), ["chmod"]),
+    ],
+)
+def test_upload_sets_mode_and_owner_with_as_few_commands_as_it_can(
+        tmp_path: Path, case: str, mode: str, user: str | None, group: str | None,
+        kept: bool, before: tuple[Any, Any] | None, expected: tuple[Any, Any, int],
+        procs: list[str]) -> None:
+    import grp
+    import pwd
+
+    def ids(u: Any, g: Any) -> tuple[int, int]:
+        return (u if isinstance(u, int) else pwd.getpwnam(u).pw_uid,
+                g if isinstance(g, int) else grp.getgrnam(g).gr_gid)
+
+    dest = tmp_path / "f.conf"
+    if before is not None:
+        dest.write_text("old\n")
+        os.chown(dest, *ids(*before))
+    cmd = FileUploadCommand(b"", str(dest), mode=mode, user=user, group=group,
+                            owner_kept=kept)
+    text = upload(cmd, b"new\n", GlobalArgs())
+    # the commands the shell runs are traced (set -x) to see which ran
+    traced = subprocess.run(["sh", "-x"], input=text.encode(), capture_output=True)
+    assert traced.returncode == 0, traced.stderr
+    ran = [w for w in ("chmod", "chown") if f"+ {w} " in traced.stderr.decode()]
+    assert ran == procs, case
+    assert dest.read_text() == "new\n"
+    assert _owner(dest) == (*ids(expected[0], expected[1]), expected[2])
+    assert os.listdir(tmp_path) == ["f.conf"]

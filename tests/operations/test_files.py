@@ -661,7 +661,8 @@ def test_put_assume_exists_uploads_the_path() -> None:
         facts=_put_facts("/etc/x", info(), OTHER_SUM),
     )
     assert result.commands == [
-        FileUploadCommand(str(HERE / "later.txt"), "/etc/x", mode="644", user="root", group="root")
+        FileUploadCommand(str(HERE / "later.txt"), "/etc/x", mode="644", user="root", group="root",
+                          owner_kept=True)
     ]
 
 

@@ -38,6 +38,9 @@ class Step:
     may_fail: bool = False
     #: a failure is just a result (facts): the script goes on
     independent: bool = False
+    #: runs only if the script stopped before its end (an independent step, like facts
+    #: read again for whatever is planned again after a guard found a change)
+    only_if_stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,12 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
     if prelude:
         lines.append(prelude)
     for i, step in enumerate(steps):
-        guard = "true" if step.independent else f'[ "$__cs" = 0 ] && [ "$__cg" != {step.group} ]'
+        if step.only_if_stopped:
+            guard = '[ "$__cs" != 0 ]'
+        elif step.independent:
+            guard = "true"
+        else:
+            guard = f'[ "$__cs" = 0 ] && [ "$__cg" != {step.group} ]'
         ok = " || ".join(f"[ $__cr -eq {c} ]" for c in step.ok_codes)
         if step.independent:
             on_fail = ":"

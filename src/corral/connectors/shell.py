@@ -112,9 +112,23 @@ def printf_format(data: bytes) -> str:
     return "'" + text + "'"
 
 
-def _mode_and_owner(cmd: FileUploadCommand) -> list[str]:
+def _umask_for(mode: str | None) -> str | None:
+    """The umask under which the shell creates a file with ``mode`` (``: > file`` asks
+    for 666): for modes without execute or special bits; None for the others."""
+    try:
+        bits = int(str(mode), 8)
+    except ValueError:
+        return None
+    if mode is None or bits & ~0o666:
+        return None
+    return f"{0o777 & ~bits:03o}"
+
+
+def _mode_and_owner(cmd: FileUploadCommand, created_with_mode: bool = False) -> list[str]:
     qdest = shlex.quote(cmd.dest)
-    if cmd.mode:
+    if created_with_mode:
+        steps = []
+    elif cmd.mode:
         steps = [f'chmod {shlex.quote(str(cmd.mode))} "$t"']
     else:
         # keep the mode of the file being replaced, else 644 like a new file under umask 022
@@ -122,9 +136,43 @@ def _mode_and_owner(cmd: FileUploadCommand) -> list[str]:
                  f'else chmod 644 "$t"; fi; }}']
     if cmd.user or cmd.group:
         owner = f"{cmd.user or ''}:{cmd.group}" if cmd.group else str(cmd.user)
-        steps.append(f'chown {shlex.quote(owner)} "$t"')
+        # -h: should the name have been replaced by a link, the link changes, not its target
+        steps.append(f'chown -h {shlex.quote(owner)} "$t"')
     steps.append(f"mv -f \"$t\" {qdest}")
     return steps
+
+
+def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
+    """The script's own shell makes the temporary file and fills it (builtin printf).
+
+    A mode a umask can give is the file's from its creation (no ``chmod``) when no other
+    owner is to be set, or when the mode lets no one but the owner in: an owner change
+    comes after the content, and until then the file's group is the login's. When the
+    owner of the file being replaced is kept, the shell tests (builtins) whether that owner
+    is the login's own, user and group, outside a set-group-ID directory: then the new
+    file has it already, and neither ``chmod`` nor ``chown`` runs."""
+    temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
+    umask = _umask_for(cmd.mode)
+    plain = _mode_and_owner(cmd)
+    if umask is None:
+        create, steps = "umask 077", plain
+    elif not (cmd.user or cmd.group) or not int(str(cmd.mode), 8) & 0o077:
+        create, steps = f"umask {umask}", _mode_and_owner(cmd, created_with_mode=True)
+    elif cmd.owner_kept:
+        qdest, qdir = shlex.quote(cmd.dest), shlex.quote(directory)
+        create = (f"if [ -O {qdest} ] && [ -G {qdest} ] && [ ! -g {qdir} ]; "
+                  f"then umask {umask}; __k=1; else umask 077; __k=; fi")
+        steps = [f'{{ [ -n "$__k" ] || {{ {" && ".join(plain[:-1])}; }}; }}', plain[-1]]
+    else:
+        create, steps = "umask 077", plain
+    # the file is removed on any failure after it was made, or when a signal ends the
+    # run; a name that exists already is not ours and stops the upload untouched
+    return (
+        f"( t={temp}; {create}; set -C; : > \"$t\" || exit 1\n"
+        "trap 'rm -f \"$t\"; exit 1' HUP INT TERM PIPE\n"
+        f"{{ printf {printf_format(data)} >> \"$t\" && {' && '.join(steps)}; }} "
+        "|| { __r=$?; rm -f \"$t\"; exit $__r; }\n)"
+    )
 
 
 def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
@@ -137,18 +185,10 @@ def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
     with its builtin ``printf``; otherwise a here-document goes through ``base64 -d`` to a
     shell with the operation's privilege."""
     directory = posixpath.dirname(cmd.dest) or "."
-    steps = _mode_and_owner(cmd)
     if (len(data) <= PRINTF_UPLOAD_MAX and not g.sudo and not g.su_user
             and g.shell_executable in (None, "sh")):
-        temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
-        # the file is removed on any failure after it was made, or when a signal ends the
-        # run; a name that exists already is not ours and stops the upload untouched
-        return (
-            f"( t={temp}; umask 077; set -C; : > \"$t\" || exit 1\n"
-            "trap 'rm -f \"$t\"; exit 1' HUP INT TERM PIPE\n"
-            f"{{ printf {printf_format(data)} >> \"$t\" && {' && '.join(steps)}; }} "
-            "|| { __r=$?; rm -f \"$t\"; exit $__r; }\n)"
-        )
+        return _printf_upload(cmd, data, directory)
+    steps = _mode_and_owner(cmd)
     encoded = base64.encodebytes(data).decode()
     eof = "CORRAL_EOF"
     while eof in encoded:

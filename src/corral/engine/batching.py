@@ -54,13 +54,15 @@ class FetchPlan:
     singles: list[FactKey] = field(default_factory=list)
     groups: list[_Group] = field(default_factory=list)
 
-    def steps(self) -> list[Step]:
+    def steps(self, only_if_stopped: bool = False) -> list[Step]:
         steps = [fact_step(k) for k in self.singles]
         for g in self.groups:
             privilege = g.members[0][0].privilege
             text = shell.wrap(g.family.command(g.items), privilege_globals(privilege),
                               trusted=True)
             steps.append(Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True))
+        if only_if_stopped:
+            steps = [replace(s, only_if_stopped=True) for s in steps]
         return steps
 
     def outputs(self, outputs: list[CommandOutput | None]

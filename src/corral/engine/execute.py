@@ -39,6 +39,9 @@ class WavePlan:
     ops: list[tuple[OperationMeta, Probe]] = field(default_factory=list)
     deferred: list[OperationMeta] = field(default_factory=list)
     refetch: set[FactKey] = field(default_factory=set)
+    #: the refetch serves only a wave planned again after a guard stopped the script (no
+    #: operation and no deploy code comes after this wave otherwise)
+    refetch_if_stopped: bool = False
     changes: set[Key] = field(default_factory=set)
     #: operation id -> the facts to check again on the host before it runs, with digests
     guards: dict[int, list[tuple[FactKey, tuple[str, ...]]]] = field(default_factory=dict)
@@ -194,7 +197,8 @@ async def execute_wave(plan: WavePlan) -> None:
         await run.before_change(hr)
         conn = await hr.ensure_connected()
         try:
-            outputs = await conn.run([s for s, _ in steps] + fetching.steps(),
+            outputs = await conn.run([s for s, _ in steps]
+                                     + fetching.steps(plan.refetch_if_stopped),
                                      timeout=run.wave_timeout)
         except (ConnectionLost, CommandTimeout) as exc:
             # the script may have run in part: say so rather than "skipped"
@@ -256,9 +260,10 @@ async def execute_wave(plan: WavePlan) -> None:
             if result is not None and (result.changed or result.status is OpStatus.FAILED):
                 ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
         hr.invalidate(ran_changes)
-        if script_ok and refetch:
+        read = outputs[len(steps):]
+        if script_ok and refetch and any(o is not None for o in read):
             # facts a batch could not answer are read when next needed
-            done, outs, again = fetching.outputs(outputs[len(steps):])
+            done, outs, again = fetching.outputs(read)
             hr.store_facts(done, outs)
             hr.unbatchable |= families(again)
 

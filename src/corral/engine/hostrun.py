@@ -77,6 +77,8 @@ class HostRun:
         self.secrets: set[str] = set()
         collect_secrets(host.data.dict(), self.secrets)
         self.done = False
+        #: the deploy code has ended: only the pending operations are left to run
+        self.code_done = False
         self._occurrences: dict[tuple[str, int], int] = {}
         self._keys: dict[int, tuple[str, int, int]] = {}
         self.started = time.monotonic()
@@ -332,6 +334,10 @@ class HostRun:
         if guarded:
             plan.refetch |= {k for _, p in plan.ops[guarded[0]:] for k in p.reads
                              if conflicts(k.reads(), changed)}
+        # the last wave of a host whose deploy code has ended: the facts read again are
+        # needed only if a guard stops the script and the rest is planned again
+        plan.refetch_if_stopped = (self.code_done and not plan.deferred
+                                   and len(plan.ops) == len(self.pending))
         return plan
 
     async def _execute(self, plan: WavePlan) -> None:

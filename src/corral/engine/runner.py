@@ -143,6 +143,7 @@ class Run:
         try:
             for deploy in self.deploys:
                 await run_sync(hr.run_deploy, deploy)
+            hr.code_done = True
             await hr.flush()
         except HostAborted:
             pass

@@ -101,6 +101,9 @@ class FileUploadCommand:
     mode: str | None = None
     user: str | None = None
     group: str | None = None
+    #: ``user`` and ``group`` are those of the file being replaced (not asked for): where
+    #: they are the login's own, the new file has them already and no ``chown`` runs
+    owner_kept: bool = False
 
     def content(self) -> bytes:
         src = self.src

@@ -79,6 +79,7 @@ def rewrite(
         mode=None if want_mode is None else u.mode_text(want_mode),
         user=user or keep.get("user"),
         group=group or keep.get("group"),
+        owner_kept=not user and not group and bool(keep),
     )
 
 
