@@ -404,7 +404,12 @@ def merge(paths: list[Path]) -> dict[str, Any]:
         return parts[0]
     merged = dict(parts[0])
     merged["command"] = " ; ".join(p["command"] for p in parts)
-    merged["finished"] = parts[-1].get("finished")
+    # the files may come in any order: the span is from the earliest start to the last end
+    starts = [p["started"] for p in parts if p.get("started")]
+    ends = [p["finished"] for p in parts if p.get("finished")]
+    merged["started"] = min(starts) if starts else None
+    merged["finished"] = max(ends) if ends else None
+    merged["versions"] = {k: v for p in parts for k, v in p.get("versions", {}).items()}
     merged["duration_s"] = sum(p.get("duration_s") or 0 for p in parts)
     # a run is paired with corral's run of the same file and repetition
     merged["runs"] = [r if i == 0 else {**r, "rep": f"{i}.{r.get('rep', 0)}"}
