@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -148,10 +147,28 @@ def test_find_in_file() -> None:
 
 def test_find_in_file_command_quoting() -> None:
     cmd = files.FindInFile().command(path="/a b", pattern="it's")
-    assert "'/a b'" in cmd and shlex.quote("it's") in cmd
-    assert '"$HOME"' in files.FindInFile().command(
+    # the pattern goes to grep's standard input (a quoted here-document): never an argument
+    assert "'/a b'" in cmd and "<<'CORRAL_PATTERN'\nit's\nCORRAL_PATTERN\n" in cmd
+    assert "<<CORRAL_PATTERN\n$HOME\n" in files.FindInFile().command(
         path="/x", pattern="$HOME", interpolate_variables=True
     )
+    # a pattern holding the delimiter gets a longer one
+    assert "<<'CORRAL_PATTERN_'\nCORRAL_PATTERN\nCORRAL_PATTERN_\n" in files.FindInFile(
+    ).command(path="/x", pattern="CORRAL_PATTERN")
+
+
+@pytest.mark.parametrize("pattern", ["^port", "", "it's", "-v", "a\\b", "$HOME"])
+def test_find_in_file_matches_as_grep_e_does(tmp_path: Path, pattern: str) -> None:
+    import subprocess
+
+    target = tmp_path / "f"
+    target.write_text("port = 1\nit's\n-v flag\na\\b\n$HOME\nplain\n")
+    fact = files.FindInFile()
+    out = subprocess.run(["sh", "-c", fact.command(path=str(target), pattern=pattern)],
+                         capture_output=True, text=True, check=True).stdout
+    want = subprocess.run(["grep", "-e", pattern, str(target)], capture_output=True,
+                          text=True).stdout
+    assert fact.process(out.splitlines()) == want.splitlines()
     with pytest.raises(FactParseError):
         files.FindInFile().process(["not the marker"])
 

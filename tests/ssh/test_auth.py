@@ -198,3 +198,24 @@ def test_cipher_prefers_aes_gcm_unless_the_ssh_config_says(fleet: Fleet, tmp_pat
             await connector.close()
 
     assert asyncio.run(negotiated()) == cipher
+
+
+def test_known_hosts_is_parsed_once_for_all_hosts_until_it_changes(tmp_path: Path) -> None:
+    import os
+
+    from corral.connectors.ssh import _known_hosts
+
+    known = tmp_path / "known_hosts"
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhPkLc1jbMkcuxBj0HiL3NHSGw0p8nVkmmPbkQkIiJt"
+    known.write_text(f"127.0.0.1 {key}\n")
+    old = known.stat().st_mtime - 10
+    os.utime(known, (old, old))
+    first = _known_hosts(known)
+    assert first.match("127.0.0.1", "127.0.0.1", 22)[0]
+    assert _known_hosts(known) is first  # one parse serves every host
+    known.write_text(f"127.0.0.1 {key}\n127.0.0.2 {key}\n")
+    again = _known_hosts(known)
+    assert again is not first and again.match("127.0.0.2", "127.0.0.2", 22)[0]
+    # a file changed a moment ago is read each time (its time stamp cannot tell changes apart)
+    assert _known_hosts(known) is not again
+    assert _known_hosts(tmp_path / "missing") == b""

@@ -16,6 +16,7 @@ import contextlib
 import os
 import random
 import socket
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,34 @@ def _load_key(path: str, passphrase: str | None) -> Sequence[asyncssh.SSHKeyPair
         raise _Final(f"cannot load the SSH key {path}: {exc}") from None
 
 
+#: known_hosts files parsed, by path: (mtime, size, inode) -> the parsed file
+_KNOWN_HOSTS: dict[str, tuple[tuple[int, int, int], Any]] = {}
+
+
+def _known_hosts(path: Path) -> Any:
+    """``known_hosts`` for asyncssh: the file parsed once for every host it serves, again
+    only when it changes. Given its path, asyncssh parses the whole file for each
+    connection, which made a run cost O(hosts²) (a 1,000-line file takes about 7 ms)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return b""
+    if not path.is_file():
+        return b""
+    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _KNOWN_HOSTS.get(str(path))
+    # a file changed in the last second is read again: its time stamp is too coarse to
+    # tell two changes in a row apart (accept-new appending for many hosts, say)
+    if cached is not None and cached[0] == signature and time.time() - st.st_mtime > 1:
+        return cached[1]
+    try:
+        parsed = asyncssh.read_known_hosts(str(path))
+    except (OSError, ValueError):
+        return str(path)  # asyncssh reports the problem as it did
+    _KNOWN_HOSTS[str(path)] = (signature, parsed)
+    return parsed
+
+
 class SSHConnector(Connector):
     name = "ssh"
 
@@ -210,7 +239,7 @@ class SSHConnector(Connector):
         options = self._options()
         port = options.get("port", 22)
         client = _HostKeyPolicy(policy, known_hosts, target, port)
-        known: Any = str(known_hosts) if known_hosts.is_file() else b""
+        known: Any = _known_hosts(known_hosts)
         if policy == "no":
             known = None
         where = f"{options.get('username', '') + '@' if options.get('username') else ''}" \

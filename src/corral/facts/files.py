@@ -284,15 +284,17 @@ class FindInFile(FactBase[list[str] | None]):
         extended_regex: bool = False,
     ) -> str:
         p = shell_path(path)
-        if interpolate_variables:
-            # double quotes let the remote shell expand $VARIABLES in the pattern
-            quoted = '"' + pattern.replace('"', '\\"') + '"'
-        else:
-            quoted = shlex.quote(pattern)
+        # the pattern reaches grep on its standard input, from a here-document (no process,
+        # no command line): a pattern made of a secret never shows in ps on the host; an
+        # unquoted delimiter lets the remote shell expand $VARIABLES in it
+        eof = "CORRAL_PATTERN"
+        while eof in pattern:
+            eof += "_"
+        delimiter = eof if interpolate_variables else f"'{eof}'"
         grep = "grep -E" if extended_regex else "grep"
         return (
             f"if [ -f {p} ]; then echo {EXISTS_MARKER}; "
-            f"{grep} -e {quoted} {p}; [ $? -le 1 ]; fi"
+            f"{grep} -f - {p} <<{delimiter}\n{pattern}\n{eof}\n[ $? -le 1 ]; fi"
         )
 
     def process(self, output: list[str]) -> list[str] | None:
