@@ -475,3 +475,33 @@ def test_a_run_cancelled_twice_still_closes_every_connection(tmp_path: Path) -> 
     result = asyncio.run(scenario())
     assert result.interrupted
     assert sorted(_SlowClose.closed) == [f"@slowclose/h{i}" for i in range(3)]
+
+
+def test_events_as_json_are_the_dataclasses_fields(tmp_path: Path) -> None:
+    """Events' JSON: every field of the event and of the results it holds, nested, with
+    tuples as lists and enums as their values: what ``dataclasses.asdict`` gives."""
+    import dataclasses
+    import json
+
+    events: list[Any] = []
+
+    def deploy() -> None:
+        files.directory(path=str(tmp_path / "d"))
+        server.shell(commands=["echo hi"])
+
+    api.run("@local", deploy, on_event=events.append)
+    assert {type(e).__name__ for e in events} >= {"OperationDone", "HostDone", "RunDone"}
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if hasattr(value, "value") and not isinstance(value, int | str | float | bool):
+            return value.value
+        return value
+
+    for event in events:
+        expected = {"event": event.kind, **plain(dataclasses.asdict(event))}
+        assert json.loads(json.dumps(event.to_json(), default=str)) == json.loads(
+            json.dumps(expected, default=str))

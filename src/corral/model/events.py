@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from .results import HostResult, OpResult, RunResult
@@ -13,17 +13,32 @@ class Event:
     kind = "event"
 
     def to_json(self) -> dict[str, Any]:
-        data = {"event": self.kind}
-        data.update(_jsonable(asdict(self)))
+        data: dict[str, Any] = {"event": self.kind}
+        data.update(_jsonable(self))
         return data
 
 
+#: field names per dataclass, looked up once
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _jsonable(value: Any) -> Any:
+    """Plain data for JSON: dataclasses as dicts of their fields, tuples as lists, enums as
+    their values. One walk, no copies (``dataclasses.asdict`` deep-copies every leaf: it
+    was a tenth of the controller's CPU in a 50-host run with ``--json``)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if hasattr(value, "value") and not isinstance(value, int | str | float | bool):
+    cls = type(value)
+    names = _FIELDS.get(cls)
+    if names is None and is_dataclass(value):
+        names = _FIELDS[cls] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {n: _jsonable(getattr(value, n)) for n in names}
+    if hasattr(value, "value"):
         return value.value
     return value
 
