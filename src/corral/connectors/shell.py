@@ -117,11 +117,9 @@ def _umask_for(mode: str | None) -> str | None:
     for 666): for modes without execute or special bits; None for the others."""
     try:
         bits = int(str(mode), 8)
-    except ValueError:
+    except ValueError:  # None too
         return None
-    if mode is None or bits & ~0o666:
-        return None
-    return f"{0o777 & ~bits:03o}"
+    return None if bits & ~0o666 else f"{0o777 & ~bits:03o}"
 
 
 def _mode_and_owner(cmd: FileUploadCommand, created_with_mode: bool = False) -> list[str]:
@@ -153,18 +151,14 @@ def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
     file has it already, and neither ``chmod`` nor ``chown`` runs."""
     temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
     umask = _umask_for(cmd.mode)
-    plain = _mode_and_owner(cmd)
-    if umask is None:
-        create, steps = "umask 077", plain
-    elif not (cmd.user or cmd.group) or not int(str(cmd.mode), 8) & 0o077:
+    create, steps = "umask 077", _mode_and_owner(cmd)
+    if umask is not None and (not (cmd.user or cmd.group) or umask.endswith("77")):
         create, steps = f"umask {umask}", _mode_and_owner(cmd, created_with_mode=True)
-    elif cmd.owner_kept:
+    elif umask is not None and cmd.owner_kept:
         qdest, qdir = shlex.quote(cmd.dest), shlex.quote(directory)
         create = (f"if [ -O {qdest} ] && [ -G {qdest} ] && [ ! -g {qdir} ]; "
                   f"then umask {umask}; __k=1; else umask 077; __k=; fi")
-        steps = [f'{{ [ -n "$__k" ] || {{ {" && ".join(plain[:-1])}; }}; }}', plain[-1]]
-    else:
-        create, steps = "umask 077", plain
+        steps = [f'{{ [ -n "$__k" ] || {{ {" && ".join(steps[:-1])}; }}; }}', steps[-1]]
     # the file is removed on any failure after it was made, or when a signal ends the
     # run; a name that exists already is not ours and stops the upload untouched
     return (

@@ -17,9 +17,9 @@ import os
 import random
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import asyncssh
 
@@ -110,50 +110,51 @@ class _Final(ConnectError):
     """A failure that trying again cannot mend (the local key file cannot be loaded)."""
 
 
-_KEYS: dict[tuple[str, str | None, int, int], Sequence[asyncssh.SSHKeyPair]] = {}
+#: files parsed once for every host they serve: path -> (what the file was, the parsed file)
+_PARSED: dict[tuple[str, str], tuple[tuple[Any, ...], Any]] = {}
+
+T = TypeVar("T")
+
+
+def _parsed_once(kind: str, path: str, parse: Callable[[], T], *extra: Any) -> T:
+    """``parse()`` of the file at ``path``, done once for all hosts and again only when the
+    file changes (time stamp, size or inode, and ``extra``, such as a passphrase). A file
+    changed in the last second is parsed again each time: its time stamp is too coarse to
+    tell two changes in a row apart (accept-new appending for many hosts, say). Raises
+    OSError when the file cannot be read."""
+    st = os.stat(path)
+    signature = (st.st_mtime_ns, st.st_size, st.st_ino, *extra)
+    cached = _PARSED.get((kind, path))
+    if cached is not None and cached[0] == signature and time.time() - st.st_mtime > 1:
+        return cast(T, cached[1])
+    value = parse()
+    _PARSED[(kind, path)] = (signature, value)
+    return value
 
 
 def _load_key(path: str, passphrase: str | None) -> Sequence[asyncssh.SSHKeyPair]:
     """The private key (and its certificate, ``PATH-cert.pub``, if there is one), with
     errors naming the file: asyncssh's name neither the file nor, for a missing one, a key."""
     try:
-        st = os.stat(path)
-        cache_key = (path, passphrase, st.st_mtime_ns, st.st_size)
-        if cache_key not in _KEYS:  # one key file for many hosts: loaded once
-            _KEYS[cache_key] = asyncssh.load_keypairs(path, passphrase)
-        return _KEYS[cache_key]
+        return _parsed_once("key", path, lambda: asyncssh.load_keypairs(path, passphrase),
+                            passphrase)
     except OSError as exc:
         raise _Final(f"cannot load the SSH key {path}: {exc.strerror or exc}") from None
     except (asyncssh.KeyImportError, ValueError) as exc:
         raise _Final(f"cannot load the SSH key {path}: {exc}") from None
 
 
-#: known_hosts files parsed, by path: (mtime, size, inode) -> the parsed file
-_KNOWN_HOSTS: dict[str, tuple[tuple[int, int, int], Any]] = {}
-
-
 def _known_hosts(path: Path) -> Any:
-    """``known_hosts`` for asyncssh: the file parsed once for every host it serves, again
-    only when it changes. Given its path, asyncssh parses the whole file for each
-    connection, which made a run cost O(hosts²) (a 1,000-line file takes about 7 ms)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return b""
+    """``known_hosts`` for asyncssh, parsed once (``_parsed_once``): given its path,
+    asyncssh parses the whole file for each connection, which made a run cost O(hosts²)
+    (a 1,000-line file takes about 7 ms)."""
     if not path.is_file():
         return b""
-    signature = (st.st_mtime_ns, st.st_size, st.st_ino)
-    cached = _KNOWN_HOSTS.get(str(path))
-    # a file changed in the last second is read again: its time stamp is too coarse to
-    # tell two changes in a row apart (accept-new appending for many hosts, say)
-    if cached is not None and cached[0] == signature and time.time() - st.st_mtime > 1:
-        return cached[1]
     try:
-        parsed = asyncssh.read_known_hosts(str(path))
+        return _parsed_once("known_hosts", str(path),
+                            lambda: asyncssh.read_known_hosts(str(path)))
     except (OSError, ValueError):
         return str(path)  # asyncssh reports the problem as it did
-    _KNOWN_HOSTS[str(path)] = (signature, parsed)
-    return parsed
 
 
 class SSHConnector(Connector):

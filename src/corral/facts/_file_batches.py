@@ -11,6 +11,12 @@ from corral.model.facts import FactBatch
 from .files import _STAT_FIELDS, LINK_PREFIX
 
 
+def _mark_each(paths: str, test: str) -> str:
+    """A marker for each of ``paths`` (shell words) for which ``test`` (on ``$p``) holds."""
+    gs, us = FactBatch.GS, FactBatch.US
+    return f"for p in {paths}; do if {test}; then printf '{gs}%s{us}' \"$p\"; fi; done; "
+
+
 class StatBatch(FactBatch):
     """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
     a marker for each path that exists, and ``readlink`` only for links."""
@@ -20,9 +26,8 @@ class StatBatch(FactBatch):
         gs, us = cls.GS, cls.US
         paths = " ".join(shlex.quote(p) for p in items)
         return (
-            f'for p in {paths}; do if [ -e "$p" ] || [ -L "$p" ]; then '
-            f"printf '{gs}%s{us}' \"$p\"; fi; done; "
-            f"stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
+            _mark_each(paths, '[ -e "$p" ] || [ -L "$p" ]')
+            + f"stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
             f'for p in {paths}; do if [ -L "$p" ]; then '
             f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$p\" \"$(readlink \"$p\")\"; fi; done; "
             "true"
@@ -40,8 +45,8 @@ class HashBatch(FactBatch):
         gs, us = cls.GS, cls.US
         paths = " ".join(shlex.quote(p) for p in items)
         return (
-            f'for p in {paths}; do if [ -f "$p" ]; then printf \'{gs}%s{us}\' "$p"; fi; done; '
-            f"{cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
+            _mark_each(paths, '[ -f "$p" ]')
+            + f"{cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
             f"printf '{gs}%s{us}%s\\n' \"${{l#*  }}\" \"$l\"; done; true"
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from corral.facts.files import File, FileContents
-from corral.model.command import Diff, FileUploadCommand, StringCommand
+from corral.model.command import Diff, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError
 from corral.model.operation import OpGenerator
@@ -69,18 +69,7 @@ def rewrite(
     if backup and info is not None:
         yield StringCommand("cp", "-p", qpath(path), qpath(path) + u.backup_suffix(backup))
     yield Diff(path, old, new)
-    keep: Mapping[str, Any] = info or {}
-    want_mode = u.ensure_mode(mode)
-    if want_mode is None:
-        want_mode = keep.get("mode")
-    yield FileUploadCommand(
-        new.encode(),
-        path,
-        mode=None if want_mode is None else u.mode_text(want_mode),
-        user=user or keep.get("user"),
-        group=group or keep.get("group"),
-        owner_kept=not user and not group and bool(keep),
-    )
+    yield u.replacing_upload(new.encode(), path, info, u.ensure_mode(mode), user, group)
 
 
 def as_list(value: str | Iterable[str] | None) -> list[str]:

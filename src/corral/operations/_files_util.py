@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
-from corral.model.command import MaskString, StringCommand
+from corral.model.command import FileUploadCommand, MaskString, StringCommand
 from corral.model.context import host
 from corral.model.errors import BadInput, OperationError
 from corral.model.secrets import Secret
@@ -99,6 +99,22 @@ def mode_differs(current: int, wanted: Mode) -> bool:
 
 def mode_text(mode: int | str) -> str:
     return str(mode)
+
+
+def replacing_upload(src: Any, dest: str, info: Any, mode: int | str | None,
+                     user: str | None, group: str | None) -> FileUploadCommand:
+    """The upload of ``src`` to ``dest``: a file it replaces (``info``, its File fact) keeps
+    the mode and owner it had unless told otherwise."""
+    keep: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
+    want_mode = mode if mode is not None else keep.get("mode")
+    return FileUploadCommand(
+        src,
+        dest,
+        mode=None if want_mode is None else mode_text(want_mode),
+        user=user or keep.get("user"),
+        group=group or keep.get("group"),
+        owner_kept=not user and not group and bool(keep),
+    )
 
 
 def chmod(path: str, mode: int | str, recursive: bool = False) -> StringCommand:

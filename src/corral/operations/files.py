@@ -14,7 +14,6 @@ from corral.model import keys
 from corral.model.command import (
     Diff,
     FileDownloadCommand,
-    FileUploadCommand,
     StringCommand,
 )
 from corral.model.context import host, inventory
@@ -88,17 +87,7 @@ def _upload(
         yield from _create_parent(dest, user, group)
     if isinstance(content, bytes):
         yield from _content_diff(dest, info, content, secret)
-    # a replaced file keeps the mode and owner it had unless told otherwise
-    keep: Mapping[str, Any] = info if isinstance(info, Mapping) else {}
-    want_mode = mode if mode is not None else keep.get("mode")
-    yield FileUploadCommand(
-        content,
-        dest,
-        mode=None if want_mode is None else u.mode_text(want_mode),
-        user=user or keep.get("user"),
-        group=group or keep.get("group"),
-        owner_kept=not user and not group and bool(keep),
-    )
+    yield u.replacing_upload(content, dest, info, mode, user, group)
 
 
 def _put_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]:
