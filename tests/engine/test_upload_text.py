@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corral.connectors.framing import helpers
 from corral.connectors.shell import PRINTF_UPLOAD_MAX, printf_format, upload
 from corral.model.command import FileUploadCommand
 from corral.model.operation import GlobalArgs
@@ -31,8 +32,15 @@ def test_printf_format_prints_any_bytes(data: bytes) -> None:
         assert out == data, sh
 
 
+def _script(text: str) -> str:
+    """The upload's text with what a framed script gives it (framing.helpers)."""
+    outer, inner = helpers([text])
+    return f"{outer}{inner}\n{text}\n"
+
+
 def _run(text: str) -> int:
-    return subprocess.run(["sh"], input=text.encode(), capture_output=True).returncode
+    return subprocess.run(["sh"], input=_script(text).encode(),
+                          capture_output=True).returncode
 
 
 @pytest.mark.parametrize("size", [0, 5000, PRINTF_UPLOAD_MAX + 1])
@@ -119,10 +127,29 @@ def test_upload_sets_mode_and_owner_with_as_few_commands_as_it_can(
                             owner_kept=kept)
     text = upload(cmd, b"new\n", GlobalArgs())
     # the commands the shell runs are traced (set -x) to see which ran
-    traced = subprocess.run(["sh", "-x"], input=text.encode(), capture_output=True)
+    traced = subprocess.run(["sh", "-x"], input=_script(text).encode(), capture_output=True)
     assert traced.returncode == 0, traced.stderr
     ran = [w for w in ("chmod", "chown") if f"+ {w} " in traced.stderr.decode()]
     assert ran == procs, case
     assert dest.read_text() == "new\n"
     assert _owner(dest) == (*ids(expected[0], expected[1]), expected[2])
     assert os.listdir(tmp_path) == ["f.conf"]
+
+
+@pytest.mark.parametrize("mode", ["640", "600", "755", None])
+def test_an_upload_leaves_the_scripts_shell_as_it_found_it(tmp_path: Path,
+                                                           mode: str | None) -> None:
+    """It runs in the script's own shell (no subshell): its umask and noclobber are put
+    back, and the exit status is the upload's."""
+    cmd = FileUploadCommand(b"", str(tmp_path / "f"), mode=mode)
+    probe = '\necho "rc=$?"; umask; case $- in *C*) echo noclobber;; esac\n'
+    for sh in SHELLS:
+        text = "umask 0027\n" + _script(upload(cmd, b"x\n", GlobalArgs())) + probe
+        out = subprocess.run([sh], input=text.encode(), capture_output=True, check=True)
+        assert out.stdout.decode().split() == ["rc=0", "0027"], sh
+        # a second upload of the same file replaces it; a failing one reports its status
+        bad = FileUploadCommand(b"", str(tmp_path / "missing-dir" / "f"), mode=mode)
+        text = "umask 0027\n" + _script(upload(bad, b"x\n", GlobalArgs())) + probe
+        out = subprocess.run([sh], input=text.encode(), capture_output=True, check=True)
+        words = out.stdout.decode().split()
+        assert words[0] != "rc=0" and words[1:] == ["0027"], sh

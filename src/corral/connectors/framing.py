@@ -57,6 +57,21 @@ class FramedScript:
 #: scripts with fewer steps run unbuffered
 BUFFER_MIN_STEPS = 4
 
+#: the login's umask, read once per connection by the persistent shell for the steps that
+#: name it (uploads set a umask to create a file with its mode, then put this one back)
+UMASK_VAR = "__corral_um"
+#: sets ``$?`` to its argument without a subshell (``( exit N )`` is a fork)
+RC_FUNCTION = "__corral_rc"
+
+
+def helpers(texts: list[str]) -> tuple[str, str]:
+    """What steps with these texts need: a line for the persistent shell (outside the
+    script's subshell) and one for the script."""
+    outer = ""
+    if any(UMASK_VAR in t for t in texts):
+        outer = f'[ -n "${{{UMASK_VAR}-}}" ] || {UMASK_VAR}=$(umask)\n'
+    return outer, f"{RC_FUNCTION}() {{ return $1; }}"
+
 
 def new_token() -> str:
     return secrets.token_hex(8)
@@ -73,7 +88,8 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
     """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
     token = new_token()
     done = f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2"
-    lines = ["(", "__corral_steps() {", "__cs=0", "__cg=-1"]
+    outer, inner = helpers([s.text for s in steps])
+    lines = [outer + "(", inner, "__corral_steps() {", "__cs=0", "__cg=-1"]
     if prelude:
         lines.append(prelude)
     for i, step in enumerate(steps):

@@ -12,6 +12,9 @@ from corral.model.command import FileUploadCommand
 from corral.model.operation import GlobalArgs
 from corral.model.secrets import reveal
 
+from .framing import RC_FUNCTION, UMASK_VAR
+from .shellsyntax import is_plain
+
 
 def with_env_and_dir(command: str, g: GlobalArgs) -> str:
     """The command preceded by the operation's ``_env`` exports and ``_chdir``."""
@@ -32,11 +35,15 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False) -> str:
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
-    # each command in a subshell of the script's shell (a fork without an exec); a command
-    # that is not corral's own (trusted) goes through eval there, so a syntax error in it
-    # ends that subshell only, as a separate ``sh -c`` would, and cannot break the script
+    # a plain command (shellsyntax) runs in the script's own shell; any other in a subshell
+    # of it (a fork without an exec), and one that is not corral's own (trusted) through
+    # eval there, so a syntax error in it ends that subshell only, as a separate ``sh -c``
+    # would, and cannot break the script
     if shell == "sh" and not (g.sudo or g.su_user or g.timeout):
-        text = f"( {inner}\n)" if trusted else f"( eval {q(inner)}\n)"
+        if is_plain(inner):
+            text = inner
+        else:
+            text = f"( {inner}\n)" if trusted else f"( eval {q(inner)}\n)"
     else:
         text = f"{shell} -c {q(inner)}"
     if g.su_user:
@@ -60,7 +67,7 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False) -> str:
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "
             f"__cn=$((__cn+1)); [ $__cn -gt {int(g.retries)} ] && break; "
-            f"sleep {g.retry_delay:g}; done; ( exit $__cr )"
+            f"sleep {g.retry_delay:g}; done; {RC_FUNCTION} $__cr"
         )
     return text
 
@@ -85,7 +92,7 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     run = wrap(f". {path}", _replace(g, env={}, chdir=None))
     return (
         f"if ( umask 077; set -C; cat > {path} ) <<'{eof}'\n{inner}\n{eof}\n"
-        f"then {chown}{run}\n__cr=$?; rm -f {path}; ( exit $__cr ); else false; fi"
+        f"then {chown}{run}\n__cr=$?; rm -f {path}; {RC_FUNCTION} $__cr; else false; fi"
     )
 
 
@@ -122,26 +129,31 @@ def _umask_for(mode: str | None) -> str | None:
     return None if bits & ~0o666 else f"{0o777 & ~bits:03o}"
 
 
-def _mode_and_owner(cmd: FileUploadCommand, created_with_mode: bool = False) -> list[str]:
+def _mode_and_owner(cmd: FileUploadCommand, created_with_mode: bool = False,
+                    var: str = "t") -> list[str]:
     qdest = shlex.quote(cmd.dest)
+    t = f'"${var}"'
     if created_with_mode:
         steps = []
     elif cmd.mode:
-        steps = [f'chmod {shlex.quote(str(cmd.mode))} "$t"']
+        steps = [f"chmod {shlex.quote(str(cmd.mode))} {t}"]
     else:
         # keep the mode of the file being replaced, else 644 like a new file under umask 022
-        steps = [f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" "$t"; '
-                 f'else chmod 644 "$t"; fi; }}']
+        steps = [f'{{ if [ -e {qdest} ]; then chmod "$(stat -c %a {qdest})" {t}; '
+                 f"else chmod 644 {t}; fi; }}"]
     if cmd.user or cmd.group:
         owner = f"{cmd.user or ''}:{cmd.group}" if cmd.group else str(cmd.user)
         # -h: should the name have been replaced by a link, the link changes, not its target
-        steps.append(f'chown -h {shlex.quote(owner)} "$t"')
-    steps.append(f"mv -f \"$t\" {qdest}")
+        steps.append(f"chown -h {shlex.quote(owner)} {t}")
+    steps.append(f"mv -f {t} {qdest}")
     return steps
 
 
 def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
-    """The script's own shell makes the temporary file and fills it (builtin printf).
+    """The script's own shell makes the temporary file and fills it (builtin printf), with
+    no subshell: the umask that creates it is put back (the login's, read once per
+    connection), noclobber is turned off again, and a signal that ends the script removes
+    the file.
 
     A mode a umask can give is the file's from its creation (no ``chmod``) when no other
     owner is to be set, or when the mode lets no one but the owner in: an owner change
@@ -151,21 +163,24 @@ def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
     file has it already, and neither ``chmod`` nor ``chown`` runs."""
     temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
     umask = _umask_for(cmd.mode)
-    create, steps = "umask 077", _mode_and_owner(cmd)
+    create, steps = "umask 077", _mode_and_owner(cmd, var="__t")
     if umask is not None and (not (cmd.user or cmd.group) or umask.endswith("77")):
-        create, steps = f"umask {umask}", _mode_and_owner(cmd, created_with_mode=True)
+        create, steps = f"umask {umask}", _mode_and_owner(cmd, True, var="__t")
     elif umask is not None and cmd.owner_kept:
         qdest, qdir = shlex.quote(cmd.dest), shlex.quote(directory)
         create = (f"if [ -O {qdest} ] && [ -G {qdest} ] && [ ! -g {qdir} ]; "
                   f"then umask {umask}; __k=1; else umask 077; __k=; fi")
         steps = [f'{{ [ -n "$__k" ] || {{ {" && ".join(steps[:-1])}; }}; }}', steps[-1]]
-    # the file is removed on any failure after it was made, or when a signal ends the
-    # run; a name that exists already is not ours and stops the upload untouched
+    # a name that exists already is not ours and stops the upload untouched; the file is
+    # removed on any failure after it was made, or when a signal ends the script
     return (
-        f"( t={temp}; {create}; set -C; : > \"$t\" || exit 1\n"
-        "trap 'rm -f \"$t\"; exit 1' HUP INT TERM PIPE\n"
-        f"{{ printf {printf_format(data)} >> \"$t\" && {' && '.join(steps)}; }} "
-        "|| { __r=$?; rm -f \"$t\"; exit $__r; }\n)"
+        f"__t={temp}; {create}; set -C; true > \"$__t\"; __r=$?; set +C; "
+        f'umask "${UMASK_VAR}"\n'
+        "if [ $__r = 0 ]; then "
+        """trap '[ -z "$__t" ] || rm -f "$__t"; exit 1' HUP INT TERM PIPE\n"""
+        f"{{ printf {printf_format(data)} >> \"$__t\" && {' && '.join(steps)}; }} "
+        """|| { __r=$?; rm -f "$__t"; }\n"""
+        f"fi; __t=; {RC_FUNCTION} $__r"
     )
 
 
