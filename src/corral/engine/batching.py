@@ -11,6 +11,7 @@ alone afterwards, and that kind of batch is not used again on the host.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,16 +20,39 @@ from corral.connectors.framing import Step
 from corral.model.command import CommandOutput, MaskString
 from corral.model.facts import FactBatch
 
-from .probe import FactKey, privilege_globals
+from .probe import KEY_CACHE, FactKey, clear_key_caches, privilege_globals
 
 
 def fact_step(key: FactKey) -> Step:
+    """The step reading one fact (the same on every host: made once, unless it holds a
+    secret)."""
+    step = _fact_steps.get(key)
+    if step is None:
+        step, secret = _fact_step(key)
+        if not secret and len(_fact_steps) < KEY_CACHE:
+            _fact_steps[key] = step
+    return step
+
+
+_fact_steps: dict[FactKey, Step] = {}
+
+
+def clear_caches() -> None:
+    """Forget what was derived from fact keys (each run starts afresh)."""
+    _fact_steps.clear()
+    _group_steps.clear()
+    batch_of.cache_clear()
+    clear_key_caches()
+
+
+def _fact_step(key: FactKey) -> tuple[Step, bool]:
     fact = key.cls()
     command = fact.command(*key.args, **key.call_kwargs())
     g = privilege_globals(key.privilege)
     if key.cls.shell_executable:
         g = replace(g, shell_executable=key.cls.shell_executable)
-    if isinstance(command, MaskString):  # it holds a password: keep it off command lines
+    secret = isinstance(command, MaskString)
+    if secret:  # it holds a password: keep it off command lines
         text = shell.wrap_hidden(str.__str__(command), g)
     else:
         text = shell.wrap(command, g, trusted=True)
@@ -37,7 +61,29 @@ def fact_step(key: FactKey) -> Step:
         required = required(fact, *key.args, **key.call_kwargs())
     if required:
         text = f"command -v {required} >/dev/null 2>&1 && {text}"
-    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
+    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True), secret
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def batch_of(key: FactKey) -> tuple[type[FactBatch], str] | None:
+    """The batch a fact can be read in, and its item there (None: read alone)."""
+    return key.cls().batch(*key.args, **key.call_kwargs())
+
+
+def _group_step(family: type[FactBatch], items: tuple[str, ...],
+                privilege: tuple[Any, ...]) -> Step:
+    key = (family, items, privilege)
+    step = _group_steps.get(key)
+    if step is None:
+        text = shell.wrap(family.command(list(items)), privilege_globals(privilege),
+                          trusted=True)
+        step = Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
+        if len(_group_steps) < 1024:
+            _group_steps[key] = step
+    return step
+
+
+_group_steps: dict[tuple[Any, ...], Step] = {}
 
 
 @dataclass
@@ -57,10 +103,7 @@ class FetchPlan:
     def steps(self, only_if_stopped: bool = False) -> list[Step]:
         steps = [fact_step(k) for k in self.singles]
         for g in self.groups:
-            privilege = g.members[0][0].privilege
-            text = shell.wrap(g.family.command(g.items), privilege_globals(privilege),
-                              trusted=True)
-            steps.append(Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True))
+            steps.append(_group_step(g.family, tuple(g.items), g.members[0][0].privilege))
         if only_if_stopped:
             steps = [replace(s, only_if_stopped=True) for s in steps]
         return steps
@@ -90,7 +133,7 @@ def plan_fetch(keys: list[FactKey], unbatchable: set[type[FactBatch]]) -> FetchP
     plan = FetchPlan()
     grouped: dict[tuple[type[FactBatch], Any], list[tuple[FactKey, str]]] = {}
     for key in keys:
-        found = key.cls().batch(*key.args, **key.call_kwargs())
+        found = batch_of(key)
         if found is None or found[0] in unbatchable:
             plan.singles.append(key)
         else:
@@ -110,7 +153,7 @@ def plan_fetch(keys: list[FactKey], unbatchable: set[type[FactBatch]]) -> FetchP
 def families(keys: list[FactKey]) -> set[type[FactBatch]]:
     found = set()
     for key in keys:
-        b = key.cls().batch(*key.args, **key.call_kwargs())
+        b = batch_of(key)
         if b is not None:
             found.add(b[0])
     return found

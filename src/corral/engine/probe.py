@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -21,20 +22,42 @@ class FactKey(NamedTuple):
     kwargs: Any  # frozen kwargs
     privilege: tuple[Any, ...]
 
+    # what is derived from a key is the same on every host: worked out once (the caches
+    # are keyed by the key itself, as the facts of a host are)
+
     @property
     def label(self) -> str:
-        shown = [repr(a) for a in self.args]
-        shown += [f"{k}={v!r}" for k, v in self.kwargs]
-        return f"{self.cls.name}({', '.join(shown)})"
+        return _label(self)
 
     def call_kwargs(self) -> dict[str, Any]:
         return {k: _thaw(v) for k, v in self.kwargs}
 
     def reads(self) -> frozenset[Key]:
-        try:
-            return self.cls().reads(*self.args, **self.call_kwargs())
-        except TypeError:
-            return frozenset()
+        return _reads(self)
+
+
+#: bound on each cache of derived values (distinct fact keys of a run)
+KEY_CACHE = 1 << 15
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def _label(key: FactKey) -> str:
+    shown = [repr(a) for a in key.args]
+    shown += [f"{k}={v!r}" for k, v in key.kwargs]
+    return f"{key.cls.name}({', '.join(shown)})"
+
+
+@functools.lru_cache(maxsize=KEY_CACHE)
+def _reads(key: FactKey) -> frozenset[Key]:
+    try:
+        return key.cls().reads(*key.args, **key.call_kwargs())
+    except TypeError:
+        return frozenset()
+
+
+def clear_key_caches() -> None:
+    _label.cache_clear()
+    _reads.cache_clear()
 
 
 def _thaw(v: Any) -> Any:
@@ -62,11 +85,20 @@ def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
     if not (isinstance(fact_cls, type) and issubclass(fact_cls, FactBase)):
         raise BadInput(f"{fact_cls!r} is not a fact class")
     kwargs = {k: v for k, v in kwargs.items() if k not in GLOBAL_ARG_NAMES}
-    try:
-        _command_signature(fact_cls).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise BadInput(f"fact {fact_cls.name}: {exc}") from None
+    # whether the arguments fit the fact's command depends on their number and names only
+    shape = (fact_cls, len(args), tuple(kwargs))
+    if shape not in _FITTING:
+        try:
+            _command_signature(fact_cls).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise BadInput(f"fact {fact_cls.name}: {exc}") from None
+        if len(_FITTING) < KEY_CACHE:
+            _FITTING.add(shape)
     return FactKey(fact_cls, tuple(args), freeze(kwargs), privilege)
+
+
+#: (fact class, number of arguments, keyword names) found to fit the fact's command
+_FITTING: set[tuple[Any, ...]] = set()
 
 
 @dataclass

@@ -27,6 +27,7 @@ from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
 from corral.model.secrets import mask
 
+from .batching import clear_caches
 from .greenlets import run_sync
 from .hostrun import HostAborted, HostRun
 
@@ -49,6 +50,7 @@ class Run:
     """Runs deploy code on every host of an inventory."""
 
     def __init__(self, inventory: Inventory, deploys: list[Deploy], options: RunOptions) -> None:
+        clear_caches()  # what is derived from fact keys is shared by this run's hosts only
         self.inventory = inventory
         self.deploys = deploys
         self.options = options

@@ -325,9 +325,23 @@ def read_io(src: IO[Any]) -> bytes:
     return bytes(data)
 
 
+#: local files' contents, shared by every host: path -> (size, mtime_ns, inode, bytes)
+_LOCAL_DATA: dict[str, tuple[int, int, int, bytes]] = {}
+#: files up to this size are kept (every host's plan reads them, some several times)
+LOCAL_CACHE_MAX = 1 << 20
+
+
 def read_local(path: str) -> bytes:
+    """A local file's bytes, read again only when the file changed (size, time, inode)."""
     try:
-        return Path(path).read_bytes()
+        st = os.stat(path)
+        known = _LOCAL_DATA.get(path)
+        if known is not None and known[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            return known[3]
+        data = Path(path).read_bytes()
+        if len(data) <= LOCAL_CACHE_MAX and len(_LOCAL_DATA) < 4096:
+            _LOCAL_DATA[path] = (st.st_size, st.st_mtime_ns, st.st_ino, data)
+        return data
     except FileNotFoundError:
         raise BadInput(f"local file not found: {path}") from None
     except IsADirectoryError:
