@@ -92,17 +92,20 @@ def _owner(path: Path) -> tuple[int, int, int]:
     [
         # a mode a umask gives, no owner asked: no chmod, no chown
         ("new, no owner", "600", None, None, False, None, (0, 0, 0o600), []),
-        # an owner asked and a mode that lets the group read: the content is written while
-        # the file's group is still the login's, so the mode comes after the owner
+        # an owner asked and a mode that lets the group read: the mode from creation, the
+        # owner set on the empty file before the content
         ("new, owner asked", "640", "nobody", "nogroup", False, None,
-         ("nobody", "nogroup", 0o640), ["chmod", "chown"]),
+         ("nobody", "nogroup", 0o640), ["chown"]),
         # owner asked, a mode for the owner only: set at creation
         ("owner asked, 600", "600", "nobody", "nogroup", False, None,
          ("nobody", "nogroup", 0o600), ["chown"]),
         # the replaced file's owner, the login's own: no chmod, no chown at run time
         ("kept, own", "644", "root", "root", True, (0, 0), (0, 0, 0o644), []),
-        # the replaced file's owner, someone else's: both run
+        # the replaced file's owner, someone else's: chown, on the empty file
         ("kept, other", "644", "nobody", "nogroup", True, ("nobody", "nogroup"),
+         ("nobody", "nogroup", 0o644), ["chown"]),
+        # an owner asked and the replaced file's mode kept: mode and owner after content
+        ("mode kept, owner asked", None, "nobody", "nogroup", False, ("nobody", "nogroup"),
          ("nobody", "nogroup", 0o644), ["chmod", "chown"]),
         # an execute bit no umask gives: chmod
         ("executable", "755", None, None, False, None, (0, 0, 0o755), ["chmod"]),

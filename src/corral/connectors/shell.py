@@ -155,22 +155,28 @@ def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
     connection), noclobber is turned off again, and a signal that ends the script removes
     the file.
 
-    A mode a umask can give is the file's from its creation (no ``chmod``) when no other
-    owner is to be set, or when the mode lets no one but the owner in: an owner change
-    comes after the content, and until then the file's group is the login's. When the
-    owner of the file being replaced is kept, the shell tests (builtins) whether that owner
-    is the login's own, user and group, outside a set-group-ID directory: then the new
-    file has it already, and neither ``chmod`` nor ``chown`` runs."""
+    A mode a umask can give (no execute or special bits) is the file's from its creation,
+    and an owner to set is set on the still empty file, before the content: the content is
+    never readable by anyone the final file does not let in, and neither ``chmod`` runs nor
+    a second pass of ``chown``. When the owner of the file being replaced is kept, the
+    shell tests (builtins) whether that owner is the login's own, user and group, outside a
+    set-group-ID directory: then the new file has it already and ``chown`` does not run.
+    Other modes (or the replaced file's mode, kept) are set after the content, under a
+    umask that lets only the owner in until then."""
     temp = shlex.quote(f"{directory}/.corral.{secrets.token_hex(8)}")
     umask = _umask_for(cmd.mode)
-    create, steps = "umask 077", _mode_and_owner(cmd, var="__t")
-    if umask is not None and (not (cmd.user or cmd.group) or umask.endswith("77")):
+    before: list[str] = []
+    if umask is None:
+        create, steps = "umask 077", _mode_and_owner(cmd, var="__t")
+    else:
         create, steps = f"umask {umask}", _mode_and_owner(cmd, True, var="__t")
-    elif umask is not None and cmd.owner_kept:
-        qdest, qdir = shlex.quote(cmd.dest), shlex.quote(directory)
-        create = (f"if [ -O {qdest} ] && [ -G {qdest} ] && [ ! -g {qdir} ]; "
-                  f"then umask {umask}; __k=1; else umask 077; __k=; fi")
-        steps = [f'{{ [ -n "$__k" ] || {{ {" && ".join(steps[:-1])}; }}; }}', steps[-1]]
+        before, steps = steps[:-1], steps[-1:]  # the owner first, then content, then mv
+        if before and cmd.owner_kept:
+            qdest, qdir = shlex.quote(cmd.dest), shlex.quote(directory)
+            create += (f"; if [ -O {qdest} ] && [ -G {qdest} ] && [ ! -g {qdir} ]; "
+                       "then __k=1; else __k=; fi")
+            before = [f'{{ [ -n "$__k" ] || {before[0]}; }}']
+    fill = [*before, f"printf {printf_format(data)} >> \"$__t\"", *steps]
     # a name that exists already is not ours and stops the upload untouched; the file is
     # removed on any failure after it was made, or when a signal ends the script
     return (
@@ -178,7 +184,7 @@ def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
         f'umask "${UMASK_VAR}"\n'
         "if [ $__r = 0 ]; then "
         """trap '[ -z "$__t" ] || rm -f "$__t"; exit 1' HUP INT TERM PIPE\n"""
-        f"{{ printf {printf_format(data)} >> \"$__t\" && {' && '.join(steps)}; }} "
+        f"{{ {' && '.join(fill)}; }} "
         """|| { __r=$?; rm -f "$__t"; }\n"""
         f"fi; __t=; {RC_FUNCTION} $__r"
     )

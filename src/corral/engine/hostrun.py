@@ -94,7 +94,7 @@ class HostRun:
                         self.secrets)
         meta = OperationMeta(call, self._resolve)
         self._keys[id(meta)] = (call.file, call.line, n)
-        self._precheck(call)
+        self._precheck(meta)
         self.pending.append(meta)
         self.metas.append(meta)
         return meta
@@ -120,10 +120,14 @@ class HostRun:
         if meta.result is None:
             meta.result = skipped_result(self.host, meta, "not run")
 
-    def _precheck(self, call: OpCall) -> None:
+    def _precheck(self, meta: OperationMeta) -> None:
         """Plan the operation once with no facts: errors in its arguments, source files and
-        templates surface now, before any host is changed."""
-        probe(call, self.host, {})
+        templates surface now, before any host is changed. While the host has no facts yet
+        that plan is also its plan on the facts known (kept, not made again)."""
+        if self.facts:
+            probe(meta.call, self.host, {})
+        else:
+            self._probe(meta)
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:
