@@ -105,7 +105,15 @@ async def arun(
 def run(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],
         **kwargs: Any) -> RunResult:
     """The synchronous form of :func:`arun`."""
-    return asyncio.run(arun(inventory, deploys, **kwargs))
+    done: list[RunResult] = []
+
+    async def main_task() -> None:
+        # handed over outside the task: asyncio.run formats the task's repr, result
+        # included, when it puts the SIGINT handler back (costly for a large result)
+        done.append(await arun(inventory, deploys, **kwargs))
+
+    asyncio.run(main_task())
+    return done[0]
 
 
 async def afacts(inventory: str | Inventory, fact: type[FactBase[Any]] | str, *args: Any,

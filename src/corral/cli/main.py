@@ -12,7 +12,6 @@ to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 in
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import os
@@ -291,9 +290,8 @@ def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
 
     def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
         try:
-            return asyncio.run(api.arun(inv, deploys, dry=dry_run, parallel=parallel,
-                                        fail_percent=fail_percent, on_event=on_event,
-                                        config=config))
+            return api.run(inv, deploys, dry=dry_run, parallel=parallel,
+                           fail_percent=fail_percent, on_event=on_event, config=config)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 
