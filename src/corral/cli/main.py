@@ -369,7 +369,28 @@ def main() -> None:
         from .vault import main as vault_main
 
         sys.exit(vault_main(sys.argv[2:]))
-    cli(prog_name="corral")
+    try:
+        cli(prog_name="corral")
+    except SystemExit as exc:
+        _exit_now(exc.code)
+    _exit_now(0)
+
+
+def _exit_now(code: Any) -> None:
+    """Exit without tearing the interpreter down: the output is flushed and nothing is left
+    to do, but freeing every object of a large run one by one took a tenth of a second
+    after the last host was done (50 hosts)."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":
