@@ -54,3 +54,22 @@ def test_short_scripts_are_not_buffered(tmp_path: Path) -> None:
     out, err = strip_done(script, proc.stdout), strip_done(script, proc.stderr)
     assert parse_output(script, out, err) == [CommandOutput("out\n", "err\n", 0),
                                               CommandOutput("no newline", "e2", 3)]
+
+
+@pytest.mark.parametrize("login_lc", [None, "POSIX"])
+def test_scripts_on_one_shell_share_one_pair_of_files_and_leave_it_as_it_was(
+        tmp_path: Path, login_lc: str | None) -> None:
+    """Scripts run in the persistent shell itself: the buffer files are made once and
+    removed when the shell ends, and what fact steps export (LC_ALL) is put back."""
+    facts = [Step("LC_ALL=C; export LC_ALL; echo fact", independent=True)] * 4
+    first, second = build_script(facts), build_script(STEPS)
+    probe = 'echo "lc=${LC_ALL-unset}"; ls -a "$TMPDIR" | grep -c corral\n'
+    env = {k: v for k, v in os.environ.items() if k != "LC_ALL"}
+    if login_lc:
+        env["LC_ALL"] = login_lc
+    proc = subprocess.run(["sh"], input=(first.text + second.text + probe).encode(),
+                          capture_output=True, env={**env, "TMPDIR": str(tmp_path)})
+    out = proc.stdout.decode()
+    assert out.count("fact\n") == 4 and "after\n" in out
+    assert out.endswith(f"lc={login_lc or 'unset'}\n2\n")  # two files while the shell runs
+    assert os.listdir(tmp_path) == []  # and none once it has ended

@@ -6,9 +6,10 @@ exit code come back separately. A script stops at the first failing step unless 
 allows failure (then only the rest of its group is skipped).
 
 The steps' two streams are held on the host in two private files (mode 600, created
-exclusively under an unpredictable name in ``$TMPDIR`` or /tmp, removed at the end or when
-the script is killed) and sent in one piece, standard error after the output, when the
-script ends: the markers and small
+exclusively under an unpredictable name in ``$TMPDIR`` or /tmp by the connection's first
+buffered script, reused by the next ones, removed when the shell ends or is killed) and
+sent in one piece, standard error after the output, when the script ends: the markers and
+small
 outputs of a hundred steps would otherwise reach the controller as hundreds of SSH packets,
 each one costing CPU on both ends. Where no such file can be made the script runs the same
 steps unbuffered, as do scripts of fewer than BUFFER_MIN_STEPS steps.
@@ -64,11 +65,11 @@ UMASK_VAR = "__corral_um"
 RC_FUNCTION = "__corral_rc"
 
 
-def helpers(texts: list[str]) -> tuple[str, str]:
-    """What steps with these texts need: a line for the persistent shell (outside the
-    script's subshell) and one for the script."""
+def helpers(texts: list[str], buffered: bool = False) -> tuple[str, str]:
+    """What steps with these texts need: a line for the persistent shell to run first, and
+    the definitions the script's steps call."""
     outer = ""
-    if any(UMASK_VAR in t for t in texts):
+    if buffered or any(UMASK_VAR in t for t in texts):
         outer = f'[ -n "${{{UMASK_VAR}-}}" ] || {UMASK_VAR}=$(umask)\n'
     return outer, f"{RC_FUNCTION}() {{ return $1; }}"
 
@@ -85,11 +86,17 @@ _ERR_RE = re.compile(_MARK + rb"([0-9a-f]{16}) B (\d+)\n(.*?)\n" + _MARK + rb"\1
 
 
 def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
-    """The text of one framed script for ``steps``, run in a subshell with stdin closed."""
+    """The text of one framed script for ``steps``: a brace group run by the persistent
+    shell itself (no subshell) with stdin closed. What the steps could change in that shell
+    cannot outlive the script: plain commands change nothing (shellsyntax), the others run
+    in subshells, uploads put back umask and noclobber, and the ``LC_ALL=C`` that fact
+    steps export is put back at the end."""
     token = new_token()
     done = f"printf '{MARK}%s DONE\\n' {token}; printf '{MARK}%s DONE\\n' {token} >&2"
-    outer, inner = helpers([s.text for s in steps])
-    lines = [outer + "(", inner, "__corral_steps() {", "__cs=0", "__cg=-1"]
+    buffered = len(steps) >= BUFFER_MIN_STEPS  # fewer: a few packets, not worth a process
+    outer, inner = helpers([s.text for s in steps], buffered)
+    lines = [outer + "{", inner, '__corral_lc=${LC_ALL-}; __corral_lcs=${LC_ALL+1}',
+             "__corral_steps() {", "__cs=0", "__cg=-1"]
     if prelude:
         lines.append(prelude)
     for i, step in enumerate(steps):
@@ -117,23 +124,30 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
             f"fi"
         )
     lines.append("}")
-    if len(steps) < BUFFER_MIN_STEPS:  # a few packets: not worth two more processes
-        lines += ["__corral_steps", done, ") </dev/null"]
-        return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))
-    base = f'"${{TMPDIR:-/tmp}}/.corral-{token}'
-    lines += [
-        f'__o={base}.out"; __e={base}.err"',
-        'if ( umask 077; set -C; : > "$__o" && : > "$__e" ) 2>/dev/null; then',
-        """trap 'rm -f "$__o" "$__e"' EXIT; trap 'exit 1' HUP INT TERM PIPE""",
-        '__corral_steps > "$__o" 2> "$__e"',
-        # one process sends both: the standard error follows the output, after a marker
-        f"printf '{MARK}%s ERR\\n' {token} >> \"$__o\"; cat \"$__o\" \"$__e\"",
-        "else",
-        'rm -f "$__o" 2>/dev/null; __corral_steps',
-        "fi",
-        done,
-        ") </dev/null",
-    ]
+    if not buffered:
+        lines.append("__corral_steps")
+    else:
+        # the two files are made once per connection (the first buffered script) and
+        # removed when the shell ends, however it ends
+        base = f'${{TMPDIR:-/tmp}}/.corral-{token}'
+        lines += [
+            'if [ -z "${__corral_bf-}" ]; then',
+            f'__corral_o="{base}.out"; __corral_e="{base}.err"; umask 077; set -C',
+            'if { true > "$__corral_o" && true > "$__corral_e"; } 2>/dev/null; then',
+            """trap 'rm -f "$__corral_o" "$__corral_e"' EXIT; trap 'exit 1' HUP INT TERM PIPE""",
+            "__corral_bf=y",
+            'else rm -f "$__corral_o" 2>/dev/null; __corral_bf=n; fi',
+            f'set +C; umask "${UMASK_VAR}"',
+            "fi",
+            'if [ "$__corral_bf" = y ]; then',
+            '__corral_steps > "$__corral_o" 2> "$__corral_e"',
+            # one process sends both: the standard error follows the output, after a marker
+            f"printf '{MARK}%s ERR\\n' {token} >> \"$__corral_o\"; "
+            'cat "$__corral_o" "$__corral_e"',
+            "else __corral_steps; fi",
+        ]
+    lines += ['if [ -n "$__corral_lcs" ]; then LC_ALL=$__corral_lc; export LC_ALL; '
+              "else unset LC_ALL; fi", done, "} </dev/null"]
     return FramedScript(token=token, text="\n".join(lines) + "\n", steps=len(steps))
 
 
