@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -505,3 +506,40 @@ def test_events_as_json_are_the_dataclasses_fields(tmp_path: Path) -> None:
         expected = {"event": event.kind, **plain(dataclasses.asdict(event))}
         assert json.loads(json.dumps(event.to_json(), default=str)) == json.loads(
             json.dumps(expected, default=str))
+
+
+@pytest.mark.parametrize("dry", [False, True])
+def test_a_replaced_files_diff_shows_its_old_text_without_another_round_trip(
+        tmp_path: Path, dry: bool) -> None:
+    """The old side of an upload's diff is read in the change's own script, just before
+    the file is replaced: facts and change, two invocations (a dry run reads it with a
+    second fetch, and changes nothing)."""
+    target = tmp_path / "app.conf"
+    target.write_text("port = 1\n")
+
+    def deploy() -> None:
+        files.put(src=io.StringIO("port = 2\n"), dest=str(target))
+
+    h = run(deploy, dry=dry).hosts[0]
+    (op,) = h.operations
+    assert [(d.path, d.old, d.new) for d in op.diffs] == [
+        (str(target), "port = 1\n", "port = 2\n")]
+    assert h.invocations == 2
+    assert target.read_text() == ("port = 1\n" if dry else "port = 2\n")
+    if not dry:  # converged: no change, no diff, one invocation
+        again = run(deploy).hosts[0]
+        assert again.changed == 0 and again.operations[0].diffs == ()
+        assert again.invocations == 1
+
+
+def test_an_operation_skipped_after_a_failure_reads_no_old_text(tmp_path: Path) -> None:
+    target = tmp_path / "f"
+    target.write_text("old\n")
+
+    def deploy() -> None:
+        server.shell(commands=["false"])
+        files.put(src=io.StringIO("new\n"), dest=str(target))
+
+    h = run(deploy).hosts[0]
+    assert [op.status for op in h.operations] == [OpStatus.FAILED, OpStatus.SKIPPED]
+    assert h.operations[1].diffs == () and target.read_text() == "old\n"

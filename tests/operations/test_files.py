@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
-from corral.model.command import FileDownloadCommand, FileUploadCommand
+from corral.model.command import FileDownloadCommand, FileUploadCommand, HostDiff
 from corral.model.errors import BadInput, OperationError, OperationTypeError
 from corral.model.secrets import Secret
 from corral.operations import files
@@ -559,7 +559,6 @@ PUT_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         {"src": "templates/motd", "dest": "/etc/motd"},
         {
             **_put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM),
-            fact(FileContents, path="/etc/motd"): ["old text"],
         },
         ["upload /etc/motd"],
     ),
@@ -574,7 +573,6 @@ PUT_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         {"src": "templates/motd", "dest": "/etc/motd", "force": True},
         {
             **_put_facts("/etc/motd", info(), MOTD_SUM),
-            fact(FileContents, path="/etc/motd"): ["motd text"],
         },
         ["upload /etc/motd"],
     ),
@@ -604,17 +602,15 @@ def test_put(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -
 
 
 def test_put_upload_carries_metadata_and_diff() -> None:
-    facts = {
-        **_put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM),
-        fact(FileContents, path="/etc/motd"): ["old text"],
-    }
+    """The old text of the diff is the engine's to read, with the change: not a fact."""
+    facts = _put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM)
     result = plan(files.put, "templates/motd", "/etc/motd", group="root", facts=facts, data=DATA)
     assert result.commands == [
         FileUploadCommand(MOTD, "/etc/motd", mode="640", user="app", group="root")
     ]
-    assert [(d.path, d.old, d.new) for d in result.diffs] == [
-        ("/etc/motd", "old text\n", "motd text\n")
-    ]
+    assert result.diffs == []
+    assert result.host_diffs == [HostDiff("/etc/motd", "motd text\n")]
+    assert all(k[0] is not FileContents for k in result.facts_read)
 
 
 def test_put_new_file_reads_no_contents() -> None:

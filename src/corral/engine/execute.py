@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from corral.connectors import shell
 from corral.connectors.framing import Step
+from corral.facts.files import FileContents
 from corral.model.command import (
     CommandOutput,
+    Diff,
     FileDownloadCommand,
     FileUploadCommand,
     StringCommand,
@@ -27,7 +29,7 @@ from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
 from .batching import fact_step, families, plan_fetch
-from .probe import FactKey, Probe
+from .probe import FactKey, Probe, make_fact_key, privilege_globals
 
 if TYPE_CHECKING:
     from .hostrun import HostRun
@@ -92,6 +94,35 @@ def digest_output(digest: str) -> str | None:
 
 
 _GUARD = object()  # the command slot of a guard step
+_OLD = object()  # the command slot of a step reading a file's old text for a diff
+
+
+def _old_text_step(meta: OperationMeta, path: str, group: int) -> Step:
+    """Print a file as it is (nothing if it cannot be read), with the operation's privilege:
+    the old side of a diff, read in the operation's own script just before its change."""
+    g = privilege_globals(meta.call.globals.privilege_key())
+    return Step(text=f"{shell.wrap(f'cat -- {shlex.quote(path)}', g)} 2>/dev/null || true",
+                group=group)
+
+
+async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], str | None]:
+    """A dry run's old sides of diffs: the files' contents, read as facts (one invocation
+    for all of them)."""
+    wanted: dict[tuple[int, int], FactKey] = {}
+    for meta, p in plan.ops:
+        if p.commands:
+            privilege = meta.call.globals.privilege_key()
+            for i, d in enumerate(p.host_diffs):
+                wanted[(id(meta), i)] = make_fact_key(FileContents, (), {"path": d.path},
+                                                      privilege)
+    missing = set(wanted.values()) - hr.facts.keys()
+    if missing:
+        await hr.fetch(missing)
+    texts: dict[tuple[int, int], str | None] = {}
+    for slot, key in wanted.items():
+        lines = hr.facts.get(key)
+        texts[slot] = None if lines is None else "".join(f"{line}\n" for line in lines)
+    return texts
 
 
 def skipped_result(host: Host, meta: OperationMeta, reason: str,
@@ -173,10 +204,13 @@ async def execute_wave(plan: WavePlan) -> None:
     hr = plan.host
     run = hr.run
     if run.dry:
+        olds = await _dry_old_texts(hr, plan)
         for meta, p in plan.ops:
             meta.will_change = bool(p.commands)
+            diffs = [*p.diffs, *(Diff(d.path, olds.get((id(meta), i)), d.new)
+                                 for i, d in enumerate(p.host_diffs))] if p.commands else None
             _finish(hr, meta, p, [], OpStatus.PLANNED if p.error is None else OpStatus.FAILED,
-                    0.0, error=str(p.error) if p.error else None)
+                    0.0, error=str(p.error) if p.error else None, diffs=diffs)
         return
     steps: list[tuple[Step, Any]] = []
     spans: list[tuple[int, int]] = []
@@ -187,6 +221,8 @@ async def execute_wave(plan: WavePlan) -> None:
             guarded.add(start)
             steps.append((guard_step(plan.guards[id(meta)], i), _GUARD))
         if p.error is None:
+            if p.commands:  # the old text of its diffs, read just before its change
+                steps += [(_old_text_step(meta, d.path, i), _OLD) for d in p.host_diffs]
             steps += _steps_for(meta, p, i)
         spans.append((start, len(steps)))
     outputs: list[CommandOutput | None] = []
@@ -220,6 +256,8 @@ async def execute_wave(plan: WavePlan) -> None:
                 replan = True
                 continue
             a += 1
+        n_old = len(p.host_diffs) if p.commands and p.error is None else 0
+        old_outs, a = outputs[a:a + n_old], a + n_old
         outs = outputs[a:b]
         if replan:
             continue
@@ -247,7 +285,9 @@ async def execute_wave(plan: WavePlan) -> None:
             if isinstance(command, FileDownloadCommand) and out is not None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
-        _finish(hr, meta, p, ran, status, elapsed)
+        diffs = [*p.diffs, *(Diff(d.path, o.stdout if o is not None else None, d.new)
+                             for d, o in zip(p.host_diffs, old_outs, strict=False))]
+        _finish(hr, meta, p, ran, status, elapsed, diffs=diffs)
     if replan:
         for meta, _ in plan.ops:
             if meta.result is None:
@@ -270,7 +310,7 @@ async def execute_wave(plan: WavePlan) -> None:
 
 def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
             status: OpStatus, elapsed: float, error: str | None = None,
-            note: str | None = None) -> None:
+            note: str | None = None, diffs: list[Diff] | None = None) -> None:
     call = meta.call
     changed = status in (OpStatus.CHANGED,) or (status is OpStatus.PLANNED and bool(p.commands))
     if status is OpStatus.FAILED:
@@ -285,7 +325,7 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
         changed=changed,
         commands=() if status is OpStatus.SKIPPED else tuple(describe(c) for c in p.commands),
         outputs=tuple(outputs),
-        diffs=tuple(p.diffs),
+        diffs=tuple(p.diffs if diffs is None else diffs),
         notes=notes,
         error=error,
         duration=elapsed,

@@ -7,7 +7,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from corral.model.command import Command, Diff, Note, to_command
+from corral.model.command import Command, Diff, HostDiff, Note, to_command
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError
 from corral.model.facts import FactBase, freeze
@@ -105,6 +105,8 @@ _FITTING: set[tuple[Any, ...]] = set()
 class Probe:
     commands: list[Command] = field(default_factory=list)
     diffs: list[Diff] = field(default_factory=list)
+    #: diffs whose old side the engine reads on the host, with the change
+    host_diffs: list[HostDiff] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reads: set[FactKey] = field(default_factory=set)
     misses: set[FactKey] = field(default_factory=set)
@@ -152,6 +154,8 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         for item in call.generate():
             if isinstance(item, Diff):
                 result.diffs.append(item)
+            elif isinstance(item, HostDiff):
+                result.host_diffs.append(item)
             elif isinstance(item, Note):
                 result.notes.append(item.text)
             else:

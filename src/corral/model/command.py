@@ -141,6 +141,16 @@ class Diff:
 
 
 @dataclass(frozen=True)
+class HostDiff:
+    """A change to a file's content whose old side is the file as it is on the host: the
+    engine reads it in the operation's own script just before the change (in a dry run,
+    with the facts), so planning needs no second round trip for the old text."""
+
+    path: str
+    new: str
+
+
+@dataclass(frozen=True)
 class Note:
     """A reason to show at ``-v``: why an operation does or does not change anything."""
 
@@ -148,7 +158,8 @@ class Note:
 
 
 Command = StringCommand | FileUploadCommand | FileDownloadCommand
-Yielded = str | StringCommand | FileUploadCommand | FileDownloadCommand | Diff | Note
+Yielded = (str | StringCommand | FileUploadCommand | FileDownloadCommand | Diff | HostDiff
+           | Note)
 
 
 def to_command(item: Any) -> Command:

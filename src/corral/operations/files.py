@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
+from corral.facts.files import Directory, File, FindInFile, Link, Sha256File
 from corral.model import keys
 from corral.model.command import (
     Diff,
     FileDownloadCommand,
+    HostDiff,
     StringCommand,
 )
 from corral.model.context import host, inventory
@@ -48,17 +49,19 @@ def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[S
     yield StringCommand("[", "-d", qpath(parent), "]", "||", "{", *create, ";", "}")
 
 
-def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Diff]:
-    """A Diff for new content at ``path``; reads the old content only when it is text."""
+def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Diff | HostDiff]:
+    """A Diff for new content at ``path``: the old content, when there is a file, is read
+    by the engine with the change (HostDiff); a secret's is not read at all."""
     new_text = u.as_text(new)
     if new_text is None or len(new) > u.DIFF_LIMIT:
         return
-    old_text: str | None = None
     if isinstance(info, Mapping):
         if info.get("size", 0) > u.DIFF_LIMIT:
             return
-        old_text = u.lines_text(host.get_fact(FileContents, path=path))
-    yield Diff(path, old_text, new_text, secret=secret)
+        if not secret:
+            yield HostDiff(path, new_text)
+            return
+    yield Diff(path, None, new_text, secret=secret)
 
 
 def _upload(

@@ -14,6 +14,7 @@ from corral.model.command import (
     Diff,
     FileDownloadCommand,
     FileUploadCommand,
+    HostDiff,
     Note,
     StringCommand,
 )
@@ -39,6 +40,8 @@ class MissingFact(AssertionError):
 class Planned:
     commands: list[Any] = field(default_factory=list)
     diffs: list[Diff] = field(default_factory=list)
+    #: diffs whose old text the engine reads on the host with the change
+    host_diffs: list[HostDiff] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     facts_read: list[FactKey] = field(default_factory=list)
 
@@ -97,6 +100,8 @@ def plan(op: Any, *args: Any, facts: dict[FactKey, Any] | None = None,
         for item in func(*args, **kwargs):
             if isinstance(item, Diff):
                 planned.diffs.append(item)
+            elif isinstance(item, HostDiff):
+                planned.host_diffs.append(item)
             elif isinstance(item, Note):
                 planned.notes.append(item.text)
             elif isinstance(item, str):
