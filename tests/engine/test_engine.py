@@ -543,3 +543,52 @@ def test_an_operation_skipped_after_a_failure_reads_no_old_text(tmp_path: Path) 
     h = run(deploy).hosts[0]
     assert [op.status for op in h.operations] == [OpStatus.FAILED, OpStatus.SKIPPED]
     assert h.operations[1].diffs == () and target.read_text() == "old\n"
+
+
+class _Recording(ProcessConnector):
+    """A local shell that records when it connected and when it closed."""
+
+    name = "recording"
+    log: list[str] = []
+
+    async def connect(self) -> None:
+        await asyncio.sleep(0.05)  # a handshake's round trips
+        await super().connect()
+        _Recording.log.append(f"connected {self.host.name}")
+
+    async def close(self) -> None:
+        await super().close()
+        _Recording.log.append(f"closed {self.host.name}")
+
+
+def test_hosts_connect_while_their_deploy_code_plans(tmp_path: Path) -> None:
+    """The connection starts with the host's task: by the time the deploy code reads its
+    first fact the handshake is under way; a deploy that stops with bad input before
+    needing the host still closes the connection it started, and changes nothing."""
+    _Recording.log.clear()
+    order: list[str] = []
+
+    def deploy() -> None:
+        order.append(f"code started, {len(_Recording.log)} connected")
+        host.get_fact(File, path=str(tmp_path))
+
+    hosts = "@recording/a,@recording/b"
+    result = run(deploy, hosts=hosts)
+    assert all(h.status is HostStatus.OK for h in result.hosts)
+    assert order == ["code started, 0 connected"] * 2
+    assert sorted(_Recording.log) == ["closed @recording/a", "closed @recording/b",
+                                      "connected @recording/a", "connected @recording/b"]
+
+    _Recording.log.clear()
+    marker = tmp_path / "marker"
+
+    def bad() -> None:
+        files.line(path=str(marker), line="x")
+        raise ValueError("bad input in the deploy")
+
+    with pytest.raises(BadInput):
+        run(bad, hosts=hosts)
+    assert not marker.exists()
+    connected = [e for e in _Recording.log if e.startswith("connected")]
+    closed = [e for e in _Recording.log if e.startswith("closed")]
+    assert len(closed) == len(connected)  # every connection started was closed

@@ -6,6 +6,7 @@ the facts the next wave needs are read at the end of this wave's script.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,8 @@ class HostRun:
         self.run = run
         self.host = host
         self.connector: Connector | None = None
+        #: the connection started with the host's task, before its deploy code runs
+        self.connecting: asyncio.Task[Connector] | None = None
         self.pending: list[OperationMeta] = []
         self.metas: list[OperationMeta] = []
         self.facts: dict[FactKey, Any] = {}
@@ -198,7 +201,11 @@ class HostRun:
 
     async def ensure_connected(self) -> Connector:
         if self.connector is None:
-            self.connector = await self.run.connect(self)
+            if self.connecting is not None:
+                task, self.connecting = self.connecting, None
+                self.connector = await task
+            else:
+                self.connector = await self.run.connect(self)
         return self.connector
 
     async def fetch(self, keys: set[FactKey]) -> None:

@@ -101,10 +101,11 @@ class Run:
     async def connect(self, hr: HostRun) -> Connector:
         if self.bad_input is not None or self.stopping:
             raise HostAborted()
-        if self._slots.locked():
-            self._arrive(hr)  # waiting for a slot: as far as this host can go for now
-        await self._slots.acquire()
-        self._holding.add(id(hr))
+        if id(hr) not in self._holding:
+            if self._slots.locked():
+                self._arrive(hr)  # waiting for a slot: as far as this host can go for now
+            await self._slots.acquire()
+            self._holding.add(id(hr))
         host = hr.host
         conn = connector_class(host.connector)(host)
         timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
@@ -141,8 +142,19 @@ class Run:
             yield
 
     # -- hosts -------------------------------------------------------------------------
+    async def _connect_early(self, hr: HostRun) -> None:
+        """Start connecting while the deploy code plans, if a slot is free now (taking it
+        does not wait): the handshake's round trips and the host's side of it overlap the
+        planning. A host that must wait for a slot connects when its code needs it."""
+        if self._slots.locked() or self.bad_input is not None or self.stopping:
+            return
+        await self._slots.acquire()  # free: returns at once
+        self._holding.add(id(hr))
+        hr.connecting = asyncio.ensure_future(self.connect(hr))
+
     async def _host_task(self, hr: HostRun) -> HostResult:
         try:
+            await self._connect_early(hr)
             for deploy in self.deploys:
                 await run_sync(hr.run_deploy, deploy)
             hr.code_done = True
@@ -170,6 +182,13 @@ class Run:
         return result
 
     async def _release(self, hr: HostRun) -> None:
+        early, hr.connecting = hr.connecting, None
+        if early is not None:  # started, never needed (the deploy code stopped first)
+            if not early.done():
+                early.cancel()
+            await asyncio.wait([early])  # cancelled or done: no wait to speak of
+            if not early.cancelled() and early.exception() is None and hr.connector is None:
+                hr.connector = early.result()
         conn, hr.connector = hr.connector, None
         if conn is not None:
             hr.invocations_seen = conn.invocations
