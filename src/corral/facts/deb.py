@@ -20,14 +20,14 @@ _INSTALLED = re.compile(
 class DebPackages(FactBase[dict[str, set[str]]]):
     """Installed packages by name, each with the set of its installed versions."""
 
-    requires_command = "dpkg"
+    requires_command = "dpkg-query"
 
     @staticmethod
     def default() -> dict[str, set[str]]:
         return {}
 
     def command(self) -> str:
-        return "dpkg -l"
+        return "dpkg-query -l"  # what `dpkg -l` runs, without the dpkg process
 
     def process(self, output: list[str]) -> dict[str, set[str]]:
         packages: dict[str, set[str]] = {}
