@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from corral.facts.server import Users
+from corral.facts.server import UserAccounts, Users
 
 REFERENCE = r"""
 while IFS= read -r line || [ -n "$line" ]; do
@@ -53,3 +53,14 @@ def test_users_command_matches_id_and_lastlog(chroot_root: Path) -> None:
     assert users["alice"]["login_time"] is not None
     assert users["bob"]["group"] == "selfg" and users["bob"]["groups"] == ["users", "staffx"]
     assert users["nogrp"]["group"] == "4242"
+
+
+def test_user_accounts_are_users_without_last_logins(chroot_root: Path) -> None:
+    if "alice" not in _sh(chroot_root, "cat /etc/passwd"):  # the root may be shared
+        _sh(chroot_root, SETUP)
+    users = Users().process(_sh(chroot_root, Users().command()).splitlines())
+    accounts = UserAccounts().process(_sh(chroot_root, UserAccounts().command()).splitlines())
+    assert users["alice"]["lastlog"] is not None
+    assert accounts == {name: {**info, "lastlog": None, "login_time": None}
+                        for name, info in users.items()}
+    assert "lastlog" not in UserAccounts().command()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from corral.facts.files import Directory, File, FileContents, Link
-from corral.facts.server import Groups, Users
+from corral.facts.server import Groups, UserAccounts
 from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
 from corral.model.context import current_host
@@ -71,7 +71,7 @@ def path_info(user: str = "app", group: str = "app", mode: int = 755) -> dict[st
 
 
 def users(**entries: dict[str, Any]) -> dict[Any, Any]:
-    return {fact(Users): entries}
+    return {fact(UserAccounts): entries}
 
 
 def groups(*names: str) -> dict[Any, Any]:

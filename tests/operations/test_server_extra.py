@@ -24,7 +24,7 @@ from corral.facts.server import (
     SysctlWritable,
     Timezone,
     Uptime,
-    Users,
+    UserAccounts,
     Which,
 )
 from corral.model.errors import OperationError, OperationValueError
@@ -308,7 +308,7 @@ def keys_facts(contents: list[str] | None, directory: str = "/home/app/.ssh",
                mode: int = 600) -> dict[Any, Any]:
     owned = {**INFO, "user": "app", "group": "staff"}
     return {
-        fact(Users): {"app": {"home": "/home/app", "group": "staff"}},
+        fact(UserAccounts): {"app": {"home": "/home/app", "group": "staff"}},
         fact(Directory, path=directory): {**owned, "mode": 700},
         fact(File, path=f"{directory}/authorized_keys"):
             None if contents is None else {**owned, "mode": mode},
@@ -327,7 +327,7 @@ def keys_facts(contents: list[str] | None, directory: str = "/home/app/.ssh",
                  ["chmod 600 /home/app/.ssh/authorized_keys"], id="fix the mode"),
     pytest.param({"authorized_key_directory": "/etc/ssh/keys", "group": "root"},
                  {k: v for k, v in keys_facts([KEY_A], "/etc/ssh/keys").items()
-                  if k != fact(Users)},
+                  if k != fact(UserAccounts)},
                  ["chown app:root /etc/ssh/keys", "chown app:root /etc/ssh/keys/authorized_keys"],
                  id="own directory, no user lookup"),
 ])
@@ -345,7 +345,7 @@ def test_user_authorized_keys(args: dict[str, Any], facts: dict[Any, Any],
 def test_user_authorized_keys_unknown_user() -> None:
     with pytest.raises(OperationError, match="does not exist"):
         plan(server.user_authorized_keys, user="ghost", public_keys=KEY_A,
-             facts={fact(Users): {}})
+             facts={fact(UserAccounts): {}})
 
 
 # --- packages and service: dispatch --------------------------------------------------------

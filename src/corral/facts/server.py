@@ -231,6 +231,10 @@ $1 == "" || $1 ~ /^[+-]/ { next }
 ' - /etc/group $s /etc/passwd
 """.strip()
 
+#: the same without the last logins: no ``lastlog`` process, no pipe
+_ACCOUNTS_COMMAND = _USERS_COMMAND.replace(
+    "{ lastlog || lastlogin; } 2>/dev/null | awk", "awk").replace("' - /etc/group", "' /etc/group")
+
 _LOGIN_RE = re.compile(r"[A-Z][a-z]{2} [A-Z][a-z]{2} {1,2}\d+ .+$")
 
 
@@ -293,6 +297,14 @@ class Users(FactBase[dict[str, UserDict]]):
 
     def reads(self) -> frozenset[Key]:
         return frozenset({("users",), keys.path("/etc/passwd")})
+
+
+class UserAccounts(Users):
+    """Users like ``server.Users`` without their last logins (``lastlog`` and
+    ``login_time`` are None): one process fewer on the host. What ``server.user`` reads."""
+
+    def command(self) -> str:
+        return _ACCOUNTS_COMMAND
 
 
 class LinuxDistributionDict(TypedDict):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from corral.facts.files import Directory, File, FileContents
-from corral.facts.server import Users
+from corral.facts.server import UserAccounts
 from corral.model import keys
 from corral.model.command import Diff, FileUploadCommand, QuoteString, StringCommand
 from corral.model.context import host
@@ -131,7 +131,7 @@ def user_authorized_keys(
     wanted = read_public_keys(public_keys)
 
     if group is None or authorized_key_directory is None:
-        entry = host.get_fact(Users).get(user)
+        entry = host.get_fact(UserAccounts).get(user)
         if entry is None:
             raise OperationError(f"user {user} does not exist")
         group = group or entry["group"] or user

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from corral.facts.files import Directory, File, FileContents, Link
-from corral.facts.server import Groups, UserDict, Users
+from corral.facts.server import Groups, UserAccounts, UserDict
 from corral.model import keys
 from corral.model.command import FileUploadCommand, MaskString, QuoteString, StringCommand
 from corral.model.context import host
@@ -274,7 +274,7 @@ def user(
     if home is not None and not home.startswith("/"):
         raise OperationValueError(f"home must be an absolute path, not {home!r}")
 
-    users: dict[str, UserDict] = host.get_fact(Users)
+    users: dict[str, UserDict] = host.get_fact(UserAccounts)
     existing = users.get(user)
     # the groups matter only to pick a new user's primary group: read them only then, so
     # a group made just before (server.group in the same run) does not stop the wave
