@@ -9,7 +9,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corral.cli.main import _console
+from corral.cli.main import _console, rich_console
 from corral.cli.output import HumanOutput, JsonEncoder, json_default
 from corral.model.command import CommandOutput, Diff
 from corral.model.events import HostDone, OperationDone, RunDone, RunStarted
@@ -69,8 +69,9 @@ def test_json_text_is_exactly_what_json_dumps_writes_and_records_encode_once(
 
 def _summary(result: RunResult, verbose: int, plain: bool) -> str:
     out = io.StringIO()
-    human = HumanOutput(_console(out, True), verbose, show_diffs=True)
-    human.plain = plain
+    console = _console(out, True) if plain else rich_console(out, True)
+    human = HumanOutput(console, verbose, show_diffs=True)
+    human.plain = plain  # rich draws it when False
     human.summary(result)
     return out.getvalue()
 

@@ -19,11 +19,9 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from corral import __version__, api
 from corral.engine.loader import error_location
@@ -35,7 +33,10 @@ from corral.model.events import Event
 from corral.model.results import RunResult
 from corral.model.typecheck import matches
 
-from .output import HumanOutput, JsonOutput, Tee, json_default
+from .output import HumanOutput, JsonOutput, PlainConsole, Tee, json_default, plain_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def parse_op_args(op: Callable[..., Any], items: tuple[str, ...]) -> dict[str, Any]:
@@ -148,9 +149,18 @@ def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     bind_arguments(spec, (), plain, where)
 
 
-def _console(stream: Any, no_color: bool) -> Console:
+def _console(stream: Any, no_color: bool) -> Console | PlainConsole:
     """NO_COLOR: no colours, and no other styling either (bold, dim). Piped output is as
-    wide as it needs (not 80 columns), so host names in tables are not cut short."""
+    wide as it needs (not 80 columns), so host names in tables are not cut short; with no
+    terminal and no forced colour it is plain text (PlainConsole: rich is not loaded)."""
+    if plain_console(stream):
+        return PlainConsole(stream, no_color)
+    return rich_console(stream, no_color)
+
+
+def rich_console(stream: Any, no_color: bool) -> Console:
+    from rich.console import Console
+
     width = None
     isatty = getattr(stream, "isatty", None)
     if not (isatty and isatty()) and "COLUMNS" not in os.environ:
@@ -164,9 +174,14 @@ def _console(stream: Any, no_color: bool) -> Console:
 _PIPED_WIDTH = 400
 
 
-def _echo_error(console: Console, exc: BaseException) -> None:
+def _echo_error(console: Console | PlainConsole, exc: BaseException) -> None:
     """One line on stderr: rich must not wrap it, nor read markup in the message."""
     text = " ".join(str(exc).split("\n")) or type(exc).__name__
+    if isinstance(console, PlainConsole):
+        console.print(f"error: {text}", markup=False)
+        return
+    from rich.markup import escape
+
     console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, markup=True,
                   soft_wrap=True)
 
@@ -280,7 +295,7 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     sys.exit(code)
 
 
-def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
+def _main(console: Console | PlainConsole, inventory: str, args: tuple[str, ...], dry: bool,
           limit: tuple[str, ...], parallel: int | None, yes: bool, as_json: bool,
           verbose: int, fail_percent: int | None, config: Config) -> int:
     mode, deploys, extra = _deploys(args)
@@ -326,7 +341,7 @@ def _main(console: Console, inventory: str, args: tuple[str, ...], dry: bool,
     return result.exit_code
 
 
-def _print_exec_output(console: Console, result: RunResult) -> None:
+def _print_exec_output(console: Console | PlainConsole, result: RunResult) -> None:
     """Each host's output, every line prefixed with the host's name (stderr to stderr)."""
     err = _console(sys.stderr, console.no_color)
     for h in result.hosts:
