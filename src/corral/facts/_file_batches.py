@@ -12,9 +12,12 @@ from .files import _STAT_FIELDS, LINK_PREFIX
 
 
 def _mark_each(paths: str, test: str) -> str:
-    """A marker for each of ``paths`` (shell words) for which ``test`` (on ``$p``) holds."""
+    """A marker for each of ``paths`` (shell words) for which ``test`` (on ``$p``) holds;
+    ``$f`` is set when there was one (the tool then has something to answer for; with none,
+    as on a first run, it is not started)."""
     gs, us = FactBatch.GS, FactBatch.US
-    return f"for p in {paths}; do if {test}; then printf '{gs}%s{us}' \"$p\"; fi; done; "
+    return (f"f=; for p in {paths}; do if {test}; then printf '{gs}%s{us}' \"$p\"; f=1; fi; "
+            "done; ")
 
 
 class StatBatch(FactBatch):
@@ -27,7 +30,7 @@ class StatBatch(FactBatch):
         paths = " ".join(shlex.quote(p) for p in items)
         return (
             _mark_each(paths, '[ -e "$p" ] || [ -L "$p" ]')
-            + f"stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
+            + f"[ -z \"$f\" ] || stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
             f'for p in {paths}; do if [ -L "$p" ]; then '
             f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$p\" \"$(readlink \"$p\")\"; fi; done; "
             "true"
@@ -46,7 +49,7 @@ class HashBatch(FactBatch):
         paths = " ".join(shlex.quote(p) for p in items)
         return (
             _mark_each(paths, '[ -f "$p" ]')
-            + f"{cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
+            + f"[ -z \"$f\" ] || {cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
             f"printf '{gs}%s{us}%s\\n' \"${{l#*  }}\" \"$l\"; done; true"
         )
 
