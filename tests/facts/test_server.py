@@ -91,8 +91,8 @@ def test_users() -> None:
     assert (alice["uid"], alice["gid"]) == (1001, 1002)
     assert alice["group"] == "alice"
     assert alice["groups"] == ["users", "staffx"]
-    assert alice["lastlog"] == "Tue Nov 24 09:38:55 +0000 2026"
-    assert alice["login_time"] == datetime(2026, 11, 24, 9, 38, 55, tzinfo=UTC)
+    assert alice["lastlog"] == "Wed Dec 2 06:06:57 +0000 2026"
+    assert alice["login_time"] == datetime(2026, 12, 2, 6, 6, 57, tzinfo=UTC)
     assert alice["password"] == "!"
 
 

@@ -55,7 +55,8 @@ def _fact_step(key: FactKey) -> tuple[Step, bool]:
     if secret:  # it holds a password: keep it off command lines
         text = shell.wrap_hidden(str.__str__(command), g)
     else:
-        text = shell.wrap(command, g, trusted=True)
+        inline = fact.runs_inline(*key.args, **key.call_kwargs())
+        text = shell.wrap(command, g, trusted=True, inline=inline)
     required: Any = key.cls.requires_command
     if callable(required):  # pyinfra also allows a method of the fact's arguments
         required = required(fact, *key.args, **key.call_kwargs())
@@ -76,7 +77,7 @@ def _group_step(family: type[FactBatch], items: tuple[str, ...],
     step = _group_steps.get(key)
     if step is None:
         text = shell.wrap(family.command(list(items)), privilege_globals(privilege),
-                          trusted=True)
+                          trusted=True, inline=family.inline)
         step = Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
         if len(_group_steps) < 1024:
             _group_steps[key] = step

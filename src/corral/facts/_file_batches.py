@@ -16,23 +16,26 @@ def _mark_each(paths: str, test: str) -> str:
     ``$f`` is set when there was one (the tool then has something to answer for; with none,
     as on a first run, it is not started)."""
     gs, us = FactBatch.GS, FactBatch.US
-    return (f"f=; for p in {paths}; do if {test}; then printf '{gs}%s{us}' \"$p\"; f=1; fi; "
-            "done; ")
+    return (f"__cf_f=; for __cf_p in {paths}; do if {test}; then "
+            f"printf '{gs}%s{us}' \"$__cf_p\"; __cf_f=1; fi; done; ")
 
 
 class StatBatch(FactBatch):
     """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
     a marker for each path that exists, and ``readlink`` only for links."""
 
+    inline = True
+
     @classmethod
     def command(cls, items: list[str]) -> str:
         gs, us = cls.GS, cls.US
         paths = " ".join(shlex.quote(p) for p in items)
         return (
-            _mark_each(paths, '[ -e "$p" ] || [ -L "$p" ]')
-            + f"[ -z \"$f\" ] || stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
-            f'for p in {paths}; do if [ -L "$p" ]; then '
-            f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$p\" \"$(readlink \"$p\")\"; fi; done; "
+            _mark_each(paths, '[ -e "$__cf_p" ] || [ -L "$__cf_p" ]')
+            + f"[ -z \"$__cf_f\" ] || stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
+            f'for __cf_p in {paths}; do if [ -L "$__cf_p" ]; then '
+            f"printf '{gs}%s{us}{LINK_PREFIX}%s\\n' \"$__cf_p\" \"$(readlink \"$__cf_p\")\"; "
+            "fi; done; "
             "true"
         )
 
@@ -42,15 +45,17 @@ class HashBatch(FactBatch):
     file (what such a tool answers for; anything else reads as it does alone, nothing)."""
 
     tool: ClassVar[str] = ""
+    inline = True
 
     @classmethod
     def command(cls, items: list[str]) -> str:
         gs, us = cls.GS, cls.US
         paths = " ".join(shlex.quote(p) for p in items)
         return (
-            _mark_each(paths, '[ -f "$p" ]')
-            + f"[ -z \"$f\" ] || {cls.tool} -- {paths} 2>/dev/null | while IFS= read -r l; do "
-            f"printf '{gs}%s{us}%s\\n' \"${{l#*  }}\" \"$l\"; done; true"
+            _mark_each(paths, '[ -f "$__cf_p" ]')
+            + f"[ -z \"$__cf_f\" ] || {cls.tool} -- {paths} 2>/dev/null | "
+            f"while IFS= read -r __cf_l; do printf '{gs}%s{us}%s\\n' \"${{__cf_l#*  }}\" "
+            '"$__cf_l"; done; true'
         )
 
 

@@ -148,6 +148,7 @@ class File(FactBase[FileDict | Literal[False] | None]):
     """A file's details (user, group, mode, size, times); None if missing, False if not a file."""
 
     kind = "file"
+    inline = True
 
     def command(self, path: str) -> str:
         p = shell_path(path)
@@ -195,6 +196,7 @@ class _HashFile(FactBase[str | None]):
     """Base of the hash facts: the hex digest of a file, or None when it does not exist."""
 
     abstract = True
+    inline = True
     #: hex digits of the digest
     digits: ClassVar[int] = 64
     #: the programs tried in turn (GNU, then macOS, then BSD)
@@ -296,6 +298,11 @@ class FindInFile(FactBase[list[str] | None]):
             f"if [ -f {p} ]; then echo {EXISTS_MARKER}; "
             f"{grep} -f - {p} <<{delimiter}\n{pattern}\n{eof}\n[ $? -le 1 ]; fi"
         )
+
+    def runs_inline(self, path: str, pattern: str, interpolate_variables: bool = False,
+                    *args: Any, **kwargs: Any) -> bool:
+        # a pattern the shell expands (interpolate_variables) could assign a variable
+        return not interpolate_variables
 
     def process(self, output: list[str]) -> list[str] | None:
         return _marked(output)

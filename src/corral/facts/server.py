@@ -216,7 +216,8 @@ class UserDict(TypedDict):
 # the shadow file and /etc/passwd. Group names come from /etc/group, like the users
 # themselves come from /etc/passwd; a gid without a name there is printed as the number.
 _USERS_COMMAND = r"""
-s=; for f in /etc/shadow /etc/master.passwd; do [ -r "$f" ] && s="$s $f"; done
+__cf_s=; for __cf_f in /etc/shadow /etc/master.passwd; do
+[ -r "$__cf_f" ] && __cf_s="$__cf_s $__cf_f"; done
 { lastlog || lastlogin; } 2>/dev/null | awk -F: '
 FILENAME == "-" { n = split($0, w, " "); if (n && !(w[1] in ll)) { line = w[1];
     for (i = 2; i <= n; i++) line = line " " w[i]; ll[w[1]] = line }; next }
@@ -228,7 +229,7 @@ $1 == "" || $1 ~ /^[+-]/ { next }
   for (i = 1; i <= m; i++) if (extra[i] != g && !((extra[i], $1) in seen)) {
       seen[extra[i], $1] = 1; all = all " " extra[i] }
   printf "%s|%s|%s|%s|%s\n", $0, g, all, ll[$1], pw[$1] }
-' - /etc/group $s /etc/passwd
+' - /etc/group $__cf_s /etc/passwd
 """.strip()
 
 #: the same without the last logins: no ``lastlog`` process, no pipe
@@ -279,6 +280,8 @@ def _parse_user(line: str) -> tuple[str, UserDict]:
 
 class Users(FactBase[dict[str, UserDict]]):
     """Users by name: home, comment, shell, group, groups, uid, gid, lastlog, password."""
+
+    inline = True
 
     @staticmethod
     def default() -> dict[str, UserDict]:

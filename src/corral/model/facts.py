@@ -28,6 +28,10 @@ class FactBase(Generic[T]):
     #: the shell the command runs under
     shell_executable: ClassVar[str | None] = None
     abstract: ClassVar[bool] = False
+    #: the command changes nothing in the shell that runs it (no cd, exit, set, trap,
+    #: export; variables only named ``__cf_*``): it runs in the script's own shell, with no
+    #: subshell (corral's own facts, checked by a test; see ``runs_inline``)
+    inline: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -44,6 +48,10 @@ class FactBase(Generic[T]):
     @staticmethod
     def default() -> Any:
         return None
+
+    def runs_inline(self, *args: Any, **kwargs: Any) -> bool:
+        """Whether the command for these arguments may run in the script's own shell."""
+        return self.inline
 
     def command(self, *args: Any, **kwargs: Any) -> str:
         raise NotImplementedError
@@ -77,6 +85,8 @@ class FactBatch:
     marker without the tool's answer: the engine then reads that fact on its own).
     """
 
+    #: as FactBase.inline, for the batch's command
+    inline: ClassVar[bool] = False
     GS: ClassVar[str] = "\x1d"
     US: ClassVar[str] = "\x1f"
     #: items per command at most (command lines have a length limit)
