@@ -116,3 +116,22 @@ def test_an_accepted_command_parses_and_leaves_the_shell_unchanged(
     shell = subprocess.run([SH, "-c", sub], capture_output=True, text=True, timeout=10)
     assert plain.returncode == 0, (text, plain.stderr)
     assert plain.stdout == shell.stdout, text
+
+
+def test_wrap_runs_plain_commands_as_they_are_and_others_in_a_subshell() -> None:
+    from dataclasses import replace
+
+    from corral.connectors.shell import wrap
+    from corral.model.operation import GlobalArgs
+
+    g = GlobalArgs()
+    assert wrap("groupadd app", g) == "groupadd app"
+    assert wrap("cd /tmp && ls", g) == "( eval 'cd /tmp && ls'\n)"
+    assert wrap("for i in 1; do :; done", g, trusted=True) == "( for i in 1; do :; done\n)"
+    assert wrap("for i in 1; do :; done", g, trusted=True, inline=True) == \
+        "{ for i in 1; do :; done\n}"
+    # not corral's own: never inline, whatever it says
+    assert wrap("for i in 1; do :; done", g, inline=True).startswith("( eval ")
+    # privilege, another shell or a timeout: its own process as before
+    assert wrap("groupadd app", replace(g, sudo=True)).startswith("sudo -H -n sh -c ")
+    assert wrap("ls", replace(g, chdir="/srv")) == "( eval 'cd /srv && ls'\n)"
