@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Protocol
 
@@ -44,6 +45,11 @@ class Connector(ABC):
 
     @abstractmethod
     async def connect(self) -> None: ...
+
+    def adopt(self, sock: socket.socket) -> None:
+        """A TCP connection to the host opened when the run started (``connectors.early``),
+        for ``connect`` to use. A connector that has no use for one closes it."""
+        sock.close()
 
     @abstractmethod
     async def _send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:

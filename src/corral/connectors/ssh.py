@@ -162,6 +162,7 @@ class SSHConnector(Connector):
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
+        self._early: socket.socket | None = None
         self._conn: Any = None
         self._proc: Any = None
         self._pid: int | None = None
@@ -234,6 +235,35 @@ class SSHConnector(Connector):
             attempt += 1
             await asyncio.sleep(min(high, low * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2))
 
+    def adopt(self, sock: socket.socket) -> None:
+        self._early = sock
+
+    async def _early_socket(self) -> socket.socket | None:
+        """The socket opened when the run started, once its TCP connection is up; None
+        (closed) if it failed: the connection is then made as usual, with the usual error."""
+        sock, self._early = self._early, None
+        if sock is None:
+            return None
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = sock.fileno()
+
+        def writable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_writer(fd, writable)
+        try:
+            await ready
+        finally:
+            loop.remove_writer(fd)
+            if not ready.done():  # timed out or cancelled while connecting
+                sock.close()
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            return sock
+        sock.close()
+        return None
+
     async def _connect_once(self) -> None:
         policy, known_hosts = self._policy()
         target = self.host.target
@@ -248,6 +278,9 @@ class SSHConnector(Connector):
         key_path = options.get("client_keys", [None])[0]
         if key_path is not None:
             options["client_keys"] = _load_key(key_path, options.get("passphrase"))
+        early = await self._early_socket()
+        if early is not None:
+            options["sock"] = early
         try:
             conn = await asyncssh.connect(
                 target, known_hosts=known, client_factory=lambda: client, **options

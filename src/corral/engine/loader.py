@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 import re
@@ -73,7 +74,13 @@ def check_connector(host: Host, source: Path | None = None) -> None:
 
     where = str(source) if source is not None else "command line"
     try:
-        connector_class(host.connector)
+        if host.connector == "ssh":
+            # found without loading it (asyncssh is most of a run's start-up, and the hosts'
+            # early connections are opened before it loads: connectors.early)
+            if importlib.util.find_spec("asyncssh") is None:
+                raise BadInput("no asyncssh")
+        else:
+            connector_class(host.connector)
     except BadInput:
         line = _name_line(host.name, source)
         known = ", ".join(f"@{c}" for c in _import_connectors()) or "none"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from corral.connectors.base import Connector, connector_class
+from corral.connectors.early import EarlySockets
 from corral.model.config import Config
 from corral.model.context import current_run
 from corral.model.errors import BadInput, ConnectError, CorralError
@@ -70,6 +71,8 @@ class Run:
         self._once: dict[Any, asyncio.Future[str]] = {}
         self._once_owner: dict[Any, str] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
+        #: TCP connections opened as the run starts, for the hosts that connect at once
+        self._early = EarlySockets()
         if options.deploy_dir:
             for h in inventory:
                 h.data.set_default("_deploy_dir", options.deploy_dir)
@@ -108,6 +111,9 @@ class Run:
             self._holding.add(id(hr))
         host = hr.host
         conn = connector_class(host.connector)(host)
+        early = self._early.take(host)
+        if early is not None:
+            conn.adopt(early)
         timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
         try:
             async with self._connecting:
@@ -239,6 +245,9 @@ class Run:
         started = time.monotonic()
         token = current_run.set(self)
         self.emit(RunStarted(tuple(h.host.name for h in self.hosts), self.dry))
+        at_once = min(self.options.parallel or self.config.PARALLEL,
+                      max(1, self.config.CONNECT_CONCURRENCY))
+        self._early.open([hr.host for hr in self.hosts[:at_once]])
         tasks = [asyncio.create_task(self._host_task(hr)) for hr in self.hosts]
         interrupted = False
         try:
@@ -255,6 +264,7 @@ class Run:
             await asyncio.gather(*tasks, return_exceptions=True)
             results = [self._host_result(hr) for hr in self.hosts]
         finally:
+            self._early.close()
             current_run.reset(token)
         if self.bad_input is not None:
             raise self.bad_input
