@@ -12,12 +12,30 @@ from corral.facts import deb
 DATA = Path(__file__).parent / "data"
 
 
-def load(name: str) -> dict[str, set[str]]:
+def load(name: str, command: str | None = None) -> dict[str, set[str]]:
     record: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text())
     fact = deb.DebPackages()
-    assert record["command"] == fact.command()
+    assert record["command"] == (command or fact.command())
     assert record["exit"] == 0
     return fact.process(record["output"])
+
+
+def test_the_status_file_and_dpkg_query_give_the_same_packages() -> None:
+    """The fact reads dpkg's status file, or runs dpkg-query -l when an interrupted dpkg
+    left updates unmerged: both captured on the same system at the same moment."""
+    from_status = load("deb_debpackages_rootfs")
+    assert from_status == load("deb_debpackages_rootfs_dpkg", command="dpkg-query -l")
+
+
+def test_a_status_stanza_counts_when_installed_or_held() -> None:
+    out = ["Package: a", "Status: install ok installed", "Version: 1.0",
+           "Package: b", "Status: deinstall ok config-files", "Version: 2",
+           "Package: c", "Status: hold ok installed", "Version: 3:4~rc1",
+           "Package: d", "Status: install reinstreq installed", "Version: 5",
+           "Package: e", "Status: install ok unpacked", "Version: 6",
+           "Package: a", "Status: install ok installed", "Version: 1.1"]
+    assert deb.DebPackages().process(out) == {"a": {"1.0", "1.1"}, "c": {"3:4~rc1"},
+                                             "d": {"5"}}
 
 
 def test_rootfs_packages() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from corral import catalog
-from corral.facts import files, server
+from corral.facts import deb, files, server
 from corral.facts._file_batches import StatBatch, hash_batch
 from corral.model.facts import FactBase
 
@@ -41,6 +41,7 @@ def _commands(tmp: Path) -> list[tuple[str, str]]:
         ("StatBatch", StatBatch.command(paths)),
         ("HashBatch", hash_batch("sha256sum").command(paths)),
         ("HashBatch none", hash_batch("sha256sum").command([missing])),
+        ("DebPackages", deb.DebPackages().command()),
     ]
     return out
 
@@ -48,12 +49,12 @@ def _commands(tmp: Path) -> list[tuple[str, str]]:
 def test_every_inline_fact_is_covered() -> None:
     inline = {name for name, cls in catalog.facts().items() if cls.inline}
     covered = {"files.File", "files.Link", "files.Directory", "server.Users",
-               "server.UserAccounts"} | {n for n in inline if n.startswith("files.")
-                                          and n.endswith("File")}
+               "server.UserAccounts", "deb.DebPackages"}
+    covered |= {n for n in inline if n.startswith("files.") and n.endswith("File")}
     assert inline <= covered | {"files.FindInFile"}, inline - covered
 
 
-@pytest.mark.parametrize("case", range(12))
+@pytest.mark.parametrize("case", range(13))
 def test_an_inline_fact_leaves_the_shell_as_it_found_it(tmp_path: Path, case: int) -> None:
     name, command = _commands(tmp_path)[case]
     setup = f"cd {tmp_path}; set -- a b; x=1; umask 027\n"

@@ -17,19 +17,36 @@ _INSTALLED = re.compile(
 )
 
 
+#: dpkg's database: read directly when no interrupted run left updates beside it
+_STATUS = "/var/lib/dpkg/status"
+_PACKAGES_COMMAND = (
+    "__cf_u=; for __cf_u in /var/lib/dpkg/updates/[0-9]*; do [ -e \"$__cf_u\" ] && break; "
+    "__cf_u=; done; if [ -z \"$__cf_u\" ] && [ -r " + _STATUS + " ]; then "
+    "grep -E '^(Package|Status|Version):' " + _STATUS + "; else dpkg-query -l; fi"
+)
+
+
 class DebPackages(FactBase[dict[str, set[str]]]):
-    """Installed packages by name, each with the set of its installed versions."""
+    """Installed packages by name, each with the set of its installed versions.
+
+    Read from dpkg's status file with one ``grep`` (a third of ``dpkg-query``'s cost, which
+    loads and formats the whole database); ``dpkg-query -l`` (what ``dpkg -l`` runs) when
+    the file cannot be read, or when an interrupted dpkg left updates not yet merged into
+    it. Both outputs are parsed to the same value."""
 
     requires_command = "dpkg-query"
+    inline = True
 
     @staticmethod
     def default() -> dict[str, set[str]]:
         return {}
 
     def command(self) -> str:
-        return "dpkg-query -l"  # what `dpkg -l` runs, without the dpkg process
+        return _PACKAGES_COMMAND
 
     def process(self, output: list[str]) -> dict[str, set[str]]:
+        if any(line.startswith("Package: ") for line in output[:3]):
+            return _from_status(output)
         packages: dict[str, set[str]] = {}
         for line in output:
             match = _INSTALLED.match(line)
@@ -39,6 +56,31 @@ class DebPackages(FactBase[dict[str, set[str]]]):
 
     def reads(self) -> frozenset[Key]:
         return frozenset({("packages",)})
+
+
+def _from_status(output: list[str]) -> dict[str, set[str]]:
+    """Stanzas' Package, Status and Version lines: a package counts when wanted installed
+    or held and installed (``ii``/``hi`` in ``dpkg -l``), whatever its error flag."""
+    packages: dict[str, set[str]] = {}
+    name = status = version = None
+
+    def flush() -> None:
+        if name and status and version:
+            words = status.split()
+            if len(words) == 3 and words[0] in ("install", "hold") and words[2] == "installed":
+                packages.setdefault(name, set()).add(version)
+
+    for line in output:
+        field, _, value = line.partition(": ")
+        if field == "Package":
+            flush()
+            name, status, version = value.strip(), None, None
+        elif field == "Status":
+            status = value
+        elif field == "Version":
+            version = value.strip()
+    flush()
+    return packages
 
 
 class DebArch(FactBase[str]):
