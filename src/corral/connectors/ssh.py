@@ -21,14 +21,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-import asyncssh
-
 from corral.model.errors import ConnectError, ConnectionLost
 from corral.model.host import Host
 from corral.model.secrets import reveal
 
 from .base import Connector, ShellSession
 from .framing import FramedScript
+from .libsearch import linker_cache_only
+
+with linker_cache_only():  # no C compiler runs at start-up (see libsearch)
+    import asyncssh
 
 _POLICIES = {"yes", "accept-new", "no"}
 
