@@ -154,6 +154,7 @@ def run_one(fs: FleetSession, variant: tools.Variant, workload: str, parallel: i
             name: str) -> dict[str, Any]:
     argv, env, cwd = tools.command(variant, workload, fs.inventories, parallel,
                                    fs.scratch / name)
+    measure.warm_page_cache(*tools.warm_paths(variant.tool, fs.fleet.image))
     m = measure.run_measured(argv, cwd=cwd, env=env, name=name, logs=fs.logs,
                              hosts_cg=fs.hosts_cg, relay_cg=fs.relay_cg,
                              out_dir=fs.scratch / "output")
@@ -274,6 +275,7 @@ def scale(args: argparse.Namespace, results: dict[str, Any], save: Any,
                         argv = [*argv[:3], "--parallel", str(hosts), *argv[3:]]
                         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8",
                                "HOME": os.environ.get("HOME", "/root"), "NO_COLOR": "1"}
+                        measure.warm_page_cache(*tools.warm_paths("corral", fs.fleet.image))
                         m = measure.run_measured(
                             argv, cwd=scratch, env=env, name=f"{label.split()[0]}-{rep}",
                             logs=fs.logs, hosts_cg=fs.hosts_cg, relay_cg=fs.relay_cg,

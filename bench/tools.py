@@ -107,6 +107,23 @@ def default_parallel(tool: str, hosts: int) -> int:
     return min(5, hosts)
 
 
+def warm_paths(tool: str, image: Path | None) -> tuple[list[Path], tuple[Path, ...]]:
+    """The files a run of ``tool`` reads (for ``measure.warm_page_cache``): its installation,
+    the interpreter's standard library (every tool's venv is made from this interpreter) and
+    the hosts' image; and the directories under them that no run reads."""
+    own = {"corral": [REPO / ".venv", REPO / "src"], "pyinfra": [VENVS / "pyinfra"],
+           "ansible": [VENVS / "ansible"]}[tool]
+    stdlib = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    lib = [stdlib.parent / n for n in os.listdir(stdlib.parent) if n.startswith("libpython")]
+    skip = (stdlib / "site-packages", stdlib / "test",
+            *(stdlib / n for n in os.listdir(stdlib) if n.startswith("config-")))
+    # the programs, libraries and state the hosts run on (not documentation, locales or
+    # the lamp workload's package repository)
+    hosts = [image / d for d in ("usr/bin", "usr/sbin", "usr/lib", "usr/libexec", "etc",
+                                 "var/lib")] if image else []
+    return [*own, stdlib, *lib, *hosts], skip
+
+
 def host_data(index: int, name: str) -> dict[str, Any]:
     """The per-host variables the workloads' templates use."""
     return {"bench_name": name, "bench_port": 8000 + index, "bench_workers": 4}
