@@ -64,6 +64,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--scale", type=ints, default=[100, 1000],
                    help="host counts for the read-only scale runs (100,1000; empty: none)")
     p.add_argument("--scale-latency", type=int, default=0, help="latency of the scale runs")
+    p.add_argument("--layers", choices=["auto", "memory", "disk"], default="auto",
+                   help="where the hosts' writable layers live: memory (/dev/shm), disk "
+                        "(/var/tmp), or auto: memory except for lamp (auto)")
     p.add_argument("--out", type=Path, default=None, help="results JSON (bench/results/<time>)")
     p.add_argument("--no-report", action="store_true", help="do not rewrite docs/benchmarks.md")
     p.add_argument("--refresh-venvs", action="store_true",
@@ -104,9 +107,10 @@ class FleetSession:
     """A fresh fleet with its hosts' and relay's processes in their own cgroups."""
 
     def __init__(self, hosts: int, latency: int, scratch: Path,
-                 debs: list[Path] | None = None) -> None:
+                 debs: list[Path] | None = None, layers: str = "/var/tmp") -> None:
         self.debs = debs
-        self.directory = Path(tempfile.mkdtemp(prefix="corral-bench-fleet-", dir="/var/tmp"))
+        # the hosts' writable overlay layers (and their sshd logs) live under ``layers``
+        self.directory = Path(tempfile.mkdtemp(prefix="corral-bench-fleet-", dir=layers))
         self.directory.rmdir()
         self.fleet = Fleet(hosts, latency, self.directory)
         self.scratch = scratch
@@ -201,6 +205,17 @@ def row_status(first: dict[str, Any], second: dict[str, Any], hosts: int) -> str
     return "; ".join(problems) or "ok"
 
 
+def layers_dir(args: argparse.Namespace, workload: str) -> str:
+    """Where a fleet's writable layers go: memory (``/dev/shm``), except for ``lamp``, whose
+    hosts install ~300 MB each; ``--layers`` decides for all. On disk the hosts would share
+    one file system and its journal (here ext4 mounted with online discard), which real
+    hosts, each with its own disk, do not: a tool that writes on many hosts at once, as
+    corral does, would be slowed by the others' writes more than a slower tool."""
+    if args.layers == "memory" or (args.layers == "auto" and workload != "lamp"):
+        return "/dev/shm"
+    return "/var/tmp"
+
+
 def matrix(args: argparse.Namespace, results: dict[str, Any], save: Any,
            scratch_root: Path) -> None:
     for workload in args.workloads:
@@ -232,10 +247,12 @@ def matrix(args: argparse.Namespace, results: dict[str, Any], save: Any,
                             "workload": workload, "hosts": hosts, "latency_ms": latency,
                             "rep": rep, "variant": variant.key, "tool": variant.tool,
                             "mode": mode, "parallel": effective}
+                        layers = layers_dir(args, workload)
+                        record["layers"] = layers
                         try:
                             debs = (tools.ansible_host_debs() if variant.tool == "ansible"
                                     else None)
-                            with FleetSession(hosts, latency, scratch, debs) as fs:
+                            with FleetSession(hosts, latency, scratch, debs, layers) as fs:
                                 record["fleet_start_s"] = round(fs.start_s, 2)
                                 record["first"] = run_one(fs, variant, workload, p, "first")
                                 record["second"] = run_one(fs, variant, workload, p, "second")
@@ -266,7 +283,8 @@ def scale(args: argparse.Namespace, results: dict[str, Any], save: Any,
         print(f"bench: scale {hosts} hosts", file=sys.stderr, flush=True)
         scratch = scratch_root / f"scale-{hosts}"
         try:
-            with FleetSession(hosts, args.scale_latency, scratch) as fs:
+            with FleetSession(hosts, args.scale_latency, scratch,
+                              layers=layers_dir(args, "scale")) as fs:
                 inv = str(fs.inventories["py"])
                 cases = {"fact server.Os": [corral, inv, "fact", "server.Os", "--json"],
                          "exec uptime": [corral, inv, "exec", "-y", "--json", "--", "uptime"]}

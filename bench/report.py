@@ -231,7 +231,8 @@ def page(results: dict[str, Any], summary: dict[str, Any], plots: list[Path]) ->
            "", "Options: `--hosts`, `--latency` (ms of added round trip), `--reps`, `--tools` "
            "(corral, pyinfra, ansible, ansible-fast), `--workloads` (config, lamp), `--modes` "
            "(same, default), `--parallel`, `--scale` (host counts of the read-only runs), "
-           "`--ansible-max-hosts` (50), `--lamp-max-hosts` (50), `--no-report`. Needs root "
+           "`--ansible-max-hosts` (50), `--lamp-max-hosts` (50), `--layers` (auto, memory, disk), "
+           "`--no-report`. Needs root "
            "(the test fleet). The first run creates the competitors' virtual environments "
            "under `/var/cache/corral-bench/venvs` (`CORRAL_BENCH_CACHE`).", "",
            "## This run", "",
@@ -244,7 +245,11 @@ def page(results: dict[str, Any], summary: dict[str, Any], plots: list[Path]) ->
            "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
            "- hosts: corral's test fleet (real OpenSSH servers in their own namespaces on "
            "loopback addresses, sharing this machine's CPUs with the controller); latency "
-           "from the fleet's userspace relay", ""]
+           "from the fleet's userspace relay; the hosts' writable layers in memory "
+           "(`/dev/shm`), except for `lamp` (on disk, `/var/tmp`), unless a row says "
+           "otherwise (`--layers`); every run starts on a warm page cache (its tool's "
+           "installation, the interpreter's library and the hosts' programs are read "
+           "first)", ""]
     out += _targets_md(summary)
     out += _method_md()
     for workload in sorted({r["workload"] for r in summary["rows"]}):
