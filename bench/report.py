@@ -61,9 +61,9 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 if a and b:
                     ratios[(w, h, lat, variant, mode)][f"{phase}_{m}"].append(a / b)
     for row in rows:
-        rs = ratios.get((row["workload"], row["hosts"], row["latency_ms"], row["variant"],
-                         row["mode"]), {})
-        row["vs_corral"] = {k: _median(v) for k, v in rs.items()}
+        found = ratios.get((row["workload"], row["hosts"], row["latency_ms"], row["variant"],
+                            row["mode"]), {})
+        row["vs_corral"] = {k: _median(v) for k, v in found.items()}
     rows.sort(key=lambda r: (r["workload"], r["latency_ms"], r["hosts"], r["mode"] != "same",
                              ORDER.index(r["variant"]) if r["variant"] in ORDER else 99))
     return {"rows": rows, "scale": _scale(results.get("scale", [])),
@@ -180,9 +180,9 @@ def _mib(value: Any) -> str:
 
 
 def plot(results: dict[str, Any], summary: dict[str, Any]) -> list[Path]:
-    import matplotlib
+    import matplotlib  # type: ignore[import-not-found]  # the plot venv's
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found]
 
     paths = []
     rows = [r for r in summary["rows"] if r["mode"] == "same"]
@@ -406,7 +406,7 @@ def merge(paths: list[Path]) -> dict[str, Any]:
     each file's command listed (ratios stay within each file's own runs)."""
     parts = [json.loads(p.read_text()) for p in paths]
     if len(parts) == 1:
-        return parts[0]
+        return dict(parts[0])
     merged = dict(parts[0])
     merged["command"] = " ; ".join(p["command"] for p in parts)
     # the files may come in any order: the span is from the earliest start to the last end
