@@ -76,14 +76,17 @@ def _accounted(pacct: Path) -> list[dict[str, str]]:
 
 
 def _on_host(row: dict[str, str], by_pid: dict[str, dict[str, str]]) -> bool:
-    """A host's process: an sshd or one of its descendants (not the controller's)."""
+    """A host's process: not the controller (``corral`` and its children) nor the probe's
+    own ``accton`` (the probe runs alone: every other process that ended is a host's)."""
+    if row["comm"] == "accton":
+        return False
     for _ in range(64):
-        if row["comm"] == "sshd":
-            return True
-        if row["ppid"] not in by_pid:
+        if row["comm"] == "corral":
             return False
+        if row["ppid"] not in by_pid:
+            return True
         row = by_pid[row["ppid"]]
-    return False
+    return True
 
 
 def processes(hosts: int) -> None:
