@@ -103,11 +103,15 @@ def _os_name() -> str:
     return platform.system()
 
 
+#: where a fleet's writable layers go (``--layers``): memory, or the controller's disk
+MEMORY_LAYERS, DISK_LAYERS = "/dev/shm", "/var/tmp"
+
+
 class FleetSession:
     """A fresh fleet with its hosts' and relay's processes in their own cgroups."""
 
     def __init__(self, hosts: int, latency: int, scratch: Path,
-                 debs: list[Path] | None = None, layers: str = "/var/tmp") -> None:
+                 debs: list[Path] | None = None, layers: str = DISK_LAYERS) -> None:
         self.debs = debs
         # the hosts' writable overlay layers (and their sshd logs) live under ``layers``
         self.directory = Path(tempfile.mkdtemp(prefix="corral-bench-fleet-", dir=layers))
@@ -212,13 +216,14 @@ def layers_dir(args: argparse.Namespace, workload: str) -> str:
     hosts, each with its own disk, do not: a tool that writes on many hosts at once, as
     corral does, would be slowed by the others' writes more than a slower tool."""
     if args.layers == "memory" or (args.layers == "auto" and workload != "lamp"):
-        return "/dev/shm"
-    return "/var/tmp"
+        return MEMORY_LAYERS
+    return DISK_LAYERS
 
 
 def matrix(args: argparse.Namespace, results: dict[str, Any], save: Any,
            scratch_root: Path) -> None:
     for workload in args.workloads:
+        layers = layers_dir(args, workload)
         for latency in args.latency:
             for hosts in args.hosts:
                 if workload == "lamp" and hosts > args.lamp_max_hosts:
@@ -246,9 +251,7 @@ def matrix(args: argparse.Namespace, results: dict[str, Any], save: Any,
                         record: dict[str, Any] = {
                             "workload": workload, "hosts": hosts, "latency_ms": latency,
                             "rep": rep, "variant": variant.key, "tool": variant.tool,
-                            "mode": mode, "parallel": effective}
-                        layers = layers_dir(args, workload)
-                        record["layers"] = layers
+                            "mode": mode, "parallel": effective, "layers": layers}
                         try:
                             debs = (tools.ansible_host_debs() if variant.tool == "ansible"
                                     else None)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,28 +43,36 @@ COSTS = {
 }
 
 
-def costs(reps: int) -> None:
+@contextlib.contextmanager
+def _fleet(hosts: int) -> Iterator[bench.FleetSession]:
+    """A fresh fleet of ``hosts`` with the benchmark's layers in memory, and a scratch
+    directory for its inventories, both removed afterwards."""
     scratch = Path(tempfile.mkdtemp(prefix="corral-probe-", dir="/var/tmp"))
     try:
-        with bench.FleetSession(1, 0, scratch, layers="/dev/shm") as fs:
-            if fs.hosts_cg is None:
-                raise SystemExit("probe: needs cgroups (the hosts' CPU)")
-            inv = str(fs.inventories["py"])
-            found: dict[str, list[float]] = collections.defaultdict(list)
-            for _ in range(reps):
-                for label, command in COSTS.items():
-                    before = fs.hosts_cg.cpu_seconds() or 0.0
-                    done = subprocess.run([CORRAL, inv, "exec", "-y", "--", command],
-                                          capture_output=True, text=True, check=False)
-                    time.sleep(0.3)  # the session's processes have exited
-                    if done.returncode:
-                        raise SystemExit(f"probe: {label}: {done.stdout}{done.stderr}")
-                    found[label].append(((fs.hosts_cg.cpu_seconds() or 0.0) - before) * 1000)
-            for label, values in found.items():
-                print(f"{label:28s} {statistics.median(values):6.1f} ms of host CPU "
-                      f"(median of {reps}; {min(values):.1f}-{max(values):.1f})")
+        with bench.FleetSession(hosts, 0, scratch, layers=bench.MEMORY_LAYERS) as fs:
+            yield fs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def costs(reps: int) -> None:
+    with _fleet(1) as fs:
+        if fs.hosts_cg is None:
+            raise SystemExit("probe: needs cgroups (the hosts' CPU)")
+        inv = str(fs.inventories["py"])
+        found: dict[str, list[float]] = collections.defaultdict(list)
+        for _ in range(reps):
+            for label, command in COSTS.items():
+                before = fs.hosts_cg.cpu_seconds() or 0.0
+                done = subprocess.run([CORRAL, inv, "exec", "-y", "--", command],
+                                      capture_output=True, text=True, check=False)
+                time.sleep(0.3)  # the session's processes have exited
+                if done.returncode:
+                    raise SystemExit(f"probe: {label}: {done.stdout}{done.stderr}")
+                found[label].append(((fs.hosts_cg.cpu_seconds() or 0.0) - before) * 1000)
+        for label, values in found.items():
+            print(f"{label:28s} {statistics.median(values):6.1f} ms of host CPU "
+                  f"(median of {reps}; {min(values):.1f}-{max(values):.1f})")
 
 
 def _accounted(pacct: Path) -> list[dict[str, str]]:
@@ -92,13 +102,12 @@ def _on_host(row: dict[str, str], by_pid: dict[str, dict[str, str]]) -> bool:
 def processes(hosts: int) -> None:
     if not shutil.which("accton"):
         raise SystemExit("probe: needs accton (apt-get install acct)")
-    scratch = Path(tempfile.mkdtemp(prefix="corral-probe-", dir="/var/tmp"))
     try:
-        with bench.FleetSession(hosts, 0, scratch, layers="/dev/shm") as fs:
+        with _fleet(hosts) as fs:
             argv, env, cwd = tools.command(tools.VARIANTS["corral"], "config", fs.inventories,
-                                           hosts, scratch)
+                                           hosts, fs.scratch)
             for label in ("first", "second"):
-                pacct = scratch / f"{label}.pacct"
+                pacct = fs.scratch / f"{label}.pacct"
                 pacct.touch()
                 subprocess.run(["accton", str(pacct)], check=True, capture_output=True)
                 try:
@@ -119,7 +128,6 @@ def processes(hosts: int) -> None:
                     print(f"    {n / hosts:5.1f}  {kind}")
     finally:
         subprocess.run(["accton", "off"], check=False, capture_output=True)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

@@ -70,6 +70,7 @@ def linker_cache_only() -> Iterator[None]:
         return
     original: Callable[[str], str | None] = ctypes.util.find_library
     cache: list[tuple[str, str]] | None = None
+    abi = _abi()
 
     def find_library(name: str) -> str | None:
         nonlocal cache
@@ -83,7 +84,7 @@ def linker_cache_only() -> Iterator[None]:
             cache = parse_ldconfig(out)
         if not cache:  # no glibc cache (musl's ldconfig has no -p): the usual search
             return original(name)
-        return cache_lookup(cache, name, _abi())
+        return cache_lookup(cache, name, abi)
 
     ctypes.util.find_library = find_library
     try:
