@@ -15,7 +15,7 @@ from . import keys as _keys
 from .context import require_context
 from .errors import BadInput
 from .keys import Key
-from .typecheck import matches, type_name
+from .typecheck import admits_none, matches, type_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -236,12 +236,73 @@ def bind_arguments(spec: OperationSpec, args: tuple[Any, ...], kwargs: dict[str,
         if hint is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if value is None:
+            check_none(spec, name, where)
             continue
         if not matches(value, hint):
             raise BadInput(
                 f"argument {name!r} must be {type_name(hint)}, not {type(value).__name__}",
                 file=where[0], line=where[1], operation=spec.name,
             )
+
+
+def check_none(spec: OperationSpec, name: str, where: tuple[str, int]) -> None:
+    """None given for an argument: fine where it is the argument's default or its
+    annotation admits it (``X | None``); otherwise bad input, here, rather than an error
+    deep in the engine (``files.put(dest=None)``). An argument without an annotation (a
+    custom operation's) may be None."""
+    param = spec.signature.parameters[name]
+    hint = spec.hints.get(name)
+    if param.default is None or hint is None or admits_none(hint):
+        return
+    what = "is required" if param.default is param.empty else f"must be {type_name(hint)}"
+    raise BadInput(f"argument {name!r} {what}, not None", file=where[0], line=where[1],
+                   operation=spec.name)
+
+
+def check_no_nul(named: dict[str, Any], where: tuple[str, int], op: str, what: str) -> None:
+    """A NUL byte in a text value (at any depth of lists, tuples, sets and dicts, keys
+    included) is bad input: no shell word, file name, environment value or line of a text
+    file can hold one, and the shell drops it silently (``a\\0b`` was written as ``ab``).
+    Bytes and file objects (content uploaded as it is) are not text and not looked into.
+    ``named`` maps each argument's name to its value; the error names the argument (never
+    its value, which may be a secret)."""
+    for name, value in named.items():
+        if _holds_nul(value, 0):
+            raise BadInput(f"{what} {name!r} holds a NUL byte (\\x00), which no shell word, "
+                           "path or line of text can carry", file=where[0], line=where[1],
+                           operation=op)
+
+
+def check_arguments_no_nul(spec: OperationSpec, args: tuple[Any, ...],
+                           kwargs: dict[str, Any], given: dict[str, Any],
+                           where: tuple[str, int]) -> None:
+    """:func:`check_no_nul` for an operation call: its arguments and its global arguments."""
+    if args:
+        names = list(spec.signature.parameters)
+        check_no_nul({names[i] if i < len(names) else f"#{i + 1}": v
+                      for i, v in enumerate(args)}, where, spec.name, "argument")
+    check_no_nul(kwargs, where, spec.name, "argument")
+    check_no_nul(given, where, spec.name, "global argument")
+
+
+def _holds_nul(value: Any, depth: int) -> bool:
+    from .command import StringCommand
+    from .secrets import Secret
+
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Secret):
+        return "\x00" in value.reveal()
+    if isinstance(value, StringCommand):
+        return "\x00" in value.render()
+    if depth > 50:  # a structure that holds itself
+        return False
+    if isinstance(value, dict):
+        return any(_holds_nul(k, depth + 1) or _holds_nul(v, depth + 1)
+                   for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(v, depth + 1) for v in value)
+    return False
 
 
 OpFunc = Callable[..., OpGenerator]
@@ -309,6 +370,7 @@ def operation(
             given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_") or k == "name"}
             validate_globals(given, where, spec.name)
             bind_arguments(spec, args, kwargs, where)
+            check_arguments_no_nul(spec, args, kwargs, given, where)
             ctx = require_context()
             if ctx.in_operation:
                 raise BadInput(
@@ -359,6 +421,7 @@ def deploy(name: str | Callable[..., Any] | None = None,
             where = caller_location(2)
             given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_")}
             validate_globals(given, where, label)
+            check_no_nul(given, where, label, "global argument")
             merged = dict(deploy_defaults.get())
             merged.update(given)
             t1 = deploy_defaults.set(merged)
