@@ -104,11 +104,11 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
                 raise exc.with_context(file="command line") from None
 
         return "fact", [read_fact], {"values": values, "fact": cls.name}
-    if head.endswith(".py") or Path(head).is_file():
+    if head.endswith(".py") or _is_file(head):
         for word in args:
             if word.startswith("-"):
                 raise BadInput(f"unknown option {word} (see corral --help)")
-            if not Path(word).is_file():
+            if not _is_file(word):
                 raise BadInput(f"no deploy file {word}")
         return "deploy", list(args), {}
     for word in args:
@@ -118,6 +118,13 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
     op_kwargs = parse_op_args(op, rest)
     _check_op_args(op, op_kwargs)
     return "op", [_command_line_call(op, op_kwargs)], {}
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except OSError:  # a name too long to be a file's
+        return False
 
 
 _COMMAND_LINE = "<command line>"
