@@ -350,6 +350,25 @@ def read_local(path: str) -> bytes:
         raise BadInput(f"cannot read local file {path}: {exc.strerror}") from None
 
 
+def local_size(path: str) -> int:
+    """A local file's size; 0 when it cannot be read (read_local then says why)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def local_sha256_if_any(path: str) -> str | None:
+    """The SHA-256 of a local file (in pieces, once per change of the file); None for a file
+    that does not exist (yet: ``assume_exists``). A file that cannot be read is bad input."""
+    try:
+        return local_sha256(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise BadInput(f"cannot read local file {path}: {exc.strerror}") from None
+
+
 def local_mode(path: str) -> int:
     """A local file's permission bits as octal digits (``0o644`` -> ``644``)."""
     return int(f"{os.stat(path).st_mode & 0o7777:o}")

@@ -79,8 +79,9 @@ def _upload(
     """Shared by put and template: ``content`` is bytes, or a local path read at upload."""
     if info is False:
         raise OperationError(f"{dest} exists and is not a file")
-    if isinstance(content, bytes) and isinstance(info, Mapping) and not force:
-        if remote_sum == u.sha256(content):
+    digest = u.sha256(content) if isinstance(content, bytes) else u.local_sha256_if_any(content)
+    if digest is not None and isinstance(info, Mapping) and not force:
+        if remote_sum == digest:
             changes = u.metadata_commands(dest, info, user, group, mode)
             if not changes:
                 host.noop(f"file {dest} is already uploaded")
@@ -138,6 +139,12 @@ def put(
         name = os.path.basename(path)
         if assume_exists and not Path(path).is_file():
             content = path
+        elif u.local_size(path) > u.LOCAL_CACHE_MAX:
+            # large: hashed in pieces once per run, read only while the script is sent
+            # (shown with no diff, as any content over DIFF_LIMIT)
+            content = path
+            if mode is True:
+                wanted_mode = u.local_mode(path)
         else:
             content = u.read_local(path)
             if mode is True:
