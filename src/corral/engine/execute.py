@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -260,6 +261,9 @@ async def execute_wave(plan: WavePlan) -> None:
                 else:
                     _finish(hr, meta, p, [], OpStatus.OK, 0.0)
             raise
+        except asyncio.CancelledError:
+            _interrupted(hr, plan, time.monotonic() - started)
+            raise
     elapsed = time.monotonic() - started
     script_ok = True
     replan = False
@@ -321,6 +325,22 @@ async def execute_wave(plan: WavePlan) -> None:
             done, outs, again = fetching.outputs(read)
             hr.store_facts(done, outs)
             hr.unbatchable |= families(again)
+
+
+def _interrupted(hr: HostRun, plan: WavePlan, elapsed: float) -> None:
+    """The run was interrupted while this wave's script was being sent or ran: its
+    operations that had commands may have run (in whole or in part), not "not run"."""
+    for meta, p in plan.ops:
+        if meta.result is not None:
+            continue
+        if p.error is not None:
+            _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
+        elif p.commands:
+            _finish(hr, meta, p, [], OpStatus.MAY_HAVE_RUN, elapsed,
+                    note="the run was interrupted while its script was running on the host: "
+                         "it may have run, in whole or in part")
+        else:
+            _finish(hr, meta, p, [], OpStatus.OK, 0.0)
 
 
 def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
