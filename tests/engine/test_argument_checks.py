@@ -203,3 +203,53 @@ def test_bytes_uploaded_as_they_are_may_hold_nul(tmp_path: Path) -> None:
     result = api.run("@local", run)
     assert result.exit_code == 0, result
     assert dest.read_bytes() == data
+
+
+# -- text that is not UTF-8 ---------------------------------------------------------------------
+
+NOT_UTF8 = os.fsdecode(b"/tmp/caf\xe9-\xff")  # surrogate escapes: '/tmp/caf\udce9-\udcff'
+
+
+def test_a_name_that_is_not_utf8_is_refused_at_call_time() -> None:
+    for call, name in [
+        (lambda: files.put(src=io.BytesIO(b"x"), dest=NOT_UTF8), "dest"),
+        (lambda: files.file(path=NOT_UTF8), "path"),
+        (lambda: files.line(path="/tmp/x", line="a\ud800b"), "line"),  # a lone surrogate
+        (lambda: apt.packages(packages=["ok", NOT_UTF8]), "packages"),
+        (lambda: server.shell(commands=["true"], _chdir=NOT_UTF8), "_chdir"),
+    ]:
+        with pytest.raises(BadInput) as caught:
+            call()
+        assert f"{name!r} is not UTF-8 text" in caught.value.message, caught.value.message
+        str(caught.value).encode()  # the message itself prints anywhere
+
+
+def test_a_name_that_is_not_utf8_is_one_line_exit_4_and_nothing_is_made(tmp_path: Path) -> None:
+    target = os.fsencode(str(tmp_path)) + b"/caf\xe9"
+    _marker_deploy(tmp_path, f"import os\nfiles.file(path=os.fsdecode({target!r}))")
+    ran = corral("@local", "deploy.py", "-y", cwd=tmp_path)
+    assert ran.code == 4, ran
+    assert len(ran.err_lines) == 1 and "deploy.py:4" in ran.err and "'path'" in ran.err, ran
+    assert sorted(os.listdir(tmp_path)) == ["deploy.py"]
+    # from the command line too: argv that is not UTF-8 arrives as surrogate escapes
+    proc = subprocess.run([sys.executable.encode(), b"-m", b"corral", b"@local", b"files.file",
+                           b"path=" + target, b"-y"], cwd=tmp_path, capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 4, proc
+    assert b"'path' is not UTF-8 text" in proc.stderr and b"Traceback" not in proc.stderr
+    assert sorted(os.listdir(tmp_path)) == ["deploy.py"]
+
+
+def test_utf8_names_that_are_not_ascii_work_and_converge(tmp_path: Path) -> None:
+    base = str(tmp_path / "café-日本-😀 x'\"$")
+
+    def deploy() -> None:
+        files.put(src=io.BytesIO(b"x" * 300_000), dest=base + ".big", mode="640")
+        files.directory(path=base + ".dir")
+        files.line(path=base + ".dir/ünï", line="é line")
+
+    first = api.run("@local", deploy)
+    assert first.exit_code == 0 and first.changed == 3, first
+    assert Path(base + ".dir/ünï").read_text() == "é line\n"
+    again = api.run("@local", deploy)
+    assert again.exit_code == 0 and again.changed == 0, again

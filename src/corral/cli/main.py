@@ -147,7 +147,7 @@ def _command_line_call(op: Callable[..., Any], kwargs: dict[str, Any]) -> Callab
 def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     """Unknown, missing or mistyped arguments of an ad-hoc operation: bad input, before
     any host is contacted."""
-    from corral.model.operation import bind_arguments, check_arguments_no_nul, validate_globals
+    from corral.model.operation import bind_arguments, check_argument_text, validate_globals
 
     spec = getattr(op, "_spec", None)
     if spec is None:
@@ -157,7 +157,7 @@ def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     plain = {k: v for k, v in kwargs.items() if k not in given}
     validate_globals(given, where, spec.name)
     bind_arguments(spec, (), plain, where)
-    check_arguments_no_nul(spec, (), plain, given, where)  # a JSON value may hold \u0000
+    check_argument_text(spec, (), plain, given, where)  # NUL from JSON, bytes from argv
 
 
 class _Terminated(BaseException):
