@@ -112,7 +112,8 @@ def test_addresses_ssh_connects_to(spec: str, target: str) -> None:
 @pytest.mark.parametrize("spec,problem", [
     ("a..b", "empty label"), (".a", "empty label"), ("a" * 64, "64 characters"),
     (LONGEST + "b", "254 characters"), ("-a.example.com", "label '-a'"),
-    ("a-.example.com", "label 'a-'"), ("1.2.3", "IPv4"), ("256.1.1.1", "IPv4"),
+    ("a-.example.com", "label 'a-'"), ("_a.example.com", "label '_a'"), ("1.2.3", "IPv4"),
+    ("256.1.1.1", "IPv4"),
     ("1:2:3", "IPv6"), ("root@host", "ssh_user"), ("@ssh/a..b", "empty label"),
 ])
 def test_malformed_addresses_are_bad_input(spec: str, problem: str) -> None:

@@ -55,15 +55,15 @@ def _check_name(name: Any, where: str, source: Path | None = None) -> str:
     return name
 
 
-_LABEL_RE = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 
 
 def address_problem(target: str) -> str | None:
     """Why ``target`` cannot be the address SSH connects to (None if it can): an IPv4 or
     IPv6 address (``[...]`` and a ``%zone`` allowed), or a host name of RFC 1123's form
     (dot-separated labels of 1-63 letters, digits and hyphens, not starting or ending with
-    a hyphen; 253 characters at most; a final dot allowed). Underscores are accepted in
-    labels, as resolvers and ``/etc/hosts`` accept them. A name whose last label is all
+    a hyphen; 253 characters at most; a final dot allowed). Underscores are accepted inside
+    labels, as glibc's resolver accepts them (not at a label's ends). A name whose last label is all
     digits is no host name (it would be read as a short form of an IPv4 address)."""
     import ipaddress
 
@@ -87,7 +87,8 @@ def address_problem(target: str) -> str | None:
         if len(label) > 63:
             return f"a label of {len(label)} characters (63 at most)"
         if not _LABEL_RE.match(label):
-            return f"the label {label!r} (letters, digits and inner hyphens only)"
+            return (f"the label {label!r} (letters and digits, with hyphens or underscores "
+                    "inside)")
     if name.rsplit(".", 1)[-1].isdigit():
         return "not a valid IPv4 address"
     return None
