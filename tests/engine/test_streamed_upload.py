@@ -150,3 +150,24 @@ def test_a_large_put_is_never_held_whole_and_costs_no_extra_round_trip(tmp_path:
     assert peak < 8 * 1024 * 1024, peak
     again = api.run("@local", deploy).hosts[0]
     assert again.status is HostStatus.OK and again.invocations == 1
+
+
+def test_a_large_file_object_is_streamed_too(tmp_path: Path) -> None:
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(12 * 1024 * 1024))
+    dest = tmp_path / "dest.bin"
+    with src.open("rb") as handle:
+
+        def deploy() -> None:
+            files.put(src=handle, dest=str(dest))
+
+        tracemalloc.start()
+        try:
+            result = api.run("@local", deploy)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert result.hosts[0].status is HostStatus.CHANGED, result
+        assert dest.read_bytes() == src.read_bytes()
+        assert peak < 6 * 1024 * 1024, peak  # read in pieces: never the 12 MiB at once
+        assert api.run("@local", deploy).hosts[0].changed == 0  # compared by its hash
