@@ -114,6 +114,20 @@ INVENTORY_CASES = {
     "chroot with no path": ('web = ["@local", "@chroot"]\n',
                             ["inventory.py:1", "@chroot needs a path"]),
     "no hosts": ("x = 1\n", ["inventory.py", "no hosts"]),
+    "host twice in a group": ('web = [\n    "@local",\n    "@local",\n]\n',
+                              ["inventory.py:3", "host @local", "listed twice in group web"]),
+    "host defined twice with different data": (
+        'web = [("h1", {"ssh_hostname": "127.0.0.1"})]\n'
+        'db = [("h1", {"ssh_hostname": "127.0.0.2"})]\n',
+        ["inventory.py:2", "host h1", "defined twice with different data", "ssh_hostname"]),
+    "empty label": ('web = [\n    "a..b",\n]\n', ["inventory.py:2", "host a..b", "empty label"]),
+    "host name too long": (f'web = [\n    "{"a" * 300}",\n]\n',
+                           ["inventory.py:2", "300 characters"]),
+    "label too long": (f'web = ["{"a" * 64}.example.com"]\n',
+                       ["inventory.py:1", "64 characters"]),
+    "user@host": ('web = ["root@127.0.0.1"]\n', ["inventory.py:1", "ssh_user"]),
+    "bad ssh_hostname": ('web = [\n    ("web1", {"ssh_hostname": "-oProxyCommand=x"}),\n]\n',
+                         ["inventory.py:2", "host web1", "malformed ssh_hostname"]),
     "group data exception": ('web = ["@local"]\n', ["web.py:1", "ZeroDivisionError"]),
 }
 
@@ -133,6 +147,10 @@ COMMAND_LINE_CASES = {
     "malformed host name": (["@local,bad host", "deploy.py"], ["malformed host name"]),
     "unknown connector": (["@local,@nosuch", "deploy.py"], ["unknown connector @nosuch"]),
     "no inventory file": (["missing_inventory.py", "deploy.py"], ["missing_inventory.py"]),
+    "host listed twice": (["@local,@local", "deploy.py"],
+                          ["command line", "host @local", "listed twice"]),
+    "empty label": (["a..b", "deploy.py"], ["command line", "host a..b", "empty label"]),
+    "host name too long": (["a" * 300, "deploy.py"], ["command line", "300 characters"]),
     "no deploy file": (["@local", "deploy.py", "missing.py"], ["missing.py"]),
     "limit matches nothing": (["@local", "deploy.py", "--limit", "nothing*"],
                               ["--limit nothing*"]),

@@ -187,6 +187,59 @@ def test_sigint_interrupts_a_running_command_exit_130(tmp_path: Path) -> None:
     assert "Traceback" not in out + err
 
 
+def test_sigterm_is_handled_as_sigint_and_exits_143(tmp_path: Path) -> None:
+    """SIGTERM killed the process at once (exit 143, no report) and the shell went on with
+    its script: now it stops the remote commands, reports what ran where, exits 143."""
+    started, after = tmp_path / "started", tmp_path / "after"
+    proc = subprocess.Popen(argv("@local", "exec", "-y", "--",
+                                 f"touch {started}; sleep 3; touch {after}"),
+                            cwd=tmp_path, env=env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while not started.exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("the command never started")
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, (out, err)
+    assert "Traceback" not in out + err
+    assert "interrupted" in out and "terminated" in err
+    # the operation had been sent: it may have run (not "not run")
+    assert "may have run" in out
+    time.sleep(3.5)
+    assert not after.exists()  # the rest of the command did not run
+
+
+def test_sigterm_while_the_inventory_loads_exits_143_at_once(tmp_path: Path) -> None:
+    (tmp_path / "deploy.py").write_text("")
+    (tmp_path / "inventory.py").write_text(
+        f"import time, pathlib\npathlib.Path({str(tmp_path / 'loading')!r}).touch()\n"
+        "time.sleep(30)\nhosts = ['@local']\n")
+    proc = subprocess.Popen(argv("inventory.py", "deploy.py", "-y"), cwd=tmp_path, env=env(),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 15
+        while not (tmp_path / "loading").exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("the inventory never started loading")
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, (out, err)
+    assert "Traceback" not in out + err and "terminated" in out + err
+
+
 # -- --json ---------------------------------------------------------------------------------
 
 

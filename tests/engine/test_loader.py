@@ -54,6 +54,85 @@ def test_malformed_host_names(spec: str) -> None:
         load_inventory(spec)
 
 
+def test_a_host_in_several_groups_is_one_host_with_merged_data(tmp_path: Path) -> None:
+    # pyinfra's shape: the same name in two groups is one host, in both groups, its data
+    # merged; giving the same value again is no conflict
+    inv_file = tmp_path / "inventory.py"
+    inv_file.write_text(
+        "web = [('h1', {'ssh_hostname': '127.0.0.1', 'role': 'web'}), 'h2']\n"
+        "db = ['h1', ('h2', {'port': 5})]\n"
+        "app = [('h1', {'ssh_hostname': '127.0.0.1', 'x': 1})]\n")
+    inv = load_inventory(str(inv_file))
+    assert [h.name for h in inv] == ["h1", "h2"]
+    h1, h2 = inv.hosts
+    assert h1.groups == ("web", "db", "app") and h2.groups == ("web", "db")
+    assert (h1.data.role, h1.data.x, h2.data.port) == ("web", 1, 5)
+    assert h1.target == "127.0.0.1" and h2.target == "h2"
+    assert [h.name for h in inv.get_group("db")] == ["h1", "h2"]
+
+
+@pytest.mark.parametrize("source,message", [
+    ("web = ['h1', 'h2', 'h1']\n", "listed twice in group web"),
+    ("web = [('h1', {'a': 1}), ('h1', {'a': 1})]\n", "listed twice in group web"),
+    ("web = [('h1', {'a': 1})]\ndb = [('h1', {'a': 2})]\n", "defined twice"),
+])
+def test_a_host_defined_twice_is_bad_input(tmp_path: Path, source: str, message: str) -> None:
+    inv_file = tmp_path / "inventory.py"
+    inv_file.write_text(source)
+    with pytest.raises(BadInput, match=message) as info:
+        load_inventory(str(inv_file))
+    assert info.value.file == str(inv_file) and info.value.host == "h1"
+    assert info.value.line == source.count("\n")  # the second mention's line
+
+
+def test_hosts_of_the_same_name_make_no_inventory() -> None:
+    from corral.model.host import Host, HostData
+    from corral.model.inventory import Inventory
+
+    hosts = [Host("a", HostData({}), (), "local", ""), Host("a", HostData({}), (), "local", "")]
+    with pytest.raises(BadInput, match="two hosts") as info:
+        Inventory(hosts, {})
+    assert info.value.host == "a"
+
+
+LONGEST = ".".join(["a" * 63] * 3 + ["b" * 61])  # 253 characters
+
+
+@pytest.mark.parametrize("spec,target", [
+    ("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("[::1]", "::1"), ("fe80::1%lo", "fe80::1%lo"),
+    ("localhost", "localhost"), ("web-1.example.com.", "web-1.example.com."),
+    ("db_1.internal", "db_1.internal"), (LONGEST, LONGEST), ("@ssh/127.0.0.2", "127.0.0.2"),
+    ("x1", "x1"),
+])
+def test_addresses_ssh_connects_to(spec: str, target: str) -> None:
+    (h,) = load_inventory(spec).hosts
+    assert (h.connector, h.target) == ("ssh", target)
+
+
+@pytest.mark.parametrize("spec,problem", [
+    ("a..b", "empty label"), (".a", "empty label"), ("a" * 64, "64 characters"),
+    (LONGEST + "b", "254 characters"), ("-a.example.com", "label '-a'"),
+    ("a-.example.com", "label 'a-'"), ("_a.example.com", "label '_a'"), ("1.2.3", "IPv4"),
+    ("256.1.1.1", "IPv4"),
+    ("1:2:3", "IPv6"), ("root@host", "ssh_user"), ("@ssh/a..b", "empty label"),
+])
+def test_malformed_addresses_are_bad_input(spec: str, problem: str) -> None:
+    with pytest.raises(BadInput, match="malformed host name") as info:
+        load_inventory(spec)
+    assert problem in str(info.value) and info.value.host == spec
+
+
+def test_a_label_with_ssh_hostname_is_checked_by_its_address(tmp_path: Path) -> None:
+    inv_file = tmp_path / "inventory.py"
+    inv_file.write_text("web = [('app_server', {'ssh_hostname': '127.0.0.5'})]\n"
+                        "db = [\n    ('db', {'ssh_hostname': 'a..b'}),\n]\n")
+    with pytest.raises(BadInput, match=r"malformed ssh_hostname 'a\.\.b'") as info:
+        load_inventory(str(inv_file))
+    assert (info.value.host, info.value.line) == ("db", 3)
+    inv_file.write_text("web = [('app_server', {'ssh_hostname': '127.0.0.5'})]\n")
+    assert load_inventory(str(inv_file)).hosts[0].target == "127.0.0.5"
+
+
 def test_inventory_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     inv = tmp_path / "inventory.py"
     inv.write_text("web = ['a',\n  'b'\nx = (\n")

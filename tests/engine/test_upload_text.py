@@ -156,3 +156,28 @@ def test_an_upload_leaves_the_scripts_shell_as_it_found_it(tmp_path: Path,
         out = subprocess.run([sh], input=text.encode(), capture_output=True, check=True)
         words = out.stdout.decode().split()
         assert words[0] != "rc=0" and words[1:] == ["0027"], sh
+
+
+# -- destinations that look like options -------------------------------------------------------
+
+#: relative names that mv, chmod, chown, stat or mktemp would read as options: "-t." made
+#: ``mv`` move the temporary file into "." under its own name and leave it there
+DASHED = ["-t.", "-foo", "--help", "-m600", "-", "-tsub/f"]
+
+
+@pytest.mark.parametrize("dest", DASHED)
+@pytest.mark.parametrize("size", [5, PRINTF_UPLOAD_MAX + 1])
+@pytest.mark.parametrize("mode", ["600", None, "755"])
+def test_a_relative_destination_starting_with_a_dash_is_a_file_name(
+        tmp_path: Path, dest: str, size: int, mode: str | None) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    for sh in SHELLS:
+        work = tmp_path / sh
+        (work / "-tsub").mkdir(parents=True)
+        text = upload(FileUploadCommand(b"", dest, mode=mode), data, GlobalArgs())
+        done = subprocess.run([sh], input=_script(text).encode(), capture_output=True,
+                              cwd=work)
+        assert done.returncode == 0, (sh, done.stderr)
+        assert (work / dest).read_bytes() == data, sh
+        left = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
+        assert left == sorted({"-tsub", dest}), (sh, left)  # no temporary file

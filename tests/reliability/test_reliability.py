@@ -3,7 +3,10 @@ fleet hosts: stalls, interruptions, cut connections, dry-run honesty, secrets.""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
 import signal
 import socket
 import subprocess
@@ -152,6 +155,83 @@ def test_sigint_over_ssh_stops_remote_commands_and_exits_130(trio: Fleet,
     time.sleep(1.5)
     for i in range(3):
         assert not [c for c in command_lines(trio, i) if marker in c]
+
+
+def test_sigterm_over_ssh_is_handled_as_sigint_and_exits_143(trio: Fleet,
+                                                             tmp_path: Path) -> None:
+    """SIGTERM (what systemd, a CI runner or ``kill`` sends) used to end the controller at
+    once, reporting nothing, while the hosts finished the script they had been sent. Now:
+    no new work, the remote commands ended, what ran where reported, exit 143."""
+    marker = "sleep 3.4321"
+    after = "/root/after-sigterm"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corral", str(trio.inventory_path), "exec", "-y", "--",
+         f"{marker}; touch {after}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if all(any(c.startswith(marker) for c in command_lines(trio, i)) for i in range(3)):
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the remote commands never started")
+    began = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 143, out
+    assert time.monotonic() - began < 10
+    assert "Traceback" not in out and "terminated" in out
+    for h in trio.hosts:  # what ran where: each host interrupted, its command may have run
+        assert re.search(rf"{h.name}: exec: .*: may have run", out), out
+        assert re.search(rf"{h.name} +. interrupted", out), out
+    time.sleep(4)  # past the end the command would have had
+    for i in range(3):
+        assert not [c for c in command_lines(trio, i) if marker in c]
+        assert not (root_of(trio, i) / after.lstrip("/")).exists()
+
+
+def _peak_rss_kib(proc: subprocess.Popen[str]) -> int:
+    """The process's peak resident set size (VmHWM, a high-water mark), read until it ends."""
+    peak = 0
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            break
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+        time.sleep(0.02)
+    return peak
+
+
+def test_a_large_upload_to_several_hosts_streams_in_bounded_memory(trio: Fleet,
+                                                                  tmp_path: Path) -> None:
+    """64 MiB to three hosts: the controller used to hold the content, its base64 text and
+    the encoded script for every host (about 16 times the file); it now holds a few
+    chunks per host. Byte-exact on every host, no temporary file left."""
+    big = tmp_path / "big.bin"
+    with big.open("wb") as fh:
+        for i in range(64):
+            fh.write(bytes([i]) * 1024 + os.urandom(1024 * 1023))
+    (tmp_path / "deploy.py").write_text(
+        "from corral.operations import files\n"
+        "files.put(src='big.bin', dest='/root/streamed.bin', mode='600')\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corral", str(trio.inventory_path), "deploy.py", "-y"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    peak = _peak_rss_kib(proc)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert 0 < peak < 160 * 1024, peak  # before: well over a gigabyte
+    digest = hashlib.sha256(big.read_bytes()).hexdigest()
+    for i in range(3):
+        dest = root_of(trio, i) / "root" / "streamed.bin"
+        assert hashlib.sha256(dest.read_bytes()).hexdigest() == digest
+        assert dest.stat().st_mode & 0o777 == 0o600
+        assert not list((root_of(trio, i) / "root").glob(".corral.*"))
+        dest.unlink()
 
 
 def test_a_connection_cut_mid_upload_leaves_no_partial_file(trio: Fleet,

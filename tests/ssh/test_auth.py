@@ -15,6 +15,8 @@ from integration._helpers import describe, single
 
 from corral import api
 from corral.api import HostResult, HostStatus, RunResult
+from corral.model.host import Host, HostData
+from corral.model.inventory import Inventory
 from corral.operations import server
 from corral.testing import image as test_image
 from corral.testing.fleet import Fleet
@@ -92,13 +94,23 @@ def test_key_files(fleet: Fleet, tmp_path: Path) -> None:
 
 def test_nobody_there(fleet: Fleet, tmp_path: Path) -> None:
     refused(fleet, tmp_path, ":2200: Connection refused", ssh_port=2200)
-    # names the resolver refuses without asking DNS (this test must not need a network)
-    for name, words in (("bad..name", "is not a valid host name"),
-                        ("no%such%host", "cannot resolve no%such%host: Name or service")):
-        host = single(api.run(str(host_inventory(fleet, KEYS_HOST, tmp_path,
-                                                 ssh_hostname=name)), whoami))
+    # names the resolver refuses without asking DNS (this test must not need a network):
+    # an inventory with them is bad input, found before connecting...
+    for name, words in (("bad..name", "an empty label"), ("no%such%host", "label")):
+        path = host_inventory(fleet, KEYS_HOST, tmp_path, ssh_hostname=name)
+        with pytest.raises(api.BadInput, match="malformed ssh_hostname") as info:
+            api.run(str(path), whoami)
+        assert words in str(info.value) and info.value.host == KEYS_HOST
+        cli = Cli(path, "exec", "-y", "--", "true", cwd=tmp_path).wait()
+        assert cli.code == 4 and "malformed ssh_hostname" in cli.err, cli
+        # ...and a host made without the loader (the embedding API) is unreachable
+        data = {**dict(fleet.inventory())[fleet.host(KEYS_HOST).name], "ssh_hostname": name}
+        made = Host(KEYS_HOST, HostData(data), (), "ssh", name)
+        host = single(api.run(Inventory([made], {}), whoami))
         assert host.status is HostStatus.UNREACHABLE, describe(host)
-        assert host.error is not None and words in host.error
+        assert host.error is not None
+        assert ("is not a valid host name" if ".." in name else
+                f"cannot resolve {name}: Name or service") in host.error
 
 
 def test_password(fleet: Fleet, tmp_path: Path) -> None:

@@ -7,15 +7,18 @@
     corral vault ...                        the encrypted secrets file (corral vault --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
-to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 interrupted.
+to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 interrupted
+(Ctrl-C, SIGINT), 143 terminated (SIGTERM, handled as SIGINT).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,11 +107,11 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
                 raise exc.with_context(file="command line") from None
 
         return "fact", [read_fact], {"values": values, "fact": cls.name}
-    if head.endswith(".py") or Path(head).is_file():
+    if head.endswith(".py") or _is_file(head):
         for word in args:
             if word.startswith("-"):
                 raise BadInput(f"unknown option {word} (see corral --help)")
-            if not Path(word).is_file():
+            if not _is_file(word):
                 raise BadInput(f"no deploy file {word}")
         return "deploy", list(args), {}
     for word in args:
@@ -118,6 +121,13 @@ def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
     op_kwargs = parse_op_args(op, rest)
     _check_op_args(op, op_kwargs)
     return "op", [_command_line_call(op, op_kwargs)], {}
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except OSError:  # a name too long to be a file's
+        return False
 
 
 _COMMAND_LINE = "<command line>"
@@ -137,7 +147,7 @@ def _command_line_call(op: Callable[..., Any], kwargs: dict[str, Any]) -> Callab
 def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     """Unknown, missing or mistyped arguments of an ad-hoc operation: bad input, before
     any host is contacted."""
-    from corral.model.operation import bind_arguments, validate_globals
+    from corral.model.operation import bind_arguments, check_argument_text, validate_globals
 
     spec = getattr(op, "_spec", None)
     if spec is None:
@@ -147,6 +157,54 @@ def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
     plain = {k: v for k, v in kwargs.items() if k not in given}
     validate_globals(given, where, spec.name)
     bind_arguments(spec, (), plain, where)
+    check_argument_text(spec, (), plain, given, where)  # NUL from JSON, bytes from argv
+
+
+class _Terminated(BaseException):
+    """SIGTERM outside a run (loading, asking to confirm): stop there, exit 143."""
+
+
+class _Termination:
+    """SIGTERM is handled as Ctrl-C: a run in progress is cancelled (it stops starting
+    work, ends the commands still running on the hosts and reports what ran where), and
+    the exit code is 143. Without this the process died at once, reporting nothing, and
+    the hosts went on with the script they had been sent. A second SIGTERM during the
+    run's ending ends the process at once (the default action)."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.task: asyncio.Task[Any] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received = True
+        task, loop = self.task, self.loop
+        if task is not None and loop is not None and not task.done():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            loop.call_soon_threadsafe(task.cancel)
+            return
+        raise _Terminated()
+
+    def run(self, inventory: Any, deploys: list[Any], **kwargs: Any) -> RunResult:
+        """``api.run``, its task cancelled by SIGTERM as asyncio cancels it on SIGINT."""
+        done: list[RunResult] = []
+
+        async def main_task() -> None:
+            self.task, self.loop = asyncio.current_task(), asyncio.get_running_loop()
+            try:
+                # handed over outside the task (see api.run)
+                done.append(await api.arun(inventory, deploys, **kwargs))
+            finally:
+                self.task = None
+
+        asyncio.run(main_task())
+        return done[0]
+
+
+_TERM = _Termination()
 
 
 def _console(stream: Any, no_color: bool) -> Console | PlainConsole:
@@ -255,6 +313,7 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     INVENTORY is an inventory file, a comma list of hosts, or a target such as
     @local or @chroot/PATH. Secrets: see corral vault --help.
     """
+    _TERM.install()
     no_color = bool(os.environ.get("NO_COLOR"))
     human_stream = sys.stderr if as_json else sys.stdout
     console = _console(human_stream, no_color)
@@ -282,12 +341,18 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
     except (KeyboardInterrupt, click.Abort):
         err_console.print("[bold red]interrupted[/]")
         code = errors.EXIT_INTERRUPTED
+    except _Terminated:
+        err_console.print("[bold red]terminated[/] (SIGTERM)")
+        code = errors.EXIT_TERMINATED
     except Exception as exc:
         if os.environ.get("CORRAL_DEBUG"):
             raise
         failure = RuntimeError(f"internal error: {type(exc).__name__}: {exc} "
                                "(set CORRAL_DEBUG=1 for a traceback)")
         code = errors.EXIT_FAILED
+    if _TERM.received and code == errors.EXIT_INTERRUPTED:
+        err_console.print("[bold red]terminated[/] (SIGTERM): the run was interrupted")
+        code = errors.EXIT_TERMINATED
     if failure is not None:
         _echo_error(err_console, failure)
         if as_json:
@@ -305,8 +370,8 @@ def _main(console: Console | PlainConsole, inventory: str, args: tuple[str, ...]
 
     def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
         try:
-            return api.run(inv, deploys, dry=dry_run, parallel=parallel,
-                           fail_percent=fail_percent, on_event=on_event, config=config)
+            return _TERM.run(inv, deploys, dry=dry_run, parallel=parallel,
+                             fail_percent=fail_percent, on_event=on_event, config=config)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 

@@ -65,6 +65,7 @@ _STYLE = {
     OpStatus.FAILED: "bold red",
     OpStatus.OK: "green",
     OpStatus.SKIPPED: "dim",
+    OpStatus.MAY_HAVE_RUN: "bold red",
 }
 _HOST_STYLE = {
     HostStatus.OK: "green",
@@ -155,7 +156,7 @@ class HumanOutput:
             self.progress = None
 
     def _operation(self, op: OpResult) -> None:
-        interesting = op.changed or op.status in (OpStatus.FAILED,)
+        interesting = op.changed or op.status in (OpStatus.FAILED, OpStatus.MAY_HAVE_RUN)
         if not interesting and self.verbose < 1:
             return
         label = {OpStatus.PLANNED: "would change" if op.changed else "no change"}.get(
@@ -209,7 +210,9 @@ class HumanOutput:
                     key = "ok"
                 per_op[f"{op.name} ({op.location.rsplit('/', 1)[-1]})"][key] += 1
         if per_op and (self.verbose >= 1 or len(result.hosts) > 1):
-            counts = ("changed", "ok", "failed", "skipped")
+            counts: tuple[str, ...] = ("changed", "ok", "failed", "skipped")
+            if any(OpStatus.MAY_HAVE_RUN.value in n for n in per_op.values()):
+                counts += (OpStatus.MAY_HAVE_RUN.value,)
             self.table(None, [("operation", "left")] + [(c, "right") for c in counts],
                        [[(name, "")] + [(str(n.get(c, 0)), "") for c in counts]
                         for name, n in per_op.items()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from corral.model.command import CommandOutput
@@ -12,6 +13,7 @@ from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
 from corral.model.host import Host
 
 from .framing import FramedScript, Step, build_script, parse_output, strip_done
+from .streams import Stream, streams_of, write_script
 
 _REGISTRY: dict[str, type[Connector]] = {}
 
@@ -60,8 +62,12 @@ class Connector(ABC):
 
     async def run(self, steps: list[Step], timeout: float | None = None,
                   prelude: str = "") -> list[CommandOutput | None]:
-        """Run steps as one framed script: one remote invocation."""
+        """Run steps as one framed script: one remote invocation. The content of large
+        uploads (their steps' streams) is read while the script is sent."""
         script = build_script(steps, prelude)
+        streams = streams_of([s.text for s in steps])
+        if streams:
+            script = StreamedScript(script.token, script.text, script.steps, streams)
         self.invocations += 1
         stdout, stderr = await self._send(script, timeout)
         return parse_output(script, stdout, stderr)
@@ -114,18 +120,34 @@ class ShellSession:
         self._lock = asyncio.Lock()
 
     async def send(self, script: FramedScript, timeout: float | None) -> tuple[bytes, bytes]:
+        """Write the script (its streams chunk by chunk, each once the connection has taken
+        the last: ``streams.write_script``) and read both streams up to its end. The
+        deadline covers the writing too: a connection that stops taking data mid-upload
+        ends in the wave's time, not the keepalive's."""
         async with self._lock:
-            self.stdin.write(script.text.encode())
-            if self._drain is not None:
-                await self._drain()
-            reading = asyncio.gather(
-                _read_until(self.stdout, script.done_marker),
-                _read_until(self.stderr, script.done_marker),
-            )
-            # an interrupted run abandons the readers: their end is expected, not an error
-            reading.add_done_callback(_retrieve)
             try:
-                out, err = await asyncio.wait_for(reading, timeout)
+                out, err = await asyncio.wait_for(self._exchange(script), timeout)
             except TimeoutError:
                 raise CommandTimeout(f"the remote script did not finish in {timeout:g}s") from None
             return strip_done(script, out), strip_done(script, err)
+
+    async def _exchange(self, script: FramedScript) -> tuple[bytes, bytes]:
+        streams = script.streams if isinstance(script, StreamedScript) else ()
+        # text that is not UTF-8 (a file name from os.fsdecode: surrogate escapes) goes to
+        # the host as the bytes it stands for
+        await write_script(self.stdin.write, self._drain, script.text, streams)
+        reading = asyncio.gather(
+            _read_until(self.stdout, script.done_marker),
+            _read_until(self.stderr, script.done_marker),
+        )
+        # an interrupted run abandons the readers: their end is expected, not an error
+        reading.add_done_callback(_retrieve)
+        out, err = await reading
+        return out, err
+
+
+@dataclass(frozen=True)
+class StreamedScript(FramedScript):
+    """A framed script whose text holds streams (large uploads) at their placeholders."""
+
+    streams: tuple[Stream, ...] = ()

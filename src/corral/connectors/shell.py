@@ -14,6 +14,7 @@ from corral.model.secrets import reveal
 
 from .framing import RC_FUNCTION, UMASK_VAR
 from .shellsyntax import is_plain
+from .streams import Stream, StreamedText
 
 
 def with_env_and_dir(command: str, g: GlobalArgs) -> str:
@@ -192,7 +193,14 @@ def _printf_upload(cmd: FileUploadCommand, data: bytes, directory: str) -> str:
     )
 
 
-def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
+def upload_in_script(size: int, g: GlobalArgs) -> bool:
+    """Whether an upload of ``size`` bytes is written by the script's own shell (builtin
+    ``printf``, its content in the script's text)."""
+    return (size <= PRINTF_UPLOAD_MAX and not g.sudo and not g.su_user
+            and g.shell_executable in (None, "sh"))
+
+
+def upload(cmd: FileUploadCommand, data: bytes | Stream, g: GlobalArgs) -> str:
     """Atomic upload inside a script: a temporary file in the destination directory gets
     the content, then mode and owner, then is renamed over the destination. The content
     travels in the script, never on a command line.
@@ -200,16 +208,29 @@ def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
     Without sudo or su, and up to PRINTF_UPLOAD_MAX bytes, the script's own shell creates
     the temporary file (mode 600, exclusively, under an unpredictable name) and fills it
     with its builtin ``printf``; otherwise a here-document goes through ``base64 -d`` to a
-    shell with the operation's privilege."""
+    shell with the operation's privilege. Content given as a :class:`Stream` (a large
+    upload) is read and encoded only while the script is sent (``connectors.streams``):
+    the text returned holds its placeholder, and the host checks that the whole of it
+    arrived before the file is renamed.
+
+    A relative destination starting with ``-`` gets ``./``: ``mv``, ``chmod``, ``chown``,
+    ``stat`` and ``mktemp`` would take it for options (``-t.`` moved the temporary file
+    into the directory and left it there)."""
+    if cmd.dest.startswith("-"):
+        cmd = replace(cmd, dest="./" + cmd.dest)
     directory = posixpath.dirname(cmd.dest) or "."
-    if (len(data) <= PRINTF_UPLOAD_MAX and not g.sudo and not g.su_user
-            and g.shell_executable in (None, "sh")):
+    if isinstance(data, bytes) and upload_in_script(len(data), g):
         return _printf_upload(cmd, data, directory)
     steps = _mode_and_owner(cmd)
-    encoded = base64.encodebytes(data).decode()
-    eof = "CORRAL_EOF"
-    while eof in encoded:
-        eof += "_"
+    eof = "CORRAL_EOF"  # no line of base64 can be this: "_" is not in its alphabet
+    if isinstance(data, Stream):
+        # a short or broken stream must not be renamed into place: the size is checked
+        size_check = (f'{{ [ $(wc -c < "$t") -eq {data.size} ] || {{ echo "corral: the '
+                      f'upload to {_printable(cmd.dest)} arrived incomplete" >&2; false; }}; }}')
+        steps = [size_check, *steps]
+        body = data.placeholder
+    else:
+        body = base64.encodebytes(data).decode()
     inner = (
         f"t=$(mktemp {shlex.quote(directory + '/.corral.XXXXXXXXXX')}) || exit 1; "
         # the temporary file goes whatever ends the shell: success (renamed already),
@@ -218,7 +239,13 @@ def upload(cmd: FileUploadCommand, data: bytes, g: GlobalArgs) -> str:
         + " && ".join(['cat > "$t"', *steps])
     )
     plain = replace(g, timeout=None, retries=0, chdir=None)
-    return f"{{ base64 -d | {wrap(inner, plain)}\n}} <<'{eof}'\n{encoded}{eof}"
+    text = f"{{ base64 -d | {wrap(inner, plain)}\n}} <<'{eof}'\n{body}{eof}"
+    return StreamedText(text, (data,)) if isinstance(data, Stream) else text
+
+
+def _printable(path: str) -> str:
+    """A path for a message inside single quotes of a shell word: only safe characters."""
+    return "".join(c if c.isalnum() or c in "/._-+" else "?" for c in path)
 
 
 def download(src: str) -> str:

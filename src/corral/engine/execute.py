@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.connectors import shell
 from corral.connectors.framing import Step
+from corral.connectors.streams import Stream
 from corral.facts.files import FileContents
 from corral.model.command import (
     CommandOutput,
@@ -167,12 +169,11 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
     for command in p.commands:
         if isinstance(command, FileUploadCommand):
             try:
-                data = command.content()
+                text = shell.upload(command, _upload_content(command), g)
             except OSError as exc:
                 raise BadInput(f"cannot read {command.src!r}: {exc.strerror}",
                                file=meta.call.file, line=meta.call.line,
                                operation=meta.call.spec.name) from None
-            text = shell.upload(command, data, g)
         elif isinstance(command, FileDownloadCommand):
             text = shell.wrap(shell.download(command.src), g)
         elif command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values()):
@@ -182,6 +183,21 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
         steps.append((Step(text=text, group=group, ok_codes=g.success_exit_codes,
                            may_fail=g.ignore_errors), command))
     return steps
+
+
+#: uploads larger than this are streamed: read while the script is sent (connectors.streams)
+STREAM_MIN = shell.PRINTF_UPLOAD_MAX
+
+
+def _upload_content(command: FileUploadCommand) -> bytes | Stream:
+    """An upload's content as the script will carry it: small content as bytes, in the
+    script's text as before; larger content (a local file, bytes, a seekable binary file
+    object) as a stream, read and encoded chunk by chunk while the script is sent, so the
+    controller never holds it whole per host."""
+    size = command.size()
+    if size is None or size <= STREAM_MIN:
+        return command.content()
+    return Stream(size, command.chunks)
 
 
 def _write_local(dest: Any, data: bytes) -> None:
@@ -245,6 +261,9 @@ async def execute_wave(plan: WavePlan) -> None:
                 else:
                     _finish(hr, meta, p, [], OpStatus.OK, 0.0)
             raise
+        except asyncio.CancelledError:
+            _interrupted(hr, plan, time.monotonic() - started)
+            raise
     elapsed = time.monotonic() - started
     script_ok = True
     replan = False
@@ -306,6 +325,22 @@ async def execute_wave(plan: WavePlan) -> None:
             done, outs, again = fetching.outputs(read)
             hr.store_facts(done, outs)
             hr.unbatchable |= families(again)
+
+
+def _interrupted(hr: HostRun, plan: WavePlan, elapsed: float) -> None:
+    """The run was interrupted while this wave's script was being sent or ran: its
+    operations that had commands may have run (in whole or in part), not "not run"."""
+    for meta, p in plan.ops:
+        if meta.result is not None:
+            continue
+        if p.error is not None:
+            _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
+        elif p.commands:
+            _finish(hr, meta, p, [], OpStatus.MAY_HAVE_RUN, elapsed,
+                    note="the run was interrupted while its script was running on the host: "
+                         "it may have run, in whole or in part")
+        else:
+            _finish(hr, meta, p, [], OpStatus.OK, 0.0)
 
 
 def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],

@@ -19,7 +19,7 @@ from corral.model.errors import BadInput
 from corral.model.host import Host, HostData
 from corral.model.inventory import Inventory
 
-_HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:\[\]-]+(@[A-Za-z0-9_.:\[\]-]+)?)$")
+_HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:%\[\]-]+(@[A-Za-z0-9_.:%\[\]-]+)?)$")
 
 
 def parse_target(name: str) -> tuple[str, str]:
@@ -32,8 +32,9 @@ def parse_target(name: str) -> tuple[str, str]:
     return "ssh", name
 
 
-def _name_line(name: Any, source: Path | None) -> int | None:
-    """The line of an inventory file that names a host (for error messages), if any."""
+def _name_line(name: Any, source: Path | None, occurrence: int = 1) -> int | None:
+    """The line of an inventory file that names a host (for error messages), if any: its
+    ``occurrence``-th mention (or the last one found)."""
     if source is None or not isinstance(name, str):
         return None
     try:
@@ -41,17 +42,74 @@ def _name_line(name: Any, source: Path | None) -> int | None:
     except OSError:
         return None
     for wanted in (f'"{name}"', f"'{name}'", name):
-        for number, text in enumerate(lines, 1):
-            if wanted in text:
-                return number
+        found = [number for number, text in enumerate(lines, 1) if wanted in text]
+        if found:
+            return found[min(occurrence, len(found)) - 1]
     return None
 
 
 def _check_name(name: Any, where: str, source: Path | None = None) -> str:
-    if not isinstance(name, str) or not _HOST_RE.match(name):
+    if not isinstance(name, str) or "\x00" in name or not _HOST_RE.match(name):
         raise BadInput(f"malformed host name {name!r}", file=where,
                        line=_name_line(name, source))
     return name
+
+
+_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
+
+
+def address_problem(target: str) -> str | None:
+    """Why ``target`` cannot be the address SSH connects to (None if it can): an IPv4 or
+    IPv6 address (``[...]`` and a ``%zone`` allowed), or a host name of RFC 1123's form
+    (dot-separated labels of 1-63 letters, digits and hyphens, not starting or ending with
+    a hyphen; 253 characters at most; a final dot allowed). Underscores are accepted inside
+    labels, as glibc's resolver accepts them (not at a label's ends). A name whose last label is all
+    digits is no host name (it would be read as a short form of an IPv4 address)."""
+    import ipaddress
+
+    bare = target[1:-1] if target.startswith("[") and target.endswith("]") else target
+    try:
+        ipaddress.ip_address(bare)
+        return None
+    except ValueError:
+        if ":" in bare:
+            return "not a valid IPv6 address"
+    if "@" in target:
+        return "user@host is not supported: give the user as ssh_user in the host's data"
+    name = target[:-1] if target.endswith(".") else target
+    if not name:
+        return "an empty host name"
+    if len(name) > 253:
+        return f"a host name of {len(name)} characters (253 at most)"
+    for label in name.split("."):
+        if not label:
+            return "an empty label (two dots in a row, or a dot at the start)"
+        if len(label) > 63:
+            return f"a label of {len(label)} characters (63 at most)"
+        if not _LABEL_RE.match(label):
+            return (f"the label {label!r} (letters and digits, with hyphens or underscores "
+                    "inside)")
+    if name.rsplit(".", 1)[-1].isdigit():
+        return "not a valid IPv4 address"
+    return None
+
+
+def _ssh_target(name: str, target: str, data: dict[str, Any], where: str,
+                source: Path | None) -> str:
+    """The address an SSH host connects to (``ssh_hostname`` overrides the inventory name,
+    or the argument of ``@ssh/HOST``), checked before anything connects: a malformed one
+    is bad input, not an unreachable host. An inventory name that only labels the host
+    (``ssh_hostname`` given) is not an address and is not checked as one."""
+    given = data.get("ssh_hostname")
+    address = str(given) if given else target
+    problem = address_problem(address)
+    if problem is not None:
+        what = "ssh_hostname" if given else "host name"
+        raise BadInput(f"malformed {what} {address!r}: {problem}", file=where,
+                       line=_name_line(address if given else name, source), host=name)
+    if address.startswith("[") and address.endswith("]"):
+        address = address[1:-1]
+    return address
 
 
 def _import_connectors() -> list[str]:
@@ -136,17 +194,27 @@ def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
     """An inventory from a Python file, a comma list of hosts, or a connector target."""
     cwd = cwd or Path.cwd()
     path = Path(spec)
-    if spec.endswith(".py") or path.is_file():
-        if not path.is_file():
+    if spec.endswith(".py") or _is_file(path):
+        if not _is_file(path):
             raise BadInput(f"no inventory file {spec}")
         return _inventory_file(path)
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise BadInput("empty inventory")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise BadInput("listed twice", file="command line", host=twice)
     entries: list[tuple[str, dict[str, Any]]] = [
         (_check_name(n, "command line"), {}) for n in names
     ]
     return _build(entries, {}, cwd, None)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long to be a file's: a host list
+        return False
 
 
 def _inventory_file(path: Path) -> Inventory:
@@ -163,8 +231,18 @@ def _inventory_file(path: Path) -> Inventory:
             if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict):
                 item, data = item[0], dict(item[1])
             name = _check_name(item, str(path), path)
+            if name in members:
+                raise BadInput(f"listed twice in group {group}",
+                               file=str(path), line=_name_line(name, path, 2), host=name)
             members.append(name)
             if name in seen:
+                # the same host in several groups (as pyinfra has it): its data merge; a
+                # value given twice differently is two hosts under one name
+                clash = _clashing_key(seen[name], data)
+                if clash is not None:
+                    raise BadInput("defined twice with different data "
+                                   f"({clash!r} differs; group {group})", file=str(path),
+                                   line=_name_line(name, path, 2), host=name)
                 seen[name].update(data)
             else:
                 seen[name] = data
@@ -174,6 +252,19 @@ def _inventory_file(path: Path) -> Inventory:
         raise BadInput("the inventory defines no hosts (each module-level list is a group)",
                        file=str(path))
     return _build(entries, groups, path.parent, path)
+
+
+def _clashing_key(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """A key both definitions of a host give, with different values."""
+    for key, value in new.items():
+        if key in old:
+            try:
+                same = bool(old[key] == value)
+            except Exception:  # a value that cannot say
+                same = old[key] is value
+            if not same:
+                return key
+    return None
 
 
 def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str]],
@@ -186,7 +277,8 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         layers = [data, *(group_layers[g] for g in reversed(member_of)), all_data, {}]
         conn, target = parse_target(name)
         if conn == "ssh":
-            target = str(data.get("ssh_hostname") or name)
+            where = str(source) if source is not None else "command line"
+            target = _ssh_target(name, target, data, where, source)
         host = Host(name, HostData(*layers), member_of, conn, target)
         check_connector(host, source)
         hosts.append(host)

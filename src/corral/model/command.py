@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -114,6 +117,53 @@ class FileUploadCommand:
         src.seek(0)
         data = src.read()
         return data.encode() if isinstance(data, str) else data
+
+    def size(self) -> int | None:
+        """The content's size in bytes without reading it (a local file's, bytes', a
+        seekable binary file object's); None when only reading it tells (text). Raises
+        OSError for a local file that cannot be read."""
+        src = self.src
+        if isinstance(src, bytes):
+            return len(src)
+        if isinstance(src, str | Path):
+            with open(src, "rb") as fh:  # readable, and its size
+                return os.fstat(fh.fileno()).st_size
+        if isinstance(src, io.TextIOBase):
+            return None
+        try:
+            return int(src.seek(0, os.SEEK_END))
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def chunks(self, limit: int, size: int = 1 << 16) -> Iterator[bytes]:
+        """The content in pieces of at most ``size`` bytes, ``limit`` bytes at most in all,
+        read as they are asked for: a large upload is never held whole. A file object is
+        read from where this left it each time (several hosts may read it at once)."""
+        src = self.src
+        if isinstance(src, bytes):
+            view = memoryview(src)[:limit]
+            for start in range(0, len(view), size):
+                yield bytes(view[start:start + size])
+            return
+        if isinstance(src, str | Path):
+            with open(src, "rb") as fh:
+                while limit > 0:
+                    piece = fh.read(min(size, limit))
+                    if not piece:
+                        return
+                    limit -= len(piece)
+                    yield piece
+            return
+        offset = 0
+        while limit > 0:
+            src.seek(offset)
+            data = src.read(min(size, limit))
+            if not data:
+                return
+            piece = data.encode() if isinstance(data, str) else bytes(data)
+            offset += len(data)
+            limit -= len(piece)
+            yield piece
 
     def __str__(self) -> str:
         return f"upload {self.dest}"

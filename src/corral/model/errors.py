@@ -8,6 +8,8 @@ EXIT_PENDING = 2
 EXIT_UNREACHABLE = 3
 EXIT_BAD_INPUT = 4
 EXIT_INTERRUPTED = 130
+#: SIGTERM: handled as Ctrl-C (SIGINT), with the shell's code for death by SIGTERM
+EXIT_TERMINATED = 143
 
 
 class CorralError(Exception):

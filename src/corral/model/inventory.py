@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .errors import BadInput
 from .host import Host
 
 
 class Inventory:
     def __init__(self, hosts: list[Host], groups: dict[str, list[str]]) -> None:
         self._hosts = {h.name: h for h in hosts}
+        if len(self._hosts) != len(hosts):  # one of them would never be contacted
+            twice = next(h.name for i, h in enumerate(hosts)
+                         if any(o.name == h.name for o in hosts[:i]))
+            raise BadInput("two hosts of the inventory have this name", host=twice)
         self.groups = groups
 
     def __iter__(self) -> Iterator[Host]:

@@ -15,7 +15,7 @@ from . import keys as _keys
 from .context import require_context
 from .errors import BadInput
 from .keys import Key
-from .typecheck import matches, type_name
+from .typecheck import admits_none, matches, type_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -236,12 +236,104 @@ def bind_arguments(spec: OperationSpec, args: tuple[Any, ...], kwargs: dict[str,
         if hint is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if value is None:
+            check_none(spec, name, where)
             continue
         if not matches(value, hint):
             raise BadInput(
                 f"argument {name!r} must be {type_name(hint)}, not {type(value).__name__}",
                 file=where[0], line=where[1], operation=spec.name,
             )
+
+
+def check_none(spec: OperationSpec, name: str, where: tuple[str, int]) -> None:
+    """None given for an argument: fine where it is the argument's default or its
+    annotation admits it (``X | None``); otherwise bad input, here, rather than an error
+    deep in the engine (``files.put(dest=None)``). An argument without an annotation (a
+    custom operation's) may be None."""
+    param = spec.signature.parameters[name]
+    hint = spec.hints.get(name)
+    if param.default is None or hint is None or admits_none(hint):
+        return
+    what = "is required" if param.default is param.empty else f"must be {type_name(hint)}"
+    raise BadInput(f"argument {name!r} {what}, not None", file=where[0], line=where[1],
+                   operation=spec.name)
+
+
+def check_text(named: dict[str, Any], where: tuple[str, int], op: str, what: str) -> None:
+    """Text that no host can be given is bad input, found at call time, at any depth of
+    lists, tuples, sets and dicts (keys included):
+
+    - a NUL byte: no shell word, file name, environment value or line of a text file can
+      hold one, and the shell dropped it silently (``a\\0b`` was written as ``ab``);
+    - text that is not UTF-8: a name made by ``os.fsdecode`` from bytes that are not UTF-8
+      holds surrogate escapes (``\\udcff`` for ``\\xff``). corral gives hosts text as
+      UTF-8 and reads their answers (facts) as UTF-8, so such a name could be written once
+      but never read back: every run would change it again. Refused rather than half
+      supported.
+
+    Bytes and file objects (content uploaded as it is) are not text and not looked into.
+    ``named`` maps each argument's name to its value; the error names the argument (never
+    its value, which may be a secret)."""
+    for name, value in named.items():
+        problem = _text_problem(value, 0)
+        if problem is not None:
+            raise BadInput(f"{what} {name!r} {problem}", file=where[0], line=where[1],
+                           operation=op)
+
+
+def check_argument_text(spec: OperationSpec, args: tuple[Any, ...],
+                        kwargs: dict[str, Any], given: dict[str, Any],
+                        where: tuple[str, int]) -> None:
+    """:func:`check_text` for an operation call: its arguments and global arguments."""
+    if args:
+        names = list(spec.signature.parameters)
+        check_text({names[i] if i < len(names) else f"#{i + 1}": v
+                    for i, v in enumerate(args)}, where, spec.name, "argument")
+    check_text(kwargs, where, spec.name, "argument")
+    check_text(given, where, spec.name, "global argument")
+
+
+_NUL = "holds a NUL byte (\\x00), which no shell word, path or line of text can carry"
+_NOT_UTF8 = ("is not UTF-8 text (it holds surrogate escapes, as os.fsdecode makes of bytes "
+             "that are not UTF-8): names and text reach hosts as UTF-8")
+
+
+def _str_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return _NUL
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _NOT_UTF8
+    return None
+
+
+def _text_problem(value: Any, depth: int) -> str | None:
+    from .command import StringCommand
+    from .secrets import Secret
+
+    if isinstance(value, str):
+        return _str_problem(value)
+    if isinstance(value, Secret):
+        return _str_problem(value.reveal())
+    if isinstance(value, StringCommand):
+        return _str_problem(value.render())
+    if depth > 50:  # a structure that holds itself
+        return None
+    items: Any
+    if isinstance(value, dict):
+        items = (x for kv in value.items() for x in kv)
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        return None
+    for item in items:
+        problem = _text_problem(item, depth + 1)
+        if problem is not None:
+            return problem
+    return None
 
 
 OpFunc = Callable[..., OpGenerator]
@@ -309,6 +401,7 @@ def operation(
             given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_") or k == "name"}
             validate_globals(given, where, spec.name)
             bind_arguments(spec, args, kwargs, where)
+            check_argument_text(spec, args, kwargs, given, where)
             ctx = require_context()
             if ctx.in_operation:
                 raise BadInput(
@@ -359,6 +452,7 @@ def deploy(name: str | Callable[..., Any] | None = None,
             where = caller_location(2)
             given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_")}
             validate_globals(given, where, label)
+            check_text(given, where, label, "global argument")
             merged = dict(deploy_defaults.get())
             merged.update(given)
             t1 = deploy_defaults.set(merged)

@@ -20,6 +20,9 @@ class OpStatus(StrEnum):
     OK = "ok"  # ran (or had nothing to do), no change
     CHANGED = "changed"
     FAILED = "failed"
+    #: its script was sent and the run was interrupted before the answer came back: it may
+    #: have run, in whole or in part
+    MAY_HAVE_RUN = "may have run"
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,32 @@ def type_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
+def admits_none(hint: Any) -> bool:
+    """Whether ``None`` fits ``hint``: only where the annotation says so (``Any``,
+    ``object``, ``X | None``, a ``Literal`` holding it, a type variable). Forms that
+    :func:`matches` does not understand (``IO[Any]``, ``os.PathLike[str]``) accept any
+    other value, but not None: a hole there let ``files.put(src=None)`` reach the engine."""
+    if hint is Any or hint is typing.Any or hint is object or hint is None:
+        return True
+    if hint is type(None) or isinstance(hint, typing.TypeVar):
+        return True
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(admits_none(arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return None in typing.get_args(hint)
+    return False
+
+
 def matches(value: Any, hint: Any) -> bool:
-    """Whether ``value`` fits ``hint``. Forms this does not understand are accepted."""
+    """Whether ``value`` fits ``hint``. Forms this does not understand accept any value but
+    None (:func:`admits_none`)."""
+    if value is None:
+        return admits_none(hint)
     if hint is Any or hint is typing.Any:
         return True
     if hint is None or hint is type(None):
-        return value is None
+        return False  # value is not None
     origin = typing.get_origin(hint)
     if origin is typing.Union or origin is types.UnionType:
         return any(matches(value, arg) for arg in typing.get_args(hint))

@@ -6,6 +6,7 @@ Nothing here yields on its own or reads facts; the operations in ``files.py`` do
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import posixpath
 import re
@@ -325,6 +326,25 @@ def read_io(src: IO[Any]) -> bytes:
     return bytes(data)
 
 
+def io_size(src: IO[Any]) -> int | None:
+    """A binary file object's size, when it can seek (None for text or a pipe)."""
+    if isinstance(src, io.TextIOBase):
+        return None
+    try:
+        return int(src.seek(0, os.SEEK_END))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def io_sha256(src: IO[bytes]) -> str:
+    """The SHA-256 of a seekable binary file object's content, read in pieces."""
+    digest = hashlib.sha256()
+    src.seek(0)
+    for chunk in iter(lambda: src.read(1 << 16), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 #: local files' contents, shared by every host: path -> (size, mtime_ns, inode, bytes)
 _LOCAL_DATA: dict[str, tuple[int, int, int, bytes]] = {}
 #: files up to this size are kept (every host's plan reads them, some several times)
@@ -346,6 +366,25 @@ def read_local(path: str) -> bytes:
         raise BadInput(f"local file not found: {path}") from None
     except IsADirectoryError:
         raise BadInput(f"local path is a directory, not a file: {path}") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read local file {path}: {exc.strerror}") from None
+
+
+def local_size(path: str) -> int:
+    """A local file's size; 0 when it cannot be read (read_local then says why)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def local_sha256_if_any(path: str) -> str | None:
+    """The SHA-256 of a local file (in pieces, once per change of the file); None for a file
+    that does not exist (yet: ``assume_exists``). A file that cannot be read is bad input."""
+    try:
+        return local_sha256(path)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise BadInput(f"cannot read local file {path}: {exc.strerror}") from None
 

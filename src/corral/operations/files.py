@@ -65,7 +65,7 @@ def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Di
 
 
 def _upload(
-    content: bytes | str,
+    content: bytes | str | IO[bytes],
     dest: str,
     info: Any,
     remote_sum: str | None,
@@ -76,11 +76,18 @@ def _upload(
     force: bool,
     secret: bool = False,
 ) -> OpGenerator:
-    """Shared by put and template: ``content`` is bytes, or a local path read at upload."""
+    """Shared by put and template: ``content`` is bytes, or a local path or a binary file
+    object read at upload (large content: hashed in pieces, streamed)."""
     if info is False:
         raise OperationError(f"{dest} exists and is not a file")
-    if isinstance(content, bytes) and isinstance(info, Mapping) and not force:
-        if remote_sum == u.sha256(content):
+    if isinstance(content, bytes):
+        digest: str | None = u.sha256(content)
+    elif isinstance(content, str):
+        digest = u.local_sha256_if_any(content)
+    else:
+        digest = u.io_sha256(content)
+    if digest is not None and isinstance(info, Mapping) and not force:
+        if remote_sum == digest:
             changes = u.metadata_commands(dest, info, user, group, mode)
             if not changes:
                 host.noop(f"file {dest} is already uploaded")
@@ -131,17 +138,25 @@ def put(
             raise OperationTypeError("mode=True needs src to be a local file path")
     wanted_mode = None if isinstance(mode, bool) else u.ensure_mode(mode)
 
-    content: bytes | str
+    content: bytes | str | IO[bytes]
     name: str | None = None
     if isinstance(src, str | os.PathLike):
         path = u.local_path(src, add_deploy_dir)
         name = os.path.basename(path)
         if assume_exists and not Path(path).is_file():
             content = path
+        elif u.local_size(path) > u.LOCAL_CACHE_MAX:
+            # large: hashed in pieces once per run, read only while the script is sent
+            # (shown with no diff, as any content over DIFF_LIMIT)
+            content = path
+            if mode is True:
+                wanted_mode = u.local_mode(path)
         else:
             content = u.read_local(path)
             if mode is True:
                 wanted_mode = u.local_mode(path)
+    elif (u.io_size(src) or 0) > u.LOCAL_CACHE_MAX:
+        content = src  # a large binary file object: hashed and sent in pieces, as a file
     else:
         content = u.read_io(src)
 
