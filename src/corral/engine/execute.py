@@ -29,7 +29,7 @@ from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
 from .batching import fact_step, families, plan_fetch
-from .probe import FactKey, Probe, make_fact_key, privilege_globals
+from .probe import FactFailed, FactKey, Probe, make_fact_key, privilege_globals
 
 if TYPE_CHECKING:
     from .hostrun import HostRun
@@ -121,6 +121,8 @@ async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], s
     texts: dict[tuple[int, int], str | None] = {}
     for slot, key in wanted.items():
         lines = hr.facts.get(key)
+        if isinstance(lines, FactFailed):  # unreadable: no old side to show
+            lines = None
         texts[slot] = None if lines is None else "".join(f"{line}\n" for line in lines)
     return texts
 
