@@ -163,7 +163,7 @@ def parse_crontab(output: list[str]) -> CrontabFile:
 
 #: crontab -l's "nothing there": cron's and cronie's "no crontab for USER", and a user
 #: unknown (cron: "user 'x' unknown", cronie: "user x unknown", busybox: "unknown user x")
-_NO_CRONTAB = re.compile(r"^(crontab: )?(no crontab for |user .* unknown|unknown user )", re.M)
+_NO_CRONTAB = re.compile(r"^(crontab:\s*)?(no crontab for |user .* unknown|unknown user )", re.M)
 
 
 class Crontab(FactBase[CrontabFile]):
