@@ -209,3 +209,29 @@ def test_a_background_job_writing_to_the_output_confuses_no_script(tmp_path: Pat
         # the job's lines may land inside a step's output (it writes to the same
         # stream), never in place of a marker
         assert all(r is not None and f"{i}\n" in r.stdout for i, r in enumerate(results))
+
+
+def test_buffer_files_removed_by_a_step_lose_output_not_exit_codes(tmp_path: Path) -> None:
+    """A step that empties $TMPDIR (tmpreaper, rm -rf /tmp/*) takes the buffer files with
+    it: the steps that ran are still reported with their exit codes, and the loss said."""
+    steps = [Step("echo a"), Step('rm -f "$__corral_o" "$__corral_e"; echo b'),
+             Step("exit_code() { return 3; }; exit_code", ok_codes=(3,)), Step("echo d")]
+    lost = _shell([build_script(steps)], tmp_path)[0]
+    assert isinstance(lost, OutputLost), lost
+    assert "could not be written or read" in str(lost)
+    assert [o.exit_code if o else None for o in lost.outputs] == [0, 0, 3, 0]
+    assert all(isinstance(o, LostOutput) for o in lost.outputs)
+
+
+def test_buffer_files_removed_are_made_again_privately(tmp_path: Path) -> None:
+    rm = build_script([Step('rm -f "$__corral_o" "$__corral_e"')] * 4)
+    again = build_script([Step("echo secret")] * 4)
+    probe = ('stat -c %a "$__corral_o" "$__corral_e"; echo "$__corral_o" | grep -c '
+             f'{again.token}\n')
+    proc = subprocess.run(["sh"], input=(rm.text + again.text + probe).encode(),
+                          capture_output=True, env={**os.environ, "TMPDIR": str(tmp_path)},
+                          timeout=60)
+    out = proc.stdout.partition(again.done_marker)[0].partition(rm.done_marker)[2]
+    assert parse_output(again, out, proc.stderr.partition(again.done_marker)[0].partition(
+        rm.done_marker)[2]) == [CommandOutput("secret\n", "", 0)] * 4
+    assert proc.stdout.decode().endswith("600\n600\n1\n")

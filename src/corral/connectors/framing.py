@@ -173,6 +173,10 @@ def build_script(steps: list[Step], prelude: str = "") -> FramedScript:
         # appends too, and never writes over this script's markers
         base = f'${{TMPDIR:-/tmp}}/.corral-{token}'
         lines += [
+            # files removed meanwhile (a step, tmpreaper) are made again, privately: not
+            # recreated by the redirections below with the login's umask
+            'if [ "${__corral_bf-}" = y ] && ! { [ -f "$__corral_o" ] && [ -f "$__corral_e" ]; }; '
+            "then __corral_bf=; fi",
             'if [ -z "${__corral_bf-}" ]; then',
             f'__corral_o="{base}.out"; __corral_e="{base}.err"; umask 077; set -C',
             'if { true > "$__corral_o" && true > "$__corral_e"; } 2>/dev/null; then',
