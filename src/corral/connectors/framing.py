@@ -9,10 +9,15 @@ The steps' two streams are held on the host in two private files (mode 600, crea
 exclusively under an unpredictable name in ``$TMPDIR`` or /tmp by the connection's first
 buffered script, reused by the next ones, removed when the shell ends or is killed) and
 sent in one piece, standard error after the output, when the script ends: the markers and
-small
-outputs of a hundred steps would otherwise reach the controller as hundreds of SSH packets,
-each one costing CPU on both ends. Where no such file can be made the script runs the same
-steps unbuffered, as do scripts of fewer than BUFFER_MIN_STEPS steps.
+small outputs of a hundred steps would otherwise reach the controller as hundreds of SSH
+packets, each one costing CPU on both ends. The steps that ran and their exit codes follow
+in a status line the shell writes straight to its output, so a file that could not be
+written (``$TMPDIR`` full) loses no exit code (see :func:`build_script`). Where no such
+file can be made, or not even the first marker written, the script runs the same steps
+unbuffered, as do scripts of fewer than BUFFER_MIN_STEPS steps.
+
+Markers carry a token random per script: what a background job writes to the same output
+before a script's first marker or after its end marker belongs to no step.
 """
 
 from __future__ import annotations
@@ -245,10 +250,6 @@ def parse_output(script: FramedScript, stdout: bytes, stderr: bytes) -> list[Com
                 stderr=errs.get(idx, b"").decode("utf-8", "replace"),
                 exit_code=code,
             )
-    for idx, result in enumerate(results):
-        if result is not None and not isinstance(result, LostOutput) \
-                and f" {idx}:".encode() not in status.group(1) + b" ":
-            results[idx] = None  # markers without the shell's word that it ran: not trusted
     said = re.search(_MARK + re.escape(token) + rb" L([ \dc]*)\n(.*)", stdout, re.S)
     if said is not None or lost:
         raise OutputLost(_lost_message(said.group(2) if said else b""), results)
