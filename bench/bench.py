@@ -321,13 +321,13 @@ def scale(args: argparse.Namespace, results: dict[str, Any], save: Any,
 
 
 def _hosts_answered(stdout: str) -> int:
-    """Hosts with status ok/changed in corral's ``run_done`` event (or its fact event)."""
-    for line in reversed(stdout.splitlines()):
-        if '"run_done"' in line:
+    """Hosts with status ok/changed in corral's ``host_done`` events."""
+    answered = 0
+    for line in stdout.splitlines():
+        if '"host_done"' in line:
             event = json.loads(line)
-            return sum(1 for h in event["result"]["hosts"]
-                       if h["status"] in ("ok", "changed"))
-    return 0
+            answered += event["result"]["status"] in ("ok", "changed")
+    return answered
 
 
 def main(argv: list[str] | None = None) -> int:

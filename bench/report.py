@@ -276,12 +276,12 @@ def _method_md() -> list[str]:
         "## What is measured", "",
         "Each row: a fresh fleet, the tool's **first run** (everything changes), the "
         "verifier, the **second run** (nothing may change; the tool's own change count is "
-        "read from its output: corral's `--json` `run_done` event, pyinfra's `[host] "
-        "Success` lines, Ansible's PLAY RECAP `changed=`), the verifier again. A row is ok "
-        "only if both runs exit 0, every host is reported, the first run changed every "
-        "host, the second changed none, and the verifier (`bench/verify.py`: owners, modes, "
-        "contents, rendered per-host values, packages, link, marker) passes on every host "
-        "after both runs.", "",
+        "read from its output: corral's `--json` `operation` and `host_done` events, "
+        "pyinfra's `[host] Success` lines, Ansible's PLAY RECAP `changed=`), the verifier "
+        "again. A row is ok only if both runs exit 0, every host is reported, the first run "
+        "changed every host, the second changed none, and the verifier (`bench/verify.py`: "
+        "owners, modes, contents, rendered per-host values, packages, link, marker) passes on"
+        " every host after both runs.", "",
         "- **wall**: the tool's process, start to exit.",
         "- **CPU**: controller CPU of the tool's whole process tree (its own cgroup: "
         "`cpuacct.usage` on cgroup v1, `cpu.stat` on v2; ssh children and ControlPersist "

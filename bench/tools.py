@@ -194,17 +194,27 @@ def command(variant: Variant, workload: str, inventories: dict[str, Path], paral
 
 def corral_changes(stdout: str) -> tuple[dict[str, int], dict[str, int]]:
     """Changed operations per host and corral's own remote-invocation count per host, from
-    the ``run_done`` event of ``--json``."""
-    for line in reversed(stdout.splitlines()):
-        if '"run_done"' not in line:
+    the ``operation`` and ``host_done`` events of ``--json`` (the run's end is its
+    ``run_done`` event)."""
+    changed: dict[str, int] = {}
+    invocations: dict[str, int] = {}
+    finished = False
+    for line in stdout.splitlines():
+        if not line.startswith("{"):
             continue
         event = json.loads(line)
-        changed, invocations = {}, {}
-        for h in event["result"]["hosts"]:
-            changed[h["host"]] = sum(1 for op in h["operations"] if op["changed"])
+        if event.get("event") == "operation":
+            op = event["result"]
+            changed[op["host"]] = changed.get(op["host"], 0) + bool(op["changed"])
+        elif event.get("event") == "host_done":
+            h = event["result"]
+            changed.setdefault(h["host"], 0)
             invocations[h["host"]] = h.get("invocations", 0)
-        return changed, invocations
-    raise ValueError("corral printed no run_done event")
+        elif event.get("event") == "run_done":
+            finished = True
+    if not finished:
+        raise ValueError("corral printed no run_done event")
+    return changed, invocations
 
 
 PYINFRA_OP = re.compile(r"^\s*\[([^\]]+)\] (Success|No changes|Error)", re.M)

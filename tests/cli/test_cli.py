@@ -254,7 +254,12 @@ def test_json_lines_on_stdout_human_output_on_stderr(site: Path) -> None:
     ops = {e["result"]["name"]: e["result"] for e in events if e["event"] == "operation"}
     assert ops["marker"]["status"] == "changed" and ops["marker"]["changed"] is True
     assert ops["content"]["diffs"][0]["new"] == "alpha\nnew beta\ngamma\n"
-    assert events[-1]["result"]["hosts"][0]["status"] == "changed"
+    host_done = [e["result"] for e in events if e["event"] == "host_done"]
+    assert host_done[0]["host"] == "@local" and host_done[0]["status"] == "changed"
+    assert events[-1]["result"]["exit_code"] == 0
+    # each record once: the operations' outputs are in their events, not again at the end
+    assert "operations" not in host_done[0] and "hosts" not in events[-1]["result"]
+    assert ran.out.count('"name": "marker"') == 1
     # the people's output went to stderr
     assert "@local: marker: changed" in ran.err
     assert "@local" in ran.err and "changed" in ran.err

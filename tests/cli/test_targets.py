@@ -69,7 +69,9 @@ def test_json_reports_the_unreachable_host(fleet: Path) -> None:
     events = ran.events()
     unreachable = [e for e in events if e["event"] == "host_unreachable"]
     assert [e["host"] for e in unreachable] == [f"@chroot{fleet}/empty-root"]
-    statuses = {h["host"]: h["status"] for h in events[-1]["result"]["hosts"]}
+    statuses = {e["result"]["host"]: e["result"]["status"] for e in events
+                if e["event"] == "host_done"}
+    assert events[-1]["event"] == "run_done" and events[-1]["result"]["exit_code"] == 3
     assert statuses == {"@local": "changed", f"@chroot{fleet}/empty-root": "unreachable"}
 
 

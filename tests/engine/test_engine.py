@@ -480,9 +480,13 @@ def test_a_run_cancelled_twice_still_closes_every_connection(tmp_path: Path) -> 
 
 def test_events_as_json_are_the_dataclasses_fields(tmp_path: Path) -> None:
     """Events' JSON: every field of the event and of the results it holds, nested, with
-    tuples as lists and enums as their values: what ``dataclasses.asdict`` gives."""
+    tuples as lists and enums as their values: what ``dataclasses.asdict`` gives; but
+    ``host_done`` and ``run_done``, which leave out what other events say (the host's
+    operations, the run's hosts), so each record is said once."""
     import dataclasses
     import json
+
+    from corral.model.events import HOST_SUMMARY, RUN_SUMMARY, HostDone, RunDone
 
     events: list[Any] = []
 
@@ -504,6 +508,11 @@ def test_events_as_json_are_the_dataclasses_fields(tmp_path: Path) -> None:
 
     for event in events:
         expected = {"event": event.kind, **plain(dataclasses.asdict(event))}
+        if isinstance(event, HostDone | RunDone):
+            fields = HOST_SUMMARY if isinstance(event, HostDone) else RUN_SUMMARY
+            whole = {**expected["result"], "exit_code": event.result.exit_code} \
+                if isinstance(event, RunDone) else expected["result"]
+            expected["result"] = {n: whole[n] for n in fields}
         assert json.loads(json.dumps(event.to_json(), default=str)) == json.loads(
             json.dumps(expected, default=str))
 

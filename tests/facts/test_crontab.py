@@ -19,7 +19,11 @@ def load(name: str) -> Any:
     data = json.loads((DATA / f"{name}.json").read_text())
     fact = crontab.Crontab()
     assert fact.command(**data["kwargs"]) == data["command"]
-    return fact.process(data["output"]) if data["exit"] == 0 else fact.default()
+    if data["exit"] == 0:
+        return fact.process(data["output"])
+    # a non-zero exit is the default only where the fact says "not there"
+    assert fact.is_absent(data["exit"], data["stderr"]), data
+    return fact.default()
 
 
 def test_root_crontab() -> None:
@@ -50,7 +54,7 @@ def test_other_users() -> None:
     assert load("crontab_nobody").get("/usr/local/bin/warm-cache")["special_time"] == "@reboot"
     missing = load("crontab_missing")
     assert not missing and len(missing) == 0
-    assert crontab.Crontab().command(user="a b") == "crontab -l -u 'a b' 2>/dev/null || true"
+    assert crontab.Crontab().command(user="a b") == "crontab -l -u 'a b'"
     assert crontab.Crontab().reads(user="app") == frozenset({("crontab", "app")})
 
 
@@ -72,3 +76,13 @@ def test_parser_takes_anything(lines: list[str]) -> None:
         crontab.Crontab().process(lines)
     except FactParseError:
         pass
+
+
+def test_only_no_crontab_and_an_unknown_user_read_as_an_empty_crontab() -> None:
+    fact = crontab.Crontab()
+    assert fact.is_absent(1, "no crontab for daemon\n")  # cron (Debian) and cronie
+    assert fact.is_absent(1, "crontab:  user `app' unknown\n")  # Debian's cron
+    assert fact.is_absent(1, "crontab: unknown user app\n")  # busybox
+    assert not fact.is_absent(1, "must be privileged to use -u\n")
+    assert not fact.is_absent(1, "crontab: can't open your crontab file: Permission denied\n")
+    assert not fact.is_absent(2, "no crontab for daemon\n")

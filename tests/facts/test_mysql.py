@@ -89,3 +89,13 @@ def test_quoting() -> None:
     assert mysql.account("o'k", "%") == "'o''k'@'%'"
     assert mysql.literal("a\\b") == "'a\\\\b'"
     assert mysql.ident("we`ird") == "`we``ird`"
+
+
+def test_grants_of_an_account_that_does_not_exist_read_empty_other_errors_fail() -> None:
+    fact = mysql.MysqlUserGrants()
+    assert fact.is_absent(1, "ERROR 1141 (42000) at line 1: There is no such grant defined "
+                             "for user 'x' on host 'localhost'\n")
+    assert not fact.is_absent(1, "ERROR 1045 (28000): Access denied for user 'root'@'localhost'"
+                                 " (using password: NO)\n")
+    assert not fact.is_absent(1, "ERROR 2002 (HY000): Can't connect to local server through "
+                                 "socket '/run/mysqld/mysqld.sock' (2)\n")

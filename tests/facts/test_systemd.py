@@ -8,6 +8,10 @@ between units.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
+
 import pytest
 
 from corral.facts import systemd
@@ -83,3 +87,20 @@ def test_commands() -> None:
 def test_fuzz() -> None:
     fuzz(systemd.SystemdStatus, SHOW_STATUS)
     fuzz(systemd.SystemdEnabled, SHOW_ENABLED)
+
+
+def test_systemd_not_running_reads_as_no_units_and_other_failures_do_not() -> None:
+    fact = systemd.SystemdStatus()
+    assert fact.is_absent(1, "System has not been booted with systemd as init system (PID 1). "
+                             "Can't operate.\nFailed to connect to bus: Host is down\n")
+    assert fact.is_absent(1, "Failed to connect to bus: No such file or directory\n")
+    assert not fact.is_absent(1, "Failed to get properties: Access denied\n")
+
+
+@pytest.mark.skipif(shutil.which("systemctl") is None or os.path.isdir("/run/systemd/system"),
+                    reason="needs systemctl without a running systemd")
+def test_systemctl_where_systemd_is_not_running_reads_empty() -> None:
+    from corral import api
+
+    result, values = asyncio.run(api.afacts("@local", "systemd.SystemdStatus"))
+    assert result.exit_code == 0 and values == {"@local": {}}

@@ -23,7 +23,7 @@ from corral.model.events import (
     event_fields,
     jsonable,
 )
-from corral.model.results import HostResult, HostStatus, OpResult, OpStatus, RunResult
+from corral.model.results import HostStatus, OpResult, OpStatus, RunResult
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -263,13 +263,10 @@ _str = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
 
 class JsonEncoder:
     """The JSON text of events, exactly as ``json.dumps(event.to_json(),
-    default=json_default)`` writes it, with each operation's and host's record encoded once:
-    a record appears in its ``operation`` event, again in ``host_done`` and again in
-    ``run_done`` (three encodings of every operation of a run, before)."""
-
-    def __init__(self) -> None:
-        #: id -> (the record, kept alive so the id stays its own; its text)
-        self._done: dict[int, tuple[Any, str]] = {}
+    default=json_default)`` writes it; an event that is a dataclass's fields (``operation``,
+    the most frequent) without building the dict first. Each record is in one event only:
+    an operation's in its ``operation`` event, a host's summary in ``host_done``, the run's
+    in ``run_done``."""
 
     def event(self, event: Event) -> str:
         names = event_fields(type(event))
@@ -293,14 +290,8 @@ class JsonEncoder:
             return "[" + ", ".join([self.encode(v) for v in value]) + "]"
         names = event_fields(t)
         if names is not None:
-            cached = self._done.get(id(value))
-            if cached is not None and cached[0] is value:
-                return cached[1]
-            text = "{" + ", ".join([f"{_str(n)}: {self.encode(getattr(value, n))}"
+            return "{" + ", ".join([f"{_str(n)}: {self.encode(getattr(value, n))}"
                                    for n in names]) + "}"
-            if t is OpResult or t is HostResult:
-                self._done[id(value)] = (value, text)
-            return text
         if isinstance(value, Enum):
             return self.encode(value.value)
         return json.dumps(jsonable(value), default=json_default)

@@ -93,14 +93,32 @@ def known_connectors() -> list[str]:
 
 
 async def _read_until(reader: ByteReader, marker: bytes) -> bytes:
+    """What a script wrote to one stream: from its first marker through its end marker.
+
+    The end marker is found wherever it is in what was read, not only at the end: a
+    background job a step started may keep writing to the same stream. What follows the
+    end marker, and what comes before the script's first marker (its token: the end
+    marker's first word), is that job's and belongs to no script: it is dropped (and
+    not kept in memory while the script runs)."""
+    start = marker.split(b" ", 1)[0]
     buf = bytearray()
+    begun = False
     while True:
         chunk = await reader.read(1 << 16)
         if not chunk:
             raise ConnectionLost("the remote shell closed its output")
+        scan = max(0, len(buf) - len(marker) + 1)
         buf += chunk
-        if buf.endswith(marker):
-            return bytes(buf)
+        if not begun:
+            at = buf.find(start)
+            if at < 0:
+                del buf[: max(0, len(buf) - len(start) + 1)]
+                continue
+            del buf[:at]
+            begun, scan = True, 0
+        end = buf.find(marker, scan)
+        if end >= 0:
+            return bytes(buf[: end + len(marker)])
 
 
 def _retrieve(fut: asyncio.Future[Any]) -> None:

@@ -71,11 +71,25 @@ class ProcessConnector(Connector):
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
         try:
-            await asyncio.wait_for(proc.wait(), 5)
+            await asyncio.wait_for(_exited(proc), 5)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            await proc.wait()
+        # The shell has ended. A background job a deploy started may still hold its
+        # output: it is left running (as over SSH, where the connection closes), and our
+        # end of its output is closed rather than waited for (a job that writes again
+        # then ends with SIGPIPE; one started with its output redirected is not touched).
+        transport = getattr(proc, "_transport", None)  # asyncio keeps it private
+        if transport is not None:
+            transport.close()
+        await proc.wait()
+
+
+async def _exited(proc: asyncio.subprocess.Process) -> None:
+    """Until the process has exited (``wait()`` also waits for its pipes to close, which a
+    background job holding them may never do)."""
+    while proc.returncode is None:
+        await asyncio.sleep(0.005)
 
 
 class LocalConnector(ProcessConnector):

@@ -12,15 +12,64 @@ alone afterwards, and that kind of batch is not used again on the host.
 from __future__ import annotations
 
 import functools
+import re
+import shlex
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from corral.connectors import shell
-from corral.connectors.framing import Step
+from corral.connectors.framing import RC_FUNCTION, Step
 from corral.model.command import CommandOutput, MaskString
+from corral.model.errors import FactParseError
 from corral.model.facts import FactBatch
 
-from .probe import KEY_CACHE, FactKey, clear_key_caches, privilege_globals
+from .probe import KEY_CACHE, FactFailed, FactKey, clear_key_caches, privilege_globals
+
+#: what a fact step prints on stderr, with exit code MISSING_EXIT, when the program its
+#: fact requires (``requires_command``) is not on the host
+MISSING_PROGRAM = "corral: the program this fact requires is not installed"
+MISSING_EXIT = 127
+
+
+def program_missing(out: CommandOutput) -> bool:
+    """Whether a fact step's output says its required program is missing."""
+    return out.exit_code == MISSING_EXIT and out.stderr == MISSING_PROGRAM + "\n"
+
+
+#: what sudo and su say when the user to become does not exist (yet): the fact reads as
+#: its default, as in pyinfra (an earlier operation may create the user)
+_UNKNOWN_USER = {
+    1: re.compile(r"^sudo: unknown user"),
+    2: re.compile(r"^su: (user .+ does not exist|unknown login)"),
+}
+
+
+def fact_value(key: FactKey, out: CommandOutput) -> Any:
+    """The value a fact step's output gives: the parsed output; the fact's default when its
+    program is missing or its command answers "not there"; else a :class:`FactFailed`
+    holding the fact's name, the exit code and the command's error output."""
+    fact = key.cls()
+    if out.exit_code != 0:
+        first = out.stderr.lstrip().partition("\n")[0]
+        if (program_missing(out) or fact.is_absent(out.exit_code, out.stderr)
+                or any(key.privilege[i] and pattern.match(first)
+                       for i, pattern in _UNKNOWN_USER.items())):
+            return key.cls.default()
+        lines = [line.strip()[:300] for line in out.stderr.strip().splitlines()[-5:]]
+        said = "; ".join(line for line in lines if line) or "no error output"
+        return FactFailed(f"fact {_short(key.label)} failed (exit code {out.exit_code}): "
+                          f"{said}")
+    try:
+        return fact.process(out.stdout.splitlines())
+    except FactParseError as exc:
+        return FactFailed(f"fact {_short(key.label)}: {exc}")
+    except Exception as exc:
+        return FactFailed(f"fact {_short(key.label)}: cannot parse its output "
+                          f"({type(exc).__name__}: {exc})")
+
+
+def _short(label: str, limit: int = 200) -> str:
+    return label if len(label) <= limit else label[:limit] + "...)"
 
 
 def fact_step(key: FactKey) -> Step:
@@ -61,7 +110,10 @@ def _fact_step(key: FactKey) -> tuple[Step, bool]:
     if callable(required):  # pyinfra also allows a method of the fact's arguments
         required = required(fact, *key.args, **key.call_kwargs())
     if required:
-        text = f"command -v {required} >/dev/null 2>&1 && {text}"
+        # a missing program is told apart from a command that failed: the fact then reads
+        # as its default, where a failure fails what reads it
+        text = (f"if command -v {shlex.quote(str(required))} >/dev/null 2>&1; then {text}\n"
+                f"else printf '%s\\n' '{MISSING_PROGRAM}' >&2; {RC_FUNCTION} {MISSING_EXIT}; fi")
     return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True), secret
 
 

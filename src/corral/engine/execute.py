@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.connectors import shell
-from corral.connectors.framing import Step
+from corral.connectors.framing import LostOutput, OutputLost, Step
 from corral.connectors.streams import Stream
 from corral.facts.files import FileContents
 from corral.model.command import (
@@ -31,7 +31,7 @@ from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
 from .batching import fact_step, families, plan_fetch
-from .probe import FactKey, Probe, make_fact_key, privilege_globals
+from .probe import FactFailed, FactKey, Probe, make_fact_key, privilege_globals
 
 if TYPE_CHECKING:
     from .hostrun import HostRun
@@ -123,6 +123,8 @@ async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], s
     texts: dict[tuple[int, int], str | None] = {}
     for slot, key in wanted.items():
         lines = hr.facts.get(key)
+        if isinstance(lines, FactFailed):  # unreadable: no old side to show
+            lines = None
         texts[slot] = None if lines is None else "".join(f"{line}\n" for line in lines)
     return texts
 
@@ -245,6 +247,8 @@ async def execute_wave(plan: WavePlan) -> None:
     refetch = sorted(plan.refetch, key=lambda k: k.label)
     fetching = plan_fetch(refetch, hr.unbatchable)
     started = time.monotonic()
+    #: why the script's output could not be kept on the host: the host fails with it
+    lost: str | None = None
     if steps:
         await run.before_change(hr)
         conn = await hr.ensure_connected()
@@ -252,6 +256,9 @@ async def execute_wave(plan: WavePlan) -> None:
             outputs = await conn.run([s for s, _ in steps]
                                      + fetching.steps(plan.refetch_if_stopped),
                                      timeout=run.wave_timeout)
+        except OutputLost as exc:
+            # the script stopped; what ran is known, with its exit codes
+            outputs, lost = exc.outputs, str(exc)
         except (ConnectionLost, CommandTimeout) as exc:
             # the script may have run in part: say so rather than "skipped"
             for meta, p in plan.ops:
@@ -276,7 +283,8 @@ async def execute_wave(plan: WavePlan) -> None:
                 continue
             a += 1
         n_old = len(p.host_diffs) if p.commands and p.error is None else 0
-        old_outs, a = outputs[a:a + n_old], a + n_old
+        old_outs, a = [None if isinstance(o, LostOutput) else o
+                       for o in outputs[a:a + n_old]], a + n_old
         outs = outputs[a:b]
         if replan:
             continue
@@ -300,13 +308,23 @@ async def execute_wave(plan: WavePlan) -> None:
                 hr.failed = f"{meta.call.display_name}: {out_summary(cmd, out)}"
                 script_ok = False
             continue
+        if any(isinstance(c, FileDownloadCommand) and isinstance(o, LostOutput)
+               for (_, c), o in zip(steps[a:b], ran, strict=True)):
+            _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
+                    error=f"the downloaded content was lost on the host: {lost}")
+            continue
         for (_, command), out in zip(steps[a:b], ran, strict=True):
             if isinstance(command, FileDownloadCommand) and out is not None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
         diffs = [*p.diffs, *(Diff(d.path, o.stdout if o is not None else None, d.new)
                              for d, o in zip(p.host_diffs, old_outs, strict=False))]
-        _finish(hr, meta, p, ran, status, elapsed, diffs=diffs)
+        _finish(hr, meta, p, ran, status, elapsed, diffs=diffs,
+                note="its output was lost on the host" if any(
+                    isinstance(o, LostOutput) for o in ran) else None)
+    if lost is not None:
+        hr.failed = f"{hr.failed}; {lost}" if hr.failed else lost
+        script_ok = False
     if replan:
         for meta, _ in plan.ops:
             if meta.result is None:
@@ -319,7 +337,7 @@ async def execute_wave(plan: WavePlan) -> None:
             if result is not None and (result.changed or result.status is OpStatus.FAILED):
                 ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
         hr.invalidate(ran_changes)
-        read = outputs[len(steps):]
+        read = [None if isinstance(o, LostOutput) else o for o in outputs[len(steps):]]
         if script_ok and refetch and any(o is not None for o in read):
             # facts a batch could not answer are read when next needed
             done, outs, again = fetching.outputs(read)

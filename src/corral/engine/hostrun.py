@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from corral.connectors.base import Connector
 from corral.model.command import CommandOutput
 from corral.model.context import current_host
-from corral.model.errors import BadInput, CorralError, FactError, FactParseError
+from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
@@ -24,7 +24,7 @@ from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask
 
-from .batching import fact_step, families, plan_fetch
+from .batching import fact_step, fact_value, families, plan_fetch
 from .execute import (
     WavePlan,
     describe,
@@ -35,7 +35,7 @@ from .execute import (
 )
 from .greenlets import await_only
 from .loader import error_location
-from .probe import FactKey, Probe, make_fact_key, probe
+from .probe import FactFailed, FactKey, Probe, make_fact_key, probe
 
 if TYPE_CHECKING:
     from .runner import Run
@@ -113,7 +113,13 @@ class HostRun:
         )
         collect_secrets(given.get("_sudo_password"), self.secrets)
         key = make_fact_key(fact_cls, args, kwargs, privilege)
-        return await_only(self.read_fact(key))
+        value = await_only(self.read_fact(key))
+        if isinstance(value, FactFailed):
+            # as pyinfra: the host fails, unless the read ignores errors
+            if given.get("_ignore_errors", self.run.config.IGNORE_ERRORS):
+                return key.cls.default()
+            raise FactError(value.message)
+        return value
 
     def noop(self, description: str) -> None:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
@@ -134,10 +140,11 @@ class HostRun:
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:
-        """A fact for deploy code. The pending operations' facts are fetched with it (their
-        wave then needs no fetch, and they can be planned). Pending operations that may
-        change it run first (it is then read again at the end of their script); otherwise
-        it is read at once and the operations stay pending, to run in fewer waves."""
+        """A fact for deploy code (a :class:`FactFailed` if its command failed). The pending
+        operations' facts are fetched with it (their wave then needs no fetch, and they can
+        be planned). Pending operations that may change it run first (it is then read again
+        at the end of their script); otherwise it is read at once and the operations stay
+        pending, to run in fewer waves."""
         wanted = {key} - self.facts.keys()
         for meta in self.pending:
             if _is_barrier(meta.call):
@@ -223,21 +230,14 @@ class HostRun:
             self.store_facts(again, outputs)
 
     def store_facts(self, keys: list[FactKey], outputs: list[Any]) -> None:
+        """Keep what fact steps read. A command that failed (not "absent", not a missing
+        program) is kept as a :class:`FactFailed`: what reads the fact fails with it."""
         self._facts_gen += 1
         for key, out in zip(keys, outputs, strict=True):
             if out is None:
                 continue
             self.fact_digests[key] = output_digest(out)
-            if out.exit_code != 0:
-                self.facts[key] = key.cls.default()
-                continue
-            try:
-                self.facts[key] = key.cls().process(out.stdout.splitlines())
-            except FactParseError as exc:
-                raise FactError(f"fact {key.label}: {exc}") from None
-            except Exception as exc:
-                raise FactError(f"fact {key.label}: cannot parse its output "
-                                f"({type(exc).__name__}: {exc})") from None
+            self.facts[key] = fact_value(key, out)
         labels = tuple(mask(k.label, self.secrets) if self.secrets else k.label for k in keys)
         self.run.emit(FactsGathered(self.host.name, labels))
 

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from corral.model.command import Command, Diff, HostDiff, Note, to_command
 from corral.model.context import current_host
-from corral.model.errors import BadInput, CorralError
+from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host
 from corral.model.keys import Key
@@ -101,6 +101,19 @@ def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
 _FITTING: set[tuple[Any, ...]] = set()
 
 
+class FactFailed:
+    """A fact whose command failed (not "absent", not a missing program): what reads it
+    fails with ``message`` rather than plan on the fact's default."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"FactFailed({self.message!r})"
+
+
 @dataclass
 class Probe:
     commands: list[Command] = field(default_factory=list)
@@ -132,7 +145,13 @@ class ProbeContext:
         key = make_fact_key(fact_cls, args, kwargs, self._privilege)
         self._probe.reads.add(key)
         if key in self._facts:
-            return self._facts[key]
+            value = self._facts[key]
+            if isinstance(value, FactFailed):
+                # the operation fails, even if its code catches the exception
+                if self._probe.error is None:
+                    self._probe.error = FactError(value.message)
+                raise FactError(value.message)
+            return value
         self._probe.misses.add(key)
         return key.cls.default()
 
@@ -164,11 +183,11 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         raise exc.with_context(file=call.file, line=call.line, host=host.name,
                                operation=call.spec.name) from None
     except CorralError as exc:
-        result.error = exc
+        result.error = result.error or exc
     except Exception as exc:
         # Only an error if the operation is really run with these facts: a speculative
         # probe may see facts an earlier operation of the wave is about to change.
-        result.error = CorralError(f"{type(exc).__name__} in operation: {exc}")
+        result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
         current_host.reset(token)
     return result

@@ -218,7 +218,9 @@ class OsRelease(FactBase[dict[str, str]]):
         return {}
 
     def command(self) -> str:
-        return "cat /etc/os-release"
+        # a host without the file (not a systemd-era Linux) has none: {}; one that cannot
+        # be read is a failure
+        return "! test -e /etc/os-release || cat /etc/os-release"
 
     def process(self, output: list[str]) -> dict[str, str]:
         items: dict[str, str] = {}

@@ -149,6 +149,8 @@ class Ports(FactBase[list[PortDict]]):
     def default() -> list[PortDict]:
         return []
 
+    requires_command = "ss"
+
     def command(self) -> str:
         return "ss -Hlntup"
 
@@ -167,6 +169,8 @@ class Port(FactBase[tuple[str, int] | tuple[None, None]]):
     @staticmethod
     def default() -> tuple[None, None]:
         return (None, None)
+
+    requires_command = "ss"
 
     def command(self, port: int, protocol: str = "tcp") -> str:
         flag = "u" if protocol == "udp" else "t"

@@ -306,6 +306,9 @@ class SimulateOperationWillChange(FactBase[AptSimulationDict | None]):
     would upgrade, newly install, remove, and leave not upgraded; None if it cannot run."""
 
     requires_command = "apt-get"
+    #: apt-get's "cannot do that" (an unknown package, a held or broken one): the
+    #: operation then runs the command itself, which reports why
+    absent_exit_codes = (100,)
 
     def command(self, command: str) -> str:
         return f"LC_ALL=C apt-get -y --dry-run {command}"

@@ -161,6 +161,11 @@ def parse_crontab(output: list[str]) -> CrontabFile:
     return crons
 
 
+#: crontab -l's "nothing there": cron's and cronie's "no crontab for USER", and a user
+#: unknown (cron: "user 'x' unknown", cronie: "user x unknown", busybox: "unknown user x")
+_NO_CRONTAB = re.compile(r"^(crontab:\s*)?(no crontab for |user .* unknown|unknown user )", re.M)
+
+
 class Crontab(FactBase[CrontabFile]):
     """The crontab of ``user`` (the current user if None) as a CrontabFile: entries with
     command, minute, hour, month, day_of_month, day_of_week or special_time, comments."""
@@ -173,8 +178,14 @@ class Crontab(FactBase[CrontabFile]):
 
     def command(self, user: str | None = None) -> str:
         if user:
-            return f"crontab -l -u {shlex.quote(user)} 2>/dev/null || true"
-        return "crontab -l 2>/dev/null || true"
+            return f"crontab -l -u {shlex.quote(user)}"
+        return "crontab -l"
+
+    def is_absent(self, exit_code: int, stderr: str) -> bool:
+        # "no crontab for USER", and a user that does not exist (yet): an empty crontab.
+        # Anything else ("must be privileged to use -u", a crontab that cannot be read)
+        # fails what reads it, rather than be taken for an empty one and filled again
+        return exit_code == 1 and bool(_NO_CRONTAB.search(stderr))
 
     def process(self, output: list[str]) -> CrontabFile:
         return parse_crontab(output)

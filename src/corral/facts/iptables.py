@@ -91,6 +91,8 @@ class IptablesRules(FactBase[list[dict[str, Any]]]):
     """
 
     version = 4
+    #: no iptables on the host: no rules (as in pyinfra)
+    requires_command = "iptables-save"
 
     @staticmethod
     def default() -> list[dict[str, Any]]:
@@ -110,12 +112,14 @@ class Ip6tablesRules(IptablesRules):
     """The rules of an ip6tables table, in order, as dicts like IptablesRules'."""
 
     version = 6
+    requires_command = "ip6tables-save"
 
 
 class IptablesChains(FactBase[dict[str, str]]):
     """The chains of an iptables table to their policy (``"-"`` for user chains)."""
 
     version = 4
+    requires_command = "iptables-save"
 
     @staticmethod
     def default() -> dict[str, str]:
@@ -143,6 +147,7 @@ class Ip6tablesChains(IptablesChains):
     """The chains of an ip6tables table to their policy (``"-"`` for user chains)."""
 
     version = 6
+    requires_command = "ip6tables-save"
 
 
 def digest_command(version: int, tables: list[str], chains: list[str] | None) -> str:

@@ -238,6 +238,11 @@ class MysqlUserGrants(_MysqlFact):
         return fact_command(f"SHOW GRANTS FOR {account(user, hostname)}", mysql_user,
                             mysql_password, mysql_host, mysql_port)
 
+    def is_absent(self, exit_code: int, stderr: str) -> bool:
+        # ERROR 1141: "There is no such grant defined for user": the account does not exist
+        # (mysql's other errors, such as a refused login, exit 1 too)
+        return exit_code == 1 and "ERROR 1141 " in stderr
+
     def process(self, output: list[str]) -> dict[str, set[str]]:
         grants: dict[str, set[str]] = {}
         for raw in output:

@@ -20,6 +20,10 @@ class PipPackages(FactBase[dict[str, set[str]]]):
     (``pip freeze --all``; give ``pip`` to use another pip, e.g. a virtualenv's)."""
 
     pip_command: ClassVar[str] = "pip"
+    #: the pip command is not there (pip not installed, a virtualenv not made yet): no
+    #: packages. (``pip`` is shell text, not a program name ``requires_command`` could
+    #: look for.)
+    absent_exit_codes = (127,)
 
     @staticmethod
     def default() -> dict[str, set[str]]:

@@ -23,6 +23,9 @@ _UNIT_RE = re.compile(
 
 SERVICES_KEY: Key = ("services",)
 
+#: what systemctl says where systemd is not the running init (a container, a chroot)
+_NOT_RUNNING = re.compile(r"not been booted with systemd|Failed to connect to bus")
+
 
 def unit_name(service: str) -> str:
     """``nginx`` -> ``nginx.service``; names with a unit type suffix are kept."""
@@ -83,6 +86,10 @@ class SystemdStatus(FactBase[dict[str, bool]]):
             # a user manager may not exist yet while planning
             return f"( {command} 2>/dev/null || true )"
         return command
+
+    def is_absent(self, exit_code: int, stderr: str) -> bool:
+        # systemd installed but not running: no units, as without systemctl
+        return exit_code == 1 and bool(_NOT_RUNNING.search(stderr))
 
     def process(self, output: list[str]) -> dict[str, bool]:
         units: dict[str, bool] = {}

@@ -90,13 +90,34 @@ class CommandOutputLine(Event):
     kind = "output"
 
 
+#: what ``host_done`` says in JSON: the host's own fields; its operations' records are each
+#: in their own ``operation`` event (said once, not again here and in ``run_done``)
+HOST_SUMMARY = ("host", "status", "error", "invocations", "duration")
+#: what ``run_done`` says in JSON: the run's own fields; each host is in its ``host_done``
+RUN_SUMMARY = ("dry", "interrupted", "duration", "facts", "exit_code")
+
+
 @dataclass(frozen=True)
 class HostDone(Event):
+    """A host has finished. In Python ``result`` has everything; its JSON has the host's
+    summary only (HOST_SUMMARY)."""
+
     result: HostResult
     kind = "host_done"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.kind,
+                "result": {n: jsonable(getattr(self.result, n)) for n in HOST_SUMMARY}}
 
 
 @dataclass(frozen=True)
 class RunDone(Event):
+    """The run has finished. In Python ``result`` has everything; its JSON has the run's
+    summary only (RUN_SUMMARY)."""
+
     result: RunResult
     kind = "run_done"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.kind,
+                "result": {n: jsonable(getattr(self.result, n)) for n in RUN_SUMMARY}}

@@ -17,7 +17,9 @@ class FactBase(Generic[T]):
 
     A subclass defines ``command(self, *args)`` returning a shell string, and
     ``process(self, output)`` turning the command's output lines into the fact's value.
-    ``default()`` is the value when the command fails or ``requires_command`` is missing.
+    ``default()`` is the value when ``requires_command`` is missing or the command says
+    the thing it reads is not there (``absent_exit_codes``, ``is_absent``); any other
+    failure of the command fails what reads the fact, with its exit code and stderr.
     ``reads(self, *args)`` names the state keys the fact depends on (``ANY`` if unsure).
     """
 
@@ -32,6 +34,11 @@ class FactBase(Generic[T]):
     #: export; variables only named ``__cf_*``): it runs in the script's own shell, with no
     #: subshell (corral's own facts, checked by a test; see ``runs_inline``)
     inline: ClassVar[bool] = False
+    #: exit codes other than 0 that are the command's normal answer "not there" (no such
+    #: file, package, user, service...): the fact then reads as ``default()``. Any other
+    #: non-zero exit is a failure: the operation (or deploy code) reading the fact fails,
+    #: rather than plan on a guess
+    absent_exit_codes: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -48,6 +55,12 @@ class FactBase(Generic[T]):
     @staticmethod
     def default() -> Any:
         return None
+
+    def is_absent(self, exit_code: int, stderr: str) -> bool:
+        """Whether a non-zero exit means "not there" (the fact's default) rather than a
+        failure. A fact whose command answers "not there" and "failed" with the same exit
+        code tells them apart by its ``stderr`` here."""
+        return exit_code in self.absent_exit_codes
 
     def runs_inline(self, *args: Any, **kwargs: Any) -> bool:
         """Whether the command for these arguments may run in the script's own shell."""

@@ -1,6 +1,9 @@
 """Re-capture the outputs of the wave-1 server, crontab and hardware facts (as root, Debian 12).
 
-    .venv/bin/python tests/facts/data/capture_server_extra.py
+    .venv/bin/python tests/facts/data/capture_server_extra.py [NAME...]
+
+(names: only those captures). A command that exits non-zero has its standard error kept
+too (``stderr``): facts tell "not there" from a failure by it (``FactBase.is_absent``).
 
 "host" runs the fact's command on this machine; "ns" runs it in a new mount namespace
 after SETUP_NS (a read-only /proc/sys, a tmpfs mounted at a path with spaces); "image" runs
@@ -98,7 +101,7 @@ RAW: dict[str, tuple[str, str]] = {
 }
 
 
-def run(where: str, command: str, root: Path) -> tuple[int, list[str]]:
+def run(where: str, command: str, root: Path) -> tuple[int, list[str], str]:
     env = ["/usr/bin/env", "-i", "HOME=/root", "USER=root", "LC_ALL=C",
            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
     if where == "image":
@@ -110,7 +113,8 @@ def run(where: str, command: str, root: Path) -> tuple[int, list[str]]:
     proc = subprocess.run(argv, capture_output=True, check=False)
     text = proc.stdout.decode("utf-8", "replace")
     text = text[:-1] if text.endswith("\n") else text
-    return proc.returncode, text.split("\n") if text else []
+    return (proc.returncode, text.split("\n") if text else [],
+            proc.stderr.decode("utf-8", "replace"))
 
 
 def save(name: str, record: dict[str, Any]) -> None:
@@ -118,23 +122,28 @@ def save(name: str, record: dict[str, Any]) -> None:
     print(f"{name}: exit {record['exit']}, {len(record['output'])} lines")
 
 
-def main() -> int:
+def main(only: list[str]) -> int:
     with overlay_root(IMAGE) as root:
-        rc, _ = run("image", SETUP_IMAGE, root)
+        rc, _, _ = run("image", SETUP_IMAGE, root)
         if rc:
             print("image setup failed", file=sys.stderr)
             return 1
         for where, name, cls, kwargs in CAPTURES:
+            if only and name not in only:
+                continue
             command = cls().command(**kwargs)
-            rc, lines = run(where, command, root)
-            save(name, {"fact": cls.name, "kwargs": kwargs, "where": where,
-                        "command": command, "exit": rc, "output": lines})
+            rc, lines, stderr = run(where, command, root)
+            found = {"fact": cls.name, "kwargs": kwargs, "where": where,
+                     "command": command, "exit": rc, "output": lines}
+            save(name, {**found, "stderr": stderr} if rc else found)
         for name, (where, command) in RAW.items():
-            rc, lines = run(where, command, root)
+            if only and name not in only:
+                continue
+            rc, lines, _ = run(where, command, root)
             save(name, {"fact": None, "kwargs": {}, "where": where, "command": command,
                         "exit": rc, "output": lines})
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
