@@ -135,6 +135,12 @@ def _check_id(what: str, value: int | str | None) -> str | None:
     return text
 
 
+def _shadow_field(text: str) -> bool:
+    """Whether the user database can hold ``text`` in a field: the shadow tools refuse a
+    colon, a line break or an unprintable character."""
+    return ":" not in text and text.isprintable()
+
+
 def _check_name(what: str, name: str) -> None:
     if not name or name.startswith("-") or any(c in name for c in ":,\n\t /"):
         raise OperationValueError(f"bad {what} name {name!r}")
@@ -271,6 +277,11 @@ def user(
         if g is not None:
             _check_name("group", g)
     uid_text = _check_id("uid", uid)
+    if password is not None and not _shadow_field(reveal(password)):
+        # chpasswd reads "user:hash" lines: a colon or newline in the hash would set
+        # another field, or another user's password (not shown: it is a secret)
+        raise OperationValueError("password must be a hash as in /etc/shadow: printable, "
+                                  "without ':'")
     if home is not None and not home.startswith("/"):
         raise OperationValueError(f"home must be an absolute path, not {home!r}")
 
