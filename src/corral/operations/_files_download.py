@@ -162,8 +162,9 @@ def download(
     wget_args += _options(extra_wget_args)
 
     q_src, q_temp = shlex.quote(src), qpath(temp)
-    curl_cmd = f"curl {' '.join(curl_args)} {q_src} -o {q_temp}"
-    wget_cmd = f"wget {' '.join(wget_args)} {q_src} -O {q_temp} || {{ rm -f {q_temp}; exit 1; }}"
+    # the URL after --: one starting with - is not an option (-x would be a proxy)
+    curl_cmd = f"curl {' '.join(curl_args)} -o {q_temp} -- {q_src}"
+    wget_cmd = f"wget {' '.join(wget_args)} -O {q_temp} -- {q_src} || {{ rm -f {q_temp}; exit 1; }}"
     if curl:
         yield StringCommand(curl_cmd)
     elif wget:
