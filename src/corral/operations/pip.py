@@ -8,7 +8,7 @@ from typing import Any
 from corral.facts.files import File
 from corral.facts.pip import PipPackages
 from corral.model import keys
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
@@ -33,11 +33,12 @@ def _virtualenv(path: str, python: str | None, venv: bool, site_packages: bool,
     elif venv:
         yield StringCommand(QuoteString(python or "python3"), "-m venv",
                             "--system-site-packages" if site_packages else "",
-                            "--copies" if always_copy else "", QuoteString(path))
+                            "--copies" if always_copy else "", QuoteString(not_option(path)))
     else:
         yield StringCommand("virtualenv", *(("-p", QuoteString(python)) if python else ()),
                             "--system-site-packages" if site_packages else "",
-                            "--always-copy" if always_copy else "", QuoteString(path))
+                            "--always-copy" if always_copy else "",
+                            QuoteString(not_option(path)))
 
 
 @operation(changes=_venv_changes)
