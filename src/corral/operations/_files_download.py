@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from corral.facts.files import File, Md5File, SecondsSinceModified, Sha1File, Sha256File, Sha384File
+from corral.facts.http import request_error
 from corral.facts.server import Which
 from corral.model import keys
 from corral.model.command import Note, StringCommand
@@ -113,6 +114,9 @@ def download(
         if value is not None and not re.fullmatch(rf"[0-9a-fA-F]{{{digits}}}", value):
             raise OperationValueError(f"{arg} must be {digits} hex digits ({label})")
     mode = u.ensure_mode(mode)
+    problem = request_error(None, headers)
+    if problem:
+        raise OperationValueError(problem)
 
     info = host.get_fact(File, path=dest)
     curl = host.get_fact(Which, command="curl")
