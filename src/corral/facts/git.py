@@ -154,7 +154,8 @@ class GitRemoteBranchCommit(_RepoFact):
         ref = f"refs/heads/{branch}" if branch else "HEAD"
         return in_repo(
             repo,
-            f"ls-remote {shlex.quote(remote)} {shlex.quote(ref)} 2>/dev/null | head -n1; true",
+            # -- : a remote such as --upload-pack=... would run a command
+            f"ls-remote -- {shlex.quote(remote)} {shlex.quote(ref)} 2>/dev/null | head -n1; true",
         )
 
     def process(self, output: list[str]) -> str | None:
