@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -34,9 +35,18 @@ def test_config() -> None:
     assert glob["user.name"] == ["Fixture Person"]
     assert glob["safe.directory"] == ["/srv/x"]
     assert load("git_config_system") == {}
-    assert git.GitConfig().process(["a.b=1", "a.b=2", "c.d"]) == {"a.b": ["1", "2"], "c.d": [""]}
+    def listing(data: bytes) -> list[str]:  # as git config -l -z | base64 prints it
+        return base64.encodebytes(data).decode().splitlines()
+
+    assert git.GitConfig().process(listing(b"a.b\n1\0a.b\n2\0c.d\0")) == {
+        "a.b": ["1", "2"], "c.d": [""]}
+    # a value holding line breaks comes back whole
+    assert git.GitConfig().process(listing(b"a.b\nx\ny\rz\0")) == {"a.b": ["x\ny\rz"]}
+    assert git.GitConfig().process([]) == {}
     with pytest.raises(FactParseError):
-        git.GitConfig().process(["no key here"])
+        git.GitConfig().process(listing(b"no key here\0"))
+    with pytest.raises(FactParseError):
+        git.GitConfig().process(["a.b=1"])
 
 
 def test_tracking_and_commits() -> None:

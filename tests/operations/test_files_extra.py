@@ -63,26 +63,26 @@ DOWNLOAD = ".app.tgz.corral-" + hashlib.sha1(b"/opt/app.tgz").hexdigest()[:12]
     ({"cache_time": 60}, dl_facts(info(), more={AGE: 5}), []),
     ({"mode": "600", "user": "app"}, dl_facts(info()),
      ["chmod 600 /opt/app.tgz", "chown app /opt/app.tgz"]),
-    ({}, dl_facts(), [f"curl -sSLf {URL} -o /opt/{DOWNLOAD}",
+    ({}, dl_facts(), [f"curl -sSLf -o /opt/{DOWNLOAD} -- {URL}",
                       f"mv -f /opt/{DOWNLOAD} /opt/app.tgz"]),
     ({"md5sum": "cd" * 16, "mode": 640},
      dl_facts(info(), more={fact(Md5File, path="/opt/app.tgz"): "0" * 32}),
-     [f"curl -sSLf {URL} -o /opt/{DOWNLOAD}",
+     [f"curl -sSLf -o /opt/{DOWNLOAD} -- {URL}",
       f"( md5sum /opt/{DOWNLOAD} 2>/dev/null || md5 -q /opt/{DOWNLOAD} 2>/dev/null )"
       " | grep -qi -- "
       f"{'cd' * 16} || {{ echo 'MD5 checksum of the download does not match {'cd' * 16}' >&2; "
       f"rm -f /opt/{DOWNLOAD}; exit 1; }}",
       f"mv -f /opt/{DOWNLOAD} /opt/app.tgz", "chmod 640 /opt/app.tgz"]),
     ({"cache_time": 60}, dl_facts(info(), more={AGE: 61}),
-     [f"curl -sSLf {URL} -o /opt/{DOWNLOAD}", f"mv -f /opt/{DOWNLOAD} /opt/app.tgz"]),
+     [f"curl -sSLf -o /opt/{DOWNLOAD} -- {URL}", f"mv -f /opt/{DOWNLOAD} /opt/app.tgz"]),
     ({"force": True, "headers": {"X-Token": "a b"}, "proxy": "http://127.0.0.1:3128",
       "insecure": True, "temp_dir": "/var/tmp", "extra_curl_args": {"--retry": "3", "-4": ""}},
      dl_facts(info()),
      [f"curl -sSLf --proxy http://127.0.0.1:3128 --insecure --header 'X-Token: a b' --retry 3 -4 "
-      f"{URL} -o /var/tmp/{DOWNLOAD}", f"mv -f /var/tmp/{DOWNLOAD} /opt/app.tgz"]),
+      f"-o /var/tmp/{DOWNLOAD} -- {URL}", f"mv -f /var/tmp/{DOWNLOAD} /opt/app.tgz"]),
     ({"extra_wget_args": {"--tries": "2"}},
      dl_facts(None, None, {fact(Which, command="wget"): "/w"}),
-     [f"wget -q --tries 2 {URL} -O /opt/{DOWNLOAD} || {{ rm -f /opt/{DOWNLOAD}; exit 1; }}",
+     [f"wget -q --tries 2 -O /opt/{DOWNLOAD} -- {URL} || {{ rm -f /opt/{DOWNLOAD}; exit 1; }}",
       f"mv -f /opt/{DOWNLOAD} /opt/app.tgz"]),
 ])
 def test_download(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
@@ -153,7 +153,7 @@ def test_sync_from_nothing(site: Path) -> None:
     assert result.shell == [
         "mkdir -p /srv/www /srv/www/css", "chmod 755 /srv/www /srv/www/css",
         "chown www:www /srv/www /srv/www/css",
-        "ln -sfn index.html /srv/www/home.html", "chown -h www:www /srv/www/home.html",
+        "ln -sfn -- index.html /srv/www/home.html", "chown -h www:www /srv/www/home.html",
         "upload /srv/www/css/a.css", "upload /srv/www/index.html",
     ]
     upload = result.commands[-1]
@@ -173,7 +173,7 @@ def test_sync_changes_and_delete(site: Path) -> None:
                   dir_mode="750", facts={fact(Tree, path="/srv/www"): remote}, **SYNC_ARGS)
     assert result.shell == [
         "chmod 750 /srv/www", "chmod 750 /srv/www/css",
-        "ln -sfn index.html /srv/www/home.html",
+        "ln -sfn -- index.html /srv/www/home.html",
         "chmod 640 /srv/www/css/a.css", "upload /srv/www/index.html",
         "rm -f /srv/www/css/gone /srv/www/stale.txt",
     ]
@@ -458,7 +458,7 @@ def test_unarchive_local(tmp_path: Path) -> None:
                   facts=facts)
     temp = f"/tmp/.corral-unarchive-{digest[:16]}.tar.gz"
     assert result.shell == [
-        "mkdir -p /opt/app", f"upload {temp}", f"tar -xz -f {temp} -C /opt/app",
+        "mkdir -p /opt/app", f"upload {temp}", f"( cd /opt/app && tar -xz -f {temp} )",
         f"rm -f {temp}", f"printf '%s\\n' {digest} > {marker}", "chown -R app /opt/app",
     ]
     facts[fact(Directory, path="/opt/app")] = info()

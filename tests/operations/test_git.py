@@ -44,9 +44,9 @@ def repo_facts(exists: bool, branch: str = "main", local: str = A, remote: str |
 SRC = "file:///srv/remote.git"
 REPO_CASES = [
     ({}, repo_facts(True), []),
-    ({}, repo_facts(False), ["mkdir -p /srv/app", f"{G} clone {SRC} ."]),
+    ({}, repo_facts(False), ["mkdir -p /srv/app", f"{G} clone -- {SRC} ."]),
     ({"branch": "dev", "depth": 1}, repo_facts(False),
-     ["mkdir -p /srv/app", f"{G} clone --depth 1 --branch dev {SRC} ."]),
+     ["mkdir -p /srv/app", f"{G} clone --depth 1 --branch dev -- {SRC} ."]),
     ({}, repo_facts(True, remote=B), [f"{G} pull"]),
     ({"rebase": True}, repo_facts(True, remote=B), [f"{G} pull --rebase"]),
     ({}, repo_facts(True, remote=None), [f"{G} pull"]),
@@ -62,7 +62,7 @@ REPO_CASES = [
         "mkdir -p /srv/app",
         "cd /srv/app && GIT_SSH_COMMAND='ssh -i /root/.ssh/deploy -o IdentitiesOnly=yes' git "
         "-c safe.directory='*' clone -c 'core.sshCommand=ssh -i /root/.ssh/deploy -o "
-        f"IdentitiesOnly=yes' {SRC} .",
+        f"IdentitiesOnly=yes' -- {SRC} .",
     ]),
 ]
 
@@ -141,7 +141,7 @@ def test_worktree() -> None:
                            fact(Directory, path="/srv/app/.git"): D}
     assert plan(git.worktree, worktree="/srv/wt", repo="/srv/app", new_branch="hotfix",
                 commitish="v1", facts=new).shell == [
-        f"{G} worktree add -b hotfix /srv/wt v1"]
+        f"{G} worktree add -b hotfix -- /srv/wt v1"]
     no_repo = {**new, fact(Directory, path="/srv/app/.git"): None}
     with pytest.raises(OperationError):
         plan(git.worktree, worktree="/srv/wt", repo="/srv/app", facts=no_repo)

@@ -176,13 +176,13 @@ MOUNTS = {fact(Mounts): {
     pytest.param({"path": "/mnt/x", "mounted": False}, [], id="already unmounted"),
     pytest.param({"path": "/mnt/my data", "device": "tmpfs", "fs_type": "tmpfs",
                   "options": ["size=1m", "noexec"]},
-                 ["mount -t tmpfs -o size=1m,noexec tmpfs '/mnt/my data'"], id="mount"),
-    pytest.param({"path": "/mnt/data"}, ["mount /mnt/data"], id="mount from fstab"),
-    pytest.param({"path": "/srv/scratch", "mounted": False}, ["umount /srv/scratch"],
+                 ["mount -t tmpfs -o size=1m,noexec -- tmpfs '/mnt/my data'"], id="mount"),
+    pytest.param({"path": "/mnt/data"}, ["mount -- /mnt/data"], id="mount from fstab"),
+    pytest.param({"path": "/srv/scratch", "mounted": False}, ["umount -- /srv/scratch"],
                  id="unmount"),
     pytest.param({"path": "/srv/scratch", "options": ["nosuid", "noexec"]},
-                 ["mount -o remount,nosuid,noexec /srv/scratch"], id="remount"),
-    pytest.param({"path": "/data", "device": "/dev/vda", "mounted": False}, ["umount /"],
+                 ["mount -o remount,nosuid,noexec -- /srv/scratch"], id="remount"),
+    pytest.param({"path": "/data", "device": "/dev/vda", "mounted": False}, ["umount -- /"],
                  id="found by device"),
 ])
 def test_mount(args: dict[str, Any], expected: list[str]) -> None:
@@ -487,4 +487,4 @@ def test_mount_compares_sizes_as_the_kernel_shows_them() -> None:
     assert plan(server.mount, facts=MOUNTS, **args).shell == []
     args["options"] = ["size=2m"]
     assert plan(server.mount, facts=MOUNTS, **args).shell == [
-        "mount -o remount,size=2m /srv/scratch"]
+        "mount -o remount,size=2m -- /srv/scratch"]

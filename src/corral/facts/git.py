@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import shlex
 
@@ -80,19 +82,28 @@ class GitConfig(FactBase[dict[str, list[str]]]):
     def default() -> dict[str, list[str]]:
         return {}
 
+    # NUL-separated items ("key\nvalue"), base64-encoded: a value may hold any character,
+    # newlines and carriage returns included, and must come back whole (with plain -l a
+    # value's second line was taken for a key, and the fact failed on every later read)
     def command(self, repo: str | None = None, system: bool = False) -> str:
         if repo is None:
-            return f"git config {'--system' if system else '--global'} -l || true"
-        return in_repo(repo, "config --local -l")
+            listing = f"git config {'--system' if system else '--global'} -l -z || true"
+        else:
+            listing = in_repo(repo, "config --local -l -z")
+        return f"{{ {listing}\n}} | base64"
 
     def process(self, output: list[str]) -> dict[str, list[str]]:
+        try:
+            data = base64.b64decode("".join(output), validate=True)
+        except (binascii.Error, ValueError):
+            raise FactParseError(f"not base64 output: {output[:3]!r}") from None
         items: dict[str, list[str]] = {}
-        for line in output:
-            if not line:
+        for item in data.split(b"\0"):
+            if not item:
                 continue
-            key, _, value = line.partition("=")
+            key, _, value = item.decode("utf-8", "replace").partition("\n")
             if "." not in key or key.startswith(".") or " " in key:
-                raise FactParseError(f"not a git config line: {line!r}")
+                raise FactParseError(f"not a git config item: {item[:200]!r}")
             items.setdefault(key, []).append(value)
         return items
 
@@ -143,7 +154,8 @@ class GitRemoteBranchCommit(_RepoFact):
         ref = f"refs/heads/{branch}" if branch else "HEAD"
         return in_repo(
             repo,
-            f"ls-remote {shlex.quote(remote)} {shlex.quote(ref)} 2>/dev/null | head -n1; true",
+            # -- : a remote such as --upload-pack=... would run a command
+            f"ls-remote -- {shlex.quote(remote)} {shlex.quote(ref)} 2>/dev/null | head -n1; true",
         )
 
     def process(self, output: list[str]) -> str | None:

@@ -22,6 +22,24 @@ class HttpAnswer(TypedDict):
     matches: bool | None
 
 
+#: an HTTP token (RFC 9110): what a method or a header's name is made of
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def request_error(method: str | None, headers: dict[str, str] | None) -> str | None:
+    """What is wrong with a request's method or headers, or None: a method or header name
+    that is not a token, a header value with a line break (curl would send it as more
+    header lines: another header, or another request)."""
+    if method is not None and not _TOKEN.fullmatch(method):
+        return f"bad HTTP method {method!r}"
+    for name, value in (headers or {}).items():
+        if not _TOKEN.fullmatch(str(name)):
+            return f"bad HTTP header name {name!r}"
+        if any(c in str(value) for c in "\r\n\0"):
+            return f"bad value of HTTP header {name!r}: a line break"
+    return None
+
+
 def curl_words(url: str, method: str = "GET", headers: dict[str, str] | None = None,
                insecure: bool = False, max_time: float = 10) -> list[str]:
     """``curl`` (quiet, following no redirects) for one request, words already quoted;

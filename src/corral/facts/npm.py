@@ -6,6 +6,7 @@ import re
 import shlex
 
 from corral.model import keys
+from corral.model.command import not_option
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
@@ -31,7 +32,7 @@ class NpmPackages(FactBase[dict[str, set[str]]]):
 
     def command(self, directory: str | None = None) -> str:
         if directory:
-            d = shlex.quote(directory)
+            d = shlex.quote(not_option(directory))
             return f"! test -d {d} || (cd {d} && npm list --depth=0 2>/dev/null)"
         return "npm list -g --depth=0 2>/dev/null"
 

@@ -215,14 +215,19 @@ class UserDict(TypedDict):
 # a few hundred): one lastlog for all users, then one awk that joins it with /etc/group,
 # the shadow file and /etc/passwd. Group names come from /etc/group, like the users
 # themselves come from /etc/passwd; a gid without a name there is printed as the number.
+# A group name's %, | and blanks are printed %-escaped (%25, %7C, %20, %09): "|" ends a
+# field and " " separates the groups, and a name may hold them (groupadd on Debian takes
+# "a|b"): unescaped, the user's shell was read as "/bin/sh|a".
 _USERS_COMMAND = r"""
 __cf_s=; for __cf_f in /etc/shadow /etc/master.passwd; do
 [ -r "$__cf_f" ] && __cf_s="$__cf_s $__cf_f"; done
 { lastlog || lastlogin; } 2>/dev/null | awk -F: '
+function esc(s) { gsub(/%/, "%25", s); gsub(/\|/, "%7C", s); gsub(/ /, "%20", s);
+    gsub(/\t/, "%09", s); return s }
 FILENAME == "-" { n = split($0, w, " "); if (n && !(w[1] in ll)) { line = w[1];
     for (i = 2; i <= n; i++) line = line " " w[i]; ll[w[1]] = line }; next }
-FILENAME == "/etc/group" { if (!($3 in gname)) gname[$3] = $1; m = split($4, mem, ",");
-    for (i = 1; i <= m; i++) if (mem[i] != "") sup[mem[i]] = sup[mem[i]] " " $1; next }
+FILENAME == "/etc/group" { if (!($3 in gname)) gname[$3] = esc($1); m = split($4, mem, ",");
+    for (i = 1; i <= m; i++) if (mem[i] != "") sup[mem[i]] = sup[mem[i]] " " esc($1); next }
 FILENAME != "/etc/passwd" { if (!($1 in pw)) pw[$1] = $2; next }
 $1 == "" || $1 ~ /^[+-]/ { next }
 { g = ($4 in gname) ? gname[$4] : $4; all = g; m = split(sup[$1], extra, " ");
@@ -249,11 +254,21 @@ def _login_time(raw: str) -> datetime | None:
     return None
 
 
+def _unescape(name: str) -> str:
+    """A group name as the Users command prints it, %-escaped, back to itself."""
+    if "%" not in name:
+        return name
+    for code, char in (("%7C", "|"), ("%20", " "), ("%09", "\t"), ("%25", "%")):
+        name = name.replace(code, char)
+    return name
+
+
 def _parse_user(line: str) -> tuple[str, UserDict]:
     parts = line.rsplit("|", 4)
     if len(parts) != 5:
         raise FactParseError(f"cannot parse user line: {line!r}")
     entry, group, all_groups, lastlog, password = parts
+    group = _unescape(group)
     fields = entry.split(":")
     if len(fields) != 7 or not fields[0]:
         raise FactParseError(f"cannot parse passwd entry: {entry!r}")
@@ -269,7 +284,7 @@ def _parse_user(line: str) -> tuple[str, UserDict]:
         "comment": comment or None,
         "shell": shell or None,
         "group": group,
-        "groups": [g for g in all_groups.split(" ") if g and g != group],
+        "groups": [g for g in map(_unescape, all_groups.split(" ")) if g and g != group],
         "uid": uid_n,
         "gid": gid_n,
         "lastlog": raw_login,

@@ -31,6 +31,12 @@ class QuoteString:
         return hash(("q", str(self.obj)))
 
 
+def not_option(path: str) -> str:
+    """A path as a program's argument that no option parser reads as an option: one
+    starting with ``-`` gets ``./`` (the same file; ``-`` alone is not standard input)."""
+    return "./" + path if path.startswith("-") else path
+
+
 class MaskString(str):
     """A literal bit of a command that is shown as ``***``."""
 

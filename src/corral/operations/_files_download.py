@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from corral.facts.files import File, Md5File, SecondsSinceModified, Sha1File, Sha256File, Sha384File
+from corral.facts.http import request_error
 from corral.facts.server import Which
 from corral.model import keys
 from corral.model.command import Note, StringCommand
@@ -113,6 +114,9 @@ def download(
         if value is not None and not re.fullmatch(rf"[0-9a-fA-F]{{{digits}}}", value):
             raise OperationValueError(f"{arg} must be {digits} hex digits ({label})")
     mode = u.ensure_mode(mode)
+    problem = request_error(None, headers)
+    if problem:
+        raise OperationValueError(problem)
 
     info = host.get_fact(File, path=dest)
     curl = host.get_fact(Which, command="curl")
@@ -162,8 +166,9 @@ def download(
     wget_args += _options(extra_wget_args)
 
     q_src, q_temp = shlex.quote(src), qpath(temp)
-    curl_cmd = f"curl {' '.join(curl_args)} {q_src} -o {q_temp}"
-    wget_cmd = f"wget {' '.join(wget_args)} {q_src} -O {q_temp} || {{ rm -f {q_temp}; exit 1; }}"
+    # the URL after --: one starting with - is not an option (-x would be a proxy)
+    curl_cmd = f"curl {' '.join(curl_args)} -o {q_temp} -- {q_src}"
+    wget_cmd = f"wget {' '.join(wget_args)} -O {q_temp} -- {q_src} || {{ rm -f {q_temp}; exit 1; }}"
     if curl:
         yield StringCommand(curl_cmd)
     elif wget:

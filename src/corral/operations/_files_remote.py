@@ -253,7 +253,12 @@ def unarchive(
     if tool == "zip":
         yield StringCommand("unzip", "-o", "-q", *extras, qpath(archive), "-d", qpath(dest))
     else:
-        yield StringCommand("tar", tool, *extras, "-f", qpath(archive), "-C", qpath(dest))
+        # extracted from inside dest, not with -C: GNU tar reads backslash escapes in -C's
+        # argument (a\1 names a\001); a relative archive is found from where the shell was
+        here = not archive.startswith(("/", "~/"))
+        yield StringCommand("(", "__p=$PWD;" if here else None, "cd", qpath(dest), "&&",
+                            "tar", tool, *extras, "-f",
+                            ('"$__p"/' + qpath(archive)) if here else qpath(archive), ")")
     if local is not None:
         yield StringCommand("rm", "-f", qpath(archive))
     if not creates:

@@ -158,7 +158,9 @@ def sync_commands(
         if info is not None and info["type"] == "directory":
             raise _kind_error(path, "link", "directory")
         if info is None or info["type"] != "link" or info["link_target"] != target:
-            yield StringCommand("ln", "-sfn", shlex.quote(target), qpath(path))
+            # a target is kept as given (relative ones stay relative): -- keeps one that
+            # starts with - from being read as an option
+            yield StringCommand("ln", "-sfn", "--", shlex.quote(target), qpath(path))
             if user or group:
                 yield u.chown(path, user, group, dereference=False)
         elif u.owner_differs(info, user, group):
@@ -255,7 +257,10 @@ def rsync_options(flags: list[str]) -> tuple[bool, list[str]]:
     """``(delete, exclude patterns)`` from rsync flags; BadInput on one not understood."""
     delete = False
     exclude: list[str] = []
-    words = [w for flag in flags for w in shlex.split(flag)]
+    try:
+        words = [w for flag in flags for w in shlex.split(flag)]
+    except ValueError as exc:  # an unclosed quote
+        raise OperationValueError(f"cannot read the rsync flags {flags!r}: {exc}") from None
     i = 0
     while i < len(words):
         word = words[i]

@@ -64,6 +64,11 @@ def worktree(
     """
     if from_remote_branch is not None and len(from_remote_branch) != 2:
         raise OperationValueError("from_remote_branch is a (remote, branch) pair")
+    if from_remote_branch is not None and any(
+            not str(word) or str(word).startswith("-") for word in from_remote_branch):
+        # git pull hands the remote to git fetch as an option even after --: a remote
+        # --upload-pack=CMD runs CMD
+        raise OperationValueError(f"bad from_remote_branch {tuple(from_remote_branch)!r}")
     exists = host.get_fact(Directory, path=worktree)
     if not exists and present:
         if repo is None:
@@ -77,7 +82,8 @@ def worktree(
             words.append("--detach")
         if force:
             words.append("--force")
-        words.append(QuoteString(worktree))
+        # -- : neither the path nor the commit is read as an option
+        words += ["--", QuoteString(worktree)]
         if commitish:
             words.append(QuoteString(commitish))
         yield StringCommand(g.git_in(repo), *words)
@@ -109,5 +115,5 @@ def worktree(
         return
     yield StringCommand(
         g.git_in(worktree), "pull", "--rebase" if rebase else None,
-        *((QuoteString(remote), QuoteString(branch)) if from_remote_branch else ()),
+        *(("--", QuoteString(remote), QuoteString(branch)) if from_remote_branch else ()),
     )

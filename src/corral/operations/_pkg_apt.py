@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from corral.facts.apt import AptRepoDict, SimulateOperationWillChange
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator
@@ -121,7 +121,7 @@ def add_key(src: str | None, keyserver: str | None, ids: list[str], path: str) -
         yield download(src, download_to)
         yield install_key_file(download_to, path)
     elif src:
-        yield install_key_file(src, path)
+        yield install_key_file(not_option(src), path)
     if keyserver:
         yield fetch_keys(keyserver, ids, path)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.keys import Key
 from corral.model.operation import Operation, OpGenerator, operation
 
@@ -62,7 +62,7 @@ def rpm_operations(tool: str, module: str) -> RpmOperations:
         Example:
             {tool}.key(name="Trust the Docker key", src="https://download.docker.com/linux/centos/gpg")
         """
-        yield StringCommand("rpm --import", QuoteString(src))
+        yield StringCommand("rpm --import", QuoteString(not_option(src)))
 
 
     @operation_of(changes=repo_changes)

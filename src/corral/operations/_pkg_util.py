@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from corral.facts.files import File
 from corral.facts.rpm import RpmPackage, RpmPackageProvides, RpmPackages
 from corral.model import keys
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
@@ -159,7 +159,7 @@ def download(url: str, dest: str) -> StringCommand:
 def ensure_rpm(src: str, present: bool, manager: str) -> OpGenerator:
     """Install a ``.rpm`` file (a path on the host or a URL) unless the same version of
     its package is installed, or remove its package."""
-    path = download_path(src, ".rpm") if is_url(src) else src
+    path = download_path(src, ".rpm") if is_url(src) else not_option(src)
     info = host.get_fact(RpmPackage, package=path)
     current = host.get_fact(RpmPackage, package=info["name"]) if info else None
     installed = bool(info and current and current["version"] == info["version"])
@@ -202,8 +202,15 @@ def ensure_yum_repo(
     url = src if is_url(src) else None
     name = posixpath.basename(urlparse(src).path) if url else src
     name = name.removesuffix(".repo")
-    if not name or "/" in name:
+    # the name is the file's name and its [section]; the values are lines of it: a line
+    # break would add settings (gpgcheck=0) the deploy never asked for
+    if (not name or name in (".", "..") or any(c in name for c in "/[]")
+            or not name.isprintable() or any(c.isspace() for c in name)):
         raise OperationValueError(f"bad repository name {src!r}")
+    for what, value in (("baseurl", baseurl), ("description", description),
+                        ("gpgkey", gpgkey)):
+        if value is not None and any(c in value for c in "\n\r"):
+            raise OperationValueError(f"{what} must be one line, not {value!r}")
     filename = f"{directory}/{name}.repo"
 
     if not present:

@@ -85,9 +85,11 @@ def crontab(
             minute=30,
         )
     """
-    if not command.strip() or "\n" in command:
+    # a crontab is lines: a line break would end the entry (cron's crontab also shows a
+    # carriage return as the two characters \r, so the entry would not be found again)
+    if not command.strip() or any(c in command for c in "\n\r"):
         raise OperationValueError("the crontab command must be one non-empty line")
-    if cron_name is not None and (not cron_name or "\n" in cron_name):
+    if cron_name is not None and (not cron_name or any(c in cron_name for c in "\n\r")):
         raise OperationValueError(f"bad cron_name {cron_name!r}")
     if special_time is not None and not (special_time.startswith("@") and
                                          special_time[1:].isalpha()):

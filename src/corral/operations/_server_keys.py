@@ -19,16 +19,19 @@ from ._server_util import server_operation
 
 
 def read_public_keys(public_keys: str | list[str]) -> list[str]:
-    """Keys given inline or as local key files, one key a line."""
+    """Keys given inline or as local key files, one key a line.
+
+    Lines end at newlines only, as sshd reads authorized_keys (str.splitlines would also
+    end them at a carriage return, a form feed or U+2028 inside a key's comment)."""
     given = [public_keys] if isinstance(public_keys, str) else list(public_keys)
     out: list[str] = []
     for item in given:
         text = str(item)
         if "\n" not in text and len(text) < 4096 and os.path.isfile(text):
             with open(text, encoding="utf-8") as f:
-                lines = f.read().splitlines()
+                lines = f.read().split("\n")
         else:
-            lines = text.splitlines()
+            lines = text.split("\n")
         out.extend(line.strip() for line in lines if line.strip())
     return list(dict.fromkeys(out))
 

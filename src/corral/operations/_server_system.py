@@ -245,16 +245,17 @@ def mount(
             "mount",
             *(("-t", QuoteString(fs_type)) if fs_type else ()),
             *(("-o", joined(options, ",")) if options else ()),
+            "--",  # a device (or path) starting with - is not an option
             QuoteString(device) if device else None,
             QuoteString(path),
         )
     elif not mounted and at is not None:
-        yield StringCommand("umount", QuoteString(at))
+        yield StringCommand("umount", "--", QuoteString(at))
     elif mounted and at is not None and (
             {_normal_option(o) for o in options}
             - {_normal_option(o) for o in mounts[at]["options"]}):
         yield StringCommand("mount", "-o", StringCommand("remount,", joined(options, ","),
-                                                         separator=""), QuoteString(at))
+                                                         separator=""), "--", QuoteString(at))
     else:
         host.noop(f"{path} is {'mounted' if mounted else 'not mounted'}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from corral.model.command import StringCommand
+from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
@@ -12,7 +12,8 @@ from corral.model.keys import Key
 #: every service operation may change which services run (facts about them read this)
 SERVICES: Key = ("services",)
 
-Control = Callable[[str], StringCommand]
+#: builds the command running one action (a quoted word) on the service
+Control = Callable[[QuoteString], StringCommand]
 
 
 def check_service_name(service: str) -> None:
@@ -32,20 +33,25 @@ def control(
     """The commands bringing a service to ``running``; ``make(action)`` builds one.
 
     A stopped service is started rather than restarted or reloaded; ``command`` always runs.
+    The action is one word, quoted: ``command`` is an action of the init system, not shell
+    text (``"status; rm -rf /"`` is refused, as is a word the tool would read as an option).
     """
+    if command is not None and (not command.strip() or command.startswith("-")
+                                or any(c.isspace() for c in command)):
+        raise OperationValueError(f"command must be one action word, not {command!r}")
     if running is True:
         if not is_running:
-            yield make("start")
+            yield make(QuoteString("start"))
         else:
             host.noop(f"service {name} is running")
     elif running is False:
         if is_running:
-            yield make("stop")
+            yield make(QuoteString("stop"))
         else:
             host.noop(f"service {name} is stopped")
     if restarted and is_running:
-        yield make("restart")
+        yield make(QuoteString("restart"))
     if reloaded and is_running:
-        yield make("reload")
+        yield make(QuoteString("reload"))
     if command:
-        yield make(command)
+        yield make(QuoteString(command))

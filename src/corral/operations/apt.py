@@ -21,7 +21,7 @@ from corral.facts.apt import (
 from corral.facts.deb import DebPackage, DebPackages
 from corral.facts.files import File
 from corral.model import keys
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
@@ -388,7 +388,8 @@ def deb(src: str, present: bool = True, force: bool = False) -> OpGenerator:
             _sudo=True,
         )
     """
-    path = download_path(src, ".deb") if is_url(src) else src
+    # a file named -x.deb is ./-x.deb: neither dpkg nor the fact reads it as an option
+    path = download_path(src, ".deb") if is_url(src) else not_option(src)
     info = host.get_fact(DebPackage, package=path)
     installed = host.get_fact(DebPackages)
     exists = bool(info) and info is not None and \

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from corral.facts.brew import BrewCasks, BrewPackages, BrewTaps, BrewVersion
 from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
+from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
 
 from ._pkg_util import as_list, ensure_packages, package_changes, split_spec
@@ -132,6 +133,9 @@ def tap(src: str | None = None, present: bool = True, url: str | None = None) ->
     if len(name.split("/")) != 2 or not all(name.split("/")):
         host.noop(f"tap {name!r} is not of the form user/repo")
         return
+    if name.startswith("-") or (url or "").startswith("-"):
+        # brew would read either as an option
+        raise OperationValueError(f"bad tap {name!r}" + (f" at {url!r}" if url else ""))
     tapped = name.lower() in {t.lower() for t in host.get_fact(BrewTaps)}
     if tapped == present:
         host.noop(f"tap {name} {'exists' if present else 'does not exist'}")

@@ -136,7 +136,8 @@ def repo(
             clone += ["--depth", str(depth)]
         if branch:
             clone += ["--branch", QuoteString(branch)]
-        commands.append(StringCommand(*clone, QuoteString(src), "."))
+        # -- : a src starting with - (--upload-pack=...) is a repository, not an option
+        commands.append(StringCommand(*clone, "--", QuoteString(src), "."))
     else:
         current = host.get_fact(GitBranch, repo=dest)
         is_tag = bool(branch) and branch in host.get_fact(GitTag, repo=dest)

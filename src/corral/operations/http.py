@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from corral.facts.http import HttpStatus, curl_words
+from corral.facts.http import HttpStatus, curl_words, request_error
 from corral.model.command import StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
@@ -53,6 +53,9 @@ def request(
         )
     """
     method = method.upper()
+    problem = request_error(method, headers)
+    if problem:
+        raise OperationValueError(problem)
     codes = [status] if isinstance(status, int) else list(status)
     if not codes or any(not 100 <= c <= 599 for c in codes):
         raise OperationValueError(f"status codes are 100 to 599, not {status!r}")

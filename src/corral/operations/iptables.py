@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
@@ -50,6 +51,9 @@ def chain(chain: str, present: bool = True, table: str = "filter",
         iptables.chain(name="A chain for the app's rules", chain="APP")
     """
     program = _program(version)
+    if policy and not re.fullmatch(r"[A-Za-z]+", policy):
+        # -P takes the chain, then the policy as a word of its own: -x would be an option
+        raise OperationValueError(f"bad policy {policy!r} (ACCEPT, DROP)")
     chains = host.get_fact(IptablesChains if version == 4 else Ip6tablesChains, table=table)
     base = StringCommand(program, "-t", QuoteString(table))
     if not present:

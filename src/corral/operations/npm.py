@@ -6,7 +6,7 @@ from typing import Any
 
 from corral.facts.npm import NpmPackages
 from corral.model import keys
-from corral.model.command import QuoteString
+from corral.model.command import QuoteString, not_option
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
@@ -41,7 +41,8 @@ def packages(
         host.noop("no packages given")
         return
     installed = host.get_fact(NpmPackages, directory=directory)
-    where: list[Any] = ["cd", QuoteString(directory), "&& npm"] if directory else ["npm"]
+    where: list[Any] = (["cd", QuoteString(not_option(directory)), "&& npm"] if directory
+                        else ["npm"])
     scope = "" if directory else "-g"
     yield from ensure_packages(
         specs, installed, present, install=[*where, "install", scope],

@@ -8,6 +8,7 @@ from corral.facts.openrc import OpenrcEnabled, OpenrcStatus
 from corral.model import keys
 from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
+from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 
@@ -47,6 +48,9 @@ def service(
         )
     """
     check_service_name(service)
+    if not runlevel or runlevel.startswith("-") or not runlevel.isprintable() or any(
+            c.isspace() for c in runlevel):
+        raise OperationValueError(f"bad runlevel {runlevel!r}")
     statuses = host.get_fact(OpenrcStatus, runlevel=runlevel)
     in_runlevel = (
         host.get_fact(OpenrcEnabled, runlevel=runlevel).get(service, False)

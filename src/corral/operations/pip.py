@@ -8,7 +8,7 @@ from typing import Any
 from corral.facts.files import File
 from corral.facts.pip import PipPackages
 from corral.model import keys
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
@@ -23,6 +23,17 @@ def _venv_changes(path: str, *_: Any, **__: Any) -> list[Key]:
     return [keys.path(path)]
 
 
+#: words sh reads as its own syntax at the start of a command, which shlex.quote leaves bare
+_RESERVED = frozenset("if then else elif fi do done case esac while until for in function "
+                      "select time".split())
+
+
+def _program(name: str) -> str:
+    """A program's name at the start of a command, quoted even when it is a word the shell
+    reserves (``else -m venv`` does not parse; ``'else' -m venv`` runs a program)."""
+    return f"'{name}'" if name in _RESERVED else shlex.quote(name)
+
+
 def _virtualenv(path: str, python: str | None, venv: bool, site_packages: bool,
                 always_copy: bool, present: bool) -> OpGenerator:
     exists = bool(host.get_fact(File, path=f"{path.rstrip('/')}/bin/activate"))
@@ -31,13 +42,14 @@ def _virtualenv(path: str, python: str | None, venv: bool, site_packages: bool,
     elif not present:
         yield from files.directory._inner(path=path, present=False)
     elif venv:
-        yield StringCommand(QuoteString(python or "python3"), "-m venv",
+        yield StringCommand(_program(python or "python3"), "-m venv",
                             "--system-site-packages" if site_packages else "",
-                            "--copies" if always_copy else "", QuoteString(path))
+                            "--copies" if always_copy else "", QuoteString(not_option(path)))
     else:
         yield StringCommand("virtualenv", *(("-p", QuoteString(python)) if python else ()),
                             "--system-site-packages" if site_packages else "",
-                            "--always-copy" if always_copy else "", QuoteString(path))
+                            "--always-copy" if always_copy else "",
+                            QuoteString(not_option(path)))
 
 
 @operation(changes=_venv_changes)

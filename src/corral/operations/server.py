@@ -135,6 +135,12 @@ def _check_id(what: str, value: int | str | None) -> str | None:
     return text
 
 
+def _shadow_field(text: str) -> bool:
+    """Whether the user database can hold ``text`` in a field: the shadow tools refuse a
+    colon, a line break or an unprintable character, and chpasswd a line of 1024 bytes."""
+    return ":" not in text and text.isprintable() and len(text.encode()) < 900
+
+
 def _check_name(what: str, name: str) -> None:
     if not name or name.startswith("-") or any(c in name for c in ":,\n\t /"):
         raise OperationValueError(f"bad {what} name {name!r}")
@@ -271,6 +277,16 @@ def user(
         if g is not None:
             _check_name("group", g)
     uid_text = _check_id("uid", uid)
+    if password is not None and not _shadow_field(reveal(password)):
+        # chpasswd reads "user:hash" lines: a colon or newline in the hash would set
+        # another field, or another user's password (not shown: it is a secret)
+        raise OperationValueError("password must be a hash as in /etc/shadow: printable, "
+                                  "without ':'")
+    for what, text in (("home", home), ("shell", shell), ("comment", comment)):
+        # a field of /etc/passwd: a colon ends it, a line break (also \v, \f, U+2028...)
+        # would cut the user's line wherever the user database is read line by line
+        if text is not None and not _shadow_field(text):
+            raise OperationValueError(f"{what} {text!r} cannot be held in /etc/passwd")
     if home is not None and not home.startswith("/"):
         raise OperationValueError(f"home must be an absolute path, not {home!r}")
 

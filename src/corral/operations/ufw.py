@@ -126,6 +126,12 @@ def rule(
     Example:
         ufw.rule(name="Let SSH in", action="allow", port=22, proto="tcp")
     """
+    for what, word in (("port", port), ("proto", proto), ("from_ip", from_ip),
+                       ("to_ip", to_ip), ("interface", interface), ("app", app),
+                       ("comment", comment)):
+        # ufw reads --rootdir=... and --datadir=... wherever they are on its command line
+        if isinstance(word, str) and word.startswith("-"):
+            raise OperationValueError(f"bad {what} {word!r}")
     if action not in ACTIONS:
         raise OperationValueError(f"action is one of {', '.join(ACTIONS)}, not {action!r}")
     if direction not in (None, "in", "out", "route"):

@@ -1,0 +1,17 @@
+"""git, databases, http, iptables and ufw under hostile strings (cases_other.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .cases import Arg, Case
+from .cases_other import CASES
+from .runner import exercise, params
+from .sandbox import Sandbox
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(("case", "arg"), params(CASES))
+def test_hostile(sandbox: Sandbox, case: Case, arg: Arg) -> None:
+    exercise(sandbox, case, arg)
