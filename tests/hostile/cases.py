@@ -32,10 +32,6 @@ SED_FLAGS = (
     "known bug: files.line/files.replace write `flags` into sed's s command as given "
     "(_files_util.sed_replace): a flag such as e or w FILE runs or writes"
 )
-UPLOAD_DASH = (
-    "known bug: an upload's relative dest starting with - is taken as an option "
-    "(connectors/shell.py upload: mv -f \"$t\" -x)"
-)
 MODE_UNQUOTED = (
     "found here, not fixed (files area): a str mode goes into chmod / install -m as raw "
     "shell text (_files_util.chmod and mode_text, files.directory, files.sync)"

@@ -23,7 +23,6 @@ from .cases import (
     RELATIVE,
     SED_FLAGS,
     SED_PROGRAM,
-    UPLOAD_DASH,
     Arg,
     Case,
     Ctx,
@@ -86,6 +85,15 @@ def _read(ctx: Ctx, remote: str) -> str | None:
         return ctx.sandbox.read(remote)
     except ValueError:
         return None
+
+
+def _bsd_flags(box: Sandbox) -> None:
+    """A host with chflags: stub it, and answer the Flags fact's BSD ``stat -f %Sf`` (no
+    flags) in front of GNU stat, which reads ``-f`` as "file system status"."""
+    box.stub("chflags")
+    box.write("/usr/local/bin/stat",
+              '#!/bin/sh\nif [ "$1" = -f ] && [ "$2" = %Sf ]; then echo -; exit 0; fi\n'
+              'exec /usr/bin/stat "$@"\n', 0o755)
 
 
 def _relative_exists(kind: str, param: str = "path") -> ReadBack:
@@ -240,7 +248,7 @@ CASES: list[Case] = [
         (
             Arg("dest", under_dir("dest"), (Listing(lambda c: c.dir, kind="file"),), **NAME),
             Arg("dest", relative("dest"), (_relative_exists("file", "dest"),),
-                label="dest-relative", xfail=UPLOAD_DASH, **RELATIVE),
+                label="dest-relative", **RELATIVE),
             Arg("src", lambda v, c: {"src": io.StringIO(v)},
                 (_content(lambda c, v, k: k["dest"]),), label="src-content", valid=always),
             Arg("src", as_is("src"), label="src-local-path", **LOCAL),
@@ -417,7 +425,7 @@ CASES: list[Case] = [
             Arg("flags", in_list("flags"), (Argv(("chflags",)),),
                 setup=lambda c, v: c.sandbox.write(c.at("f"), "")),
         ),
-        prepare=lambda box: box.stub("chflags"),
+        prepare=_bsd_flags,
     ),
     Case(
         "files.download",

@@ -73,7 +73,9 @@ class HostileSandboxConnector(ChrootConnector):
                               "/" + host.target.lstrip("/")))
 
     def argv(self) -> list[str]:
-        return [*_UNSHARE, *super().argv()]
+        # the sandbox's own /proc (facts such as server.Mounts read /proc/self/mountinfo)
+        return [*_UNSHARE, f"--mount-proc={self.host.target.rstrip('/')}/proc",
+                *super().argv()]
 
 
 @dataclass(frozen=True)
