@@ -1,5 +1,7 @@
-"""What the hostile suite found outside the operations and facts, left for their owners:
-each test shows the bug on a sandbox and is xfail(strict) until it is fixed."""
+"""What the hostile suite found outside the operations and facts: a fact's output is cut
+into lines at newlines only (``str.splitlines`` also cut at \\r, \\v, \\f, \\x1c-\\x1e, \\x85,
+U+2028 and U+2029: files.block rewrote CRLF files with LF, and a group name holding one
+broke the Users facts)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,7 @@ from .sandbox import Sandbox, run_operation
 
 pytestmark = pytest.mark.integration
 
-LINE_BREAKS_IN_FACTS = (
-    "found here, not fixed (engine): a fact's output is cut into lines with str.splitlines "
-    "(engine/hostrun.py store_facts), which also ends lines at \\r, \\v, \\f, \\x1c-\\x1e, "
-    "\\x85, U+2028 and U+2029: a file's content read as FileContents loses them (files.block "
-    "rewrites CRLF files with LF), and a group name holding one breaks the Users facts"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=LINE_BREAKS_IN_FACTS)
 def test_a_block_added_to_a_file_keeps_its_other_bytes(sandbox: Sandbox) -> None:
     sandbox.write("/srv/findings/crlf.conf", "a = 1\r\nb = 2\x0cc\n")
     outcome = run_operation(sandbox, files.block, {"path": "/srv/findings/crlf.conf",
@@ -29,7 +23,6 @@ def test_a_block_added_to_a_file_keeps_its_other_bytes(sandbox: Sandbox) -> None
     assert text.startswith("a = 1\r\nb = 2\x0cc\n"), repr(text)
 
 
-@pytest.mark.xfail(strict=True, reason=LINE_BREAKS_IN_FACTS)
 def test_a_group_name_with_a_carriage_return_does_not_stop_user_management(
         sandbox: Sandbox) -> None:
     with sandbox.path("/etc/group").open("a") as group:

@@ -44,6 +44,17 @@ _UNKNOWN_USER = {
 }
 
 
+def output_lines(stdout: str) -> list[str]:
+    """A fact command's output as lines: cut at newlines only (``str.splitlines`` also cuts
+    at carriage returns, form feeds, U+2028... which are data in a file or a name)."""
+    if not stdout:
+        return []
+    lines = stdout.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def fact_value(key: FactKey, out: CommandOutput) -> Any:
     """The value a fact step's output gives: the parsed output; the fact's default when its
     program is missing or its command answers "not there"; else a :class:`FactFailed`
@@ -60,7 +71,7 @@ def fact_value(key: FactKey, out: CommandOutput) -> Any:
         return FactFailed(f"fact {_short(key.label)} failed (exit code {out.exit_code}): "
                           f"{said}")
     try:
-        return fact.process(out.stdout.splitlines())
+        return fact.process(output_lines(out.stdout))
     except FactParseError as exc:
         return FactFailed(f"fact {_short(key.label)}: {exc}")
     except Exception as exc:

@@ -24,7 +24,7 @@ from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask
 
-from .batching import fact_step, fact_value, families, plan_fetch
+from .batching import fact_step, fact_value, families, output_lines, plan_fetch
 from .execute import (
     WavePlan,
     describe,
@@ -181,7 +181,7 @@ class HostRun:
         planned = [(type(c), describe(c)) for c in p.commands]
         for alt in key.cls().equivalent_outputs(output, *key.args, **key.call_kwargs()):
             try:
-                value = key.cls().process(alt.splitlines())
+                value = key.cls().process(output_lines(alt))
             except Exception:
                 continue
             other = probe(meta.call, self.host, {**self.facts, key: value})
