@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING, Any
 from corral.connectors.base import Connector
 from corral.model.command import CommandOutput
 from corral.model.context import current_host
-from corral.model.errors import BadInput, CorralError, FactError
+from corral.model.errors import (
+    BadInput,
+    CorralError,
+    FactError,
+)
 from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
@@ -133,10 +137,14 @@ class HostRun:
         """Plan the operation once with no facts: errors in its arguments, source files and
         templates surface now, before any host is changed. While the host has no facts yet
         that plan is also its plan on the facts known (kept, not made again)."""
-        if self.facts:
-            probe(meta.call, self.host, {})
-        else:
-            self._probe(meta)
+        p = probe(meta.call, self.host, {}) if self.facts else self._probe(meta)
+        if p.error is not None and p.refused:
+            # refused before reading the host: its arguments are wrong, whatever the host
+            # holds; bad input, found before any host changes (pyinfra too refuses it
+            # while it prepares the run)
+            call = meta.call
+            raise BadInput(str(p.error), file=call.file, line=call.line,
+                           host=self.host.name, operation=call.spec.name)
 
     # -- running ---------------------------------------------------------------------
     async def read_fact(self, key: FactKey) -> Any:

@@ -124,6 +124,9 @@ class Probe:
     reads: set[FactKey] = field(default_factory=set)
     misses: set[FactKey] = field(default_factory=set)
     error: CorralError | None = None
+    #: the operation raised ``error`` before reading any fact: it depends on the
+    #: operation's arguments alone (operations are pure), so it is bad input
+    refused: bool = False
 
 
 class ProbeContext:
@@ -183,7 +186,8 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         raise exc.with_context(file=call.file, line=call.line, host=host.name,
                                operation=call.spec.name) from None
     except CorralError as exc:
-        result.error = result.error or exc
+        if result.error is None:
+            result.error, result.refused = exc, not result.reads
     except Exception as exc:
         # Only an error if the operation is really run with these facts: a speculative
         # probe may see facts an earlier operation of the wave is about to change.
