@@ -7,6 +7,7 @@ import posixpath
 import secrets
 import shlex
 from dataclasses import replace
+from typing import Any
 
 from corral.model.command import FileUploadCommand
 from corral.model.operation import GlobalArgs
@@ -27,12 +28,59 @@ def with_env_and_dir(command: str, g: GlobalArgs) -> str:
     return command
 
 
-def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = False) -> str:
-    """Wrap a command with the operation's environment, directory, shell and privilege.
+#: sudo runs this program to ask for a password, with the prompt (``-p``) as its only
+#: argument: printenv prints the variable that argument names. One fixed path: Debian,
+#: RHEL, Alpine (busybox), the BSDs and macOS all have it there
+ASKPASS = "/usr/bin/printenv"
+#: the variable that holds a sudo password, set for sudo's own process only
+PASSWORD_VAR = "__CORRAL_SUDO_PW"
 
-    A sudo password goes to ``sudo -S`` on standard input from the shell's builtin
-    ``printf``: it travels inside the script, never on a command line.
-    """
+
+def _sudo_words(g: GlobalArgs, target: bool = True) -> str:
+    """``sudo`` and its options for the operation's privilege (``target``: the user it
+    runs as, its environment and login shell too), up to the command. With a password,
+    ``env -u`` takes the password's variable out of the command's environment, whatever
+    sudo lets through (``-E``, an ``env_keep`` or ``!env_reset`` in sudoers)."""
+    argv = ["sudo", "-H"]
+    argv += ["-A", "-p", PASSWORD_VAR] if g.sudo_password is not None else ["-n"]
+    if target:
+        if g.sudo_user and not g.su_user:
+            argv += ["-u", g.sudo_user]
+        if g.preserve_sudo_env:
+            argv.append("-E")
+        if g.use_sudo_login:
+            argv.append("-i")
+    if g.sudo_password is not None:
+        argv += ["env", "-u", PASSWORD_VAR]
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def _given_password(text: str, password: Any) -> str:
+    """``text``, whose command is a ``sudo -A`` (:func:`_sudo_words`), given the password.
+
+    The password goes to sudo in its environment (the script sets the variable for that
+    one command), and sudo's askpass program prints it when sudo asks: it never reaches
+    the command's standard input, whether sudo reads a password or not (cached
+    credentials, NOPASSWD), nor a command line. ``sudo -S -v`` tries the password once
+    first, from the shell's builtin ``printf`` through a pipe, with no command to run: a
+    wrong one fails after one attempt (sudo would ask askpass three times, a PAM delay
+    each, and count three failures), and the command does not run. A brace group, so that
+    in a pipeline (``base64 -d | ...``) the command, not the check, reads the data."""
+    pw = shlex.quote(reveal(password))
+    return (f"{{ printf '%s\\n' {pw} | sudo -S -p '' -v && "
+            f"SUDO_ASKPASS={ASKPASS} {PASSWORD_VAR}={pw} {text}\n}}")
+
+
+def as_root(command: str, password: Any = None) -> str:
+    """``command`` (shell words) run as root by sudo: ``sudo -n``, or with the password."""
+    g = GlobalArgs(sudo=True, sudo_password=password)
+    text = f"{_sudo_words(g, target=False)} {command}"
+    return text if password is None else _given_password(text, password)
+
+
+def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = False) -> str:
+    """Wrap a command with the operation's environment, directory, shell and privilege
+    (a sudo password as :func:`_given_password` gives it)."""
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
@@ -48,24 +96,16 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = Fals
         else:
             text = f"( {inner}\n)" if trusted else f"( eval {q(inner)}\n)"
     else:
-        text = f"{shell} -c {q(inner)}"
+        text = f"{q(shell)} -c {q(inner)}"
     if g.su_user:
         shell_path = shell if "/" in shell else f"/bin/{shell}"
         text = f"su {q(g.su_user)} -s {q(shell_path)} -c {q(inner)}"
     if g.sudo:
-        argv = ["sudo", "-H"]
-        argv += ["-S", "-p", ""] if g.sudo_password is not None else ["-n"]
-        if g.sudo_user and not g.su_user:
-            argv += ["-u", g.sudo_user]
-        if g.preserve_sudo_env:
-            argv.append("-E")
-        if g.use_sudo_login:
-            argv.append("-i")
-        text = " ".join(q(a) for a in argv) + " " + text
+        text = f"{_sudo_words(g)} {text}"
     if g.timeout:
         text = f"timeout -k 5 {g.timeout:g} {text}"
     if g.sudo and g.sudo_password is not None:
-        text = f"printf '%s\\n' {q(reveal(g.sudo_password))} | {text}"
+        text = _given_password(text, g.sudo_password)
     if g.retries:
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "
@@ -80,8 +120,6 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     and directory) is written to a new mode-600 file with an unpredictable name, through a
     here-document in the script, and run from there, so it never appears on a command line
     (``ps``) on the host. The file is removed when the command ends."""
-    from dataclasses import replace as _replace
-
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     path = f"/tmp/.corral-{secrets.token_hex(12)}"
@@ -91,8 +129,9 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     owner = g.sudo_user if g.sudo and g.sudo_user else g.su_user
     chown = ""
     if owner:
-        chown = f"{'sudo -n ' if g.sudo else ''}chown {q(owner)} {path} && "
-    run = wrap(f". {path}", _replace(g, env={}, chdir=None))
+        words = f"chown {q(owner)} {path}"
+        chown = f"{as_root(words, g.sudo_password) if g.sudo else words} && "
+    run = wrap(f". {path}", replace(g, env={}, chdir=None))
     return (
         f"if ( umask 077; set -C; cat > {path} ) <<'{eof}'\n{inner}\n{eof}\n"
         f"then {chown}{run}\n__cr=$?; rm -f {path}; {RC_FUNCTION} $__cr; else false; fi"

@@ -22,7 +22,7 @@ from corral.model.keys import Key, conflicts
 from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
 from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
-from corral.model.secrets import mask
+from corral.model.secrets import mask, reveal
 
 from .batching import fact_step, fact_value, families, plan_fetch
 from .execute import (
@@ -78,6 +78,9 @@ class HostRun:
         self._extra: set[FactKey] = set()
         #: secret values this host's run knows of: masked in every result and event
         self.secrets: set[str] = set()
+        #: the sudo passwords its operations and facts were given: the connector's, to end
+        #: root's commands when the run is interrupted
+        self.sudo_passwords: set[str] = set()
         collect_secrets(host.data.dict(), self.secrets)
         self.done = False
         #: the deploy code has ended: only the pending operations are left to run
@@ -95,6 +98,7 @@ class HostRun:
         self._occurrences[loc] = n + 1
         collect_secrets((call.args, call.kwargs, call.globals.env, call.globals.sudo_password),
                         self.secrets)
+        self._note_sudo_password(call.globals.sudo_password)
         meta = OperationMeta(call, self._resolve)
         self._keys[id(meta)] = (call.file, call.line, n)
         self._precheck(meta)
@@ -112,6 +116,7 @@ class HostRun:
             given.get("_sudo_password"),
         )
         collect_secrets(given.get("_sudo_password"), self.secrets)
+        self._note_sudo_password(given.get("_sudo_password"))
         key = make_fact_key(fact_cls, args, kwargs, privilege)
         value = await_only(self.read_fact(key))
         if isinstance(value, FactFailed):
@@ -120,6 +125,10 @@ class HostRun:
                 return key.cls.default()
             raise FactError(value.message)
         return value
+
+    def _note_sudo_password(self, password: Any) -> None:
+        if password is not None:
+            self.sudo_passwords.add(reveal(password))
 
     def noop(self, description: str) -> None:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
@@ -213,6 +222,7 @@ class HostRun:
                 self.connector = await task
             else:
                 self.connector = await self.run.connect(self)
+            self.connector.sudo_passwords = self.sudo_passwords  # the same set, kept up
         return self.connector
 
     async def fetch(self, keys: set[FactKey]) -> None:
