@@ -27,8 +27,8 @@ from corral.model.secrets import reveal
 
 from .base import Connector, ShellSession
 from .framing import FramedScript
-from .shell import as_root as as_root_with
 from .libsearch import linker_cache_only
+from .shell import as_root
 
 with linker_cache_only():  # no C compiler runs at start-up (see libsearch)
     import asyncssh
@@ -167,16 +167,16 @@ def stop_script(group: int, passwords: Sequence[str] = ()) -> str:
     relaying the signal to its own child only, would leave root's grandchildren running).
     Sent on standard input: the passwords are never on a command line. The shells'
     ``kill`` takes the group as ``-N`` (dash's rejects ``--``)."""
-    def as_root(signal: str) -> str:
+    def by_root(signal: str) -> str:
         words = f"kill -{signal} -- -{group}"
-        return " || ".join([as_root_with(words), *(as_root_with(words, pw) for pw in passwords)])
+        return " || ".join([as_root(words), *(as_root(words, pw) for pw in passwords)])
 
     return "\n".join([
         f"kill -TERM -{group} 2>/dev/null",
-        f"{{ {as_root('TERM')}\n}} </dev/null >/dev/null 2>&1",
+        f"{{ {by_root('TERM')}\n}} </dev/null >/dev/null 2>&1",
         "sleep 1",
         f"kill -KILL -{group} 2>/dev/null",
-        f"{{ {as_root('KILL')}\n}} </dev/null >/dev/null 2>&1",
+        f"{{ {by_root('KILL')}\n}} </dev/null >/dev/null 2>&1",
         "true",
     ]) + "\n"
 
