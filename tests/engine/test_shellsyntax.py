@@ -319,3 +319,20 @@ def test_a_plain_command_of_any_builtin_keyword_or_word_leaves_dash_and_bash_unc
         contained = _state(shell, text, True, words, sandbox)
         assert inline == contained, (shell, text)
         assert inline[-2:] == ["end", ""], (shell, text, inline[-3:])
+
+
+def test_chdir_in_one_operation_leaves_the_next_operations_directory(tmp_path: Path) -> None:
+    """dash's ``chdir`` (its ``cd``) run by one operation: the later operations of the
+    same script still run in the script's directory (on @local, a real dash)."""
+    from corral import api
+    from corral.operations import server
+
+    def deploy() -> None:
+        server.shell(name="before", commands="pwd")
+        server.shell(name="chdir", commands="chdir /")
+        server.shell(name="after", commands="pwd")
+
+    result = api.run("@local", deploy)
+    ops = {op.name: op for op in result.hosts[0].operations}
+    assert ops["before"].stdout not in ("", "/\n"), ops["before"]
+    assert ops["after"].stdout == ops["before"].stdout

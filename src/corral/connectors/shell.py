@@ -78,6 +78,14 @@ def as_root(command: str, password: Any = None) -> str:
     return text if password is None else _given_password(text, password)
 
 
+def seconds(value: float) -> str:
+    """A duration as ``timeout`` and ``sleep`` read it everywhere: digits and maybe a
+    point, no exponent (``:g`` writes 1e-05 and 3.16224e+07), to the millisecond; a
+    positive one never written as 0 (which ``timeout`` takes for no limit)."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0.001" if text == "0" and value > 0 else text
+
+
 def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = False) -> str:
     """Wrap a command with the operation's environment, directory, shell and privilege
     (a sudo password as :func:`_given_password` gives it)."""
@@ -103,14 +111,14 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = Fals
     if g.sudo:
         text = f"{_sudo_words(g)} {text}"
     if g.timeout:
-        text = f"timeout -k 5 {g.timeout:g} {text}"
+        text = f"timeout -k 5 {seconds(g.timeout)} {text}"
     if g.sudo and g.sudo_password is not None:
         text = _given_password(text, g.sudo_password)
     if g.retries:
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "
             f"__cn=$((__cn+1)); [ $__cn -gt {int(g.retries)} ] && break; "
-            f"sleep {g.retry_delay:g}; done; {RC_FUNCTION} $__cr"
+            f"sleep {seconds(g.retry_delay)}; done; {RC_FUNCTION} $__cr"
         )
     return text
 

@@ -19,7 +19,13 @@ from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import Key, conflicts
-from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
+from corral.model.operation import (
+    GLOBAL_ARG_NAMES,
+    OpCall,
+    caller_location,
+    check_config,
+    validate_globals,
+)
 from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask, reveal
@@ -108,6 +114,9 @@ class HostRun:
 
     def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
+        where, what = caller_location(2), f"fact {getattr(fact_cls, 'name', fact_cls)}"
+        validate_globals(given, where, what)
+        check_config(self.run.config, where, what)
         privilege = (
             bool(given.get("_sudo", self.run.config.SUDO)),
             given.get("_sudo_user", self.run.config.SUDO_USER),
