@@ -114,6 +114,9 @@ def test_a_wrong_password_fails_without_hanging(inventory: Path) -> None:
     assert time.monotonic() - began < 15
     assert host.status is HostStatus.FAILED, describe(host)
     assert "wrong" not in (host.error or "")
+    # one attempt (one PAM delay, one failure counted), with sudo's own message
+    error = ops(host)["who"].error or ""
+    assert "1 incorrect password attempt" in error, describe(host)
 
 
 def test_the_password_is_never_on_a_command_line_nor_in_the_output(

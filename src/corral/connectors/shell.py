@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import posixpath
 import secrets
 import shlex
@@ -55,19 +56,30 @@ def _sudo_words(g: GlobalArgs, target: bool = True) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
+#: the key that names a checked password's marker variable (nothing about the password
+#: can be told from the name)
+_CHECK_KEY = secrets.token_bytes(16)
+
+
 def _given_password(text: str, password: Any) -> str:
     """``text``, whose command is a ``sudo -A`` (:func:`_sudo_words`), given the password.
 
     The password goes to sudo in its environment (the script sets the variable for that
     one command), and sudo's askpass program prints it when sudo asks: it never reaches
     the command's standard input, whether sudo reads a password or not (cached
-    credentials, NOPASSWD), nor a command line. ``sudo -S -v`` tries the password once
-    first, from the shell's builtin ``printf`` through a pipe, with no command to run: a
-    wrong one fails after one attempt (sudo would ask askpass three times, a PAM delay
-    each, and count three failures), and the command does not run. A brace group, so that
-    in a pipeline (``base64 -d | ...``) the command, not the check, reads the data."""
+    credentials, NOPASSWD), nor a command line. ``sudo -S -v`` tries the password first,
+    once per connection, from the shell's builtin ``printf`` through a pipe, with no
+    command to run: a wrong one fails after one attempt (sudo would ask askpass three
+    times, a PAM delay each, and count three failures), and the command does not run. A
+    marker variable in the persistent shell, named by a keyed hash of the password,
+    records that it was accepted: under ``timestamp_timeout=0`` each command would
+    otherwise authenticate twice. A brace group, so that in a pipeline
+    (``base64 -d | ...``) the command, not the check, reads the data."""
     pw = shlex.quote(reveal(password))
-    return (f"{{ printf '%s\\n' {pw} | sudo -S -p '' -v && "
+    digest = hmac.new(_CHECK_KEY, reveal(password).encode(), "sha256").hexdigest()[:16]
+    checked = f"__corral_sv_{digest}"
+    return (f'{{ {{ [ -n "${{{checked}-}}" ] || '
+            f"{{ printf '%s\\n' {pw} | sudo -S -p '' -v && {checked}=1; }}; }} && "
             f"SUDO_ASKPASS={ASKPASS} {PASSWORD_VAR}={pw} {text}\n}}")
 
 
