@@ -263,18 +263,20 @@ def test_the_password_is_only_in_the_environment_of_the_users_own_sudo(
     assert any(line.startswith("sudo ") for _, line in seen), seen  # the check saw sudo's
 
 
+@pytest.mark.parametrize("extra", ["", ", _timeout=120"], ids=["plain", "timeout"])
 def test_sigint_ends_roots_commands_under_password_sudo(fleet: Fleet, inventory: Path,
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path, extra: str) -> None:
     """Ctrl-C (a real SIGINT to the CLI) while a command runs as root through sudo with a
     password that sudo asks for every time: the command is ended (as root, through sudo
     with the password: ``sudo -n`` cannot, and sudo relays the signal to its own child
-    only), nothing of it is left on the host."""
+    only), nothing of it is left on the host; also under ``_timeout``, whose ``timeout``
+    puts the command in a process group of its own."""
     marker = "sleep 66.4321"
     deploy = tmp_path / "deploy.py"
     deploy.write_text(
         "from corral.operations import server\n"
         f"server.shell(name='hold', commands={marker + '; true'!r}, _sudo=True,\n"
-        f"             _sudo_password={PASSWORD!r})\n"
+        f"             _sudo_password={PASSWORD!r}{extra})\n"
     )
     cli = Cli(inventory, deploy, "-y", cwd=tmp_path)
     deadline = time.monotonic() + 20

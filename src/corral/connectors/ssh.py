@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shlex
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -160,22 +161,27 @@ def _known_hosts(path: Path) -> Any:
         return str(path)  # asyncssh reports the problem as it did
 
 
-def stop_script(group: int, passwords: Sequence[str] = ()) -> str:
-    """A script for ``sh`` that ends process group ``group``: TERM, and KILL a second later,
+def stop_script(leader: int, passwords: Sequence[str] = ()) -> str:
+    """A script for ``sh`` that ends what the remote shell ``leader`` started: its process
+    group and its session (sshd makes the shell a session leader; ``timeout``, for
+    ``_timeout``, puts its command in a group of its own), TERM, and KILL a second later,
     from the login user, then as root through sudo: without a password (cached
     credentials, NOPASSWD), else with each of the host's sudo passwords in turn (sudo,
     relaying the signal to its own child only, would leave root's grandchildren running).
     Sent on standard input: the passwords are never on a command line. The shells'
     ``kill`` takes the group as ``-N`` (dash's rejects ``--``)."""
-    def by_root(signal: str) -> str:
-        words = f"kill -{signal} -- -{group}"
+    def signal(name: str) -> str:
+        return f"kill -{name} -{leader} 2>/dev/null; pkill -{name} -s {leader} 2>/dev/null"
+
+    def by_root(name: str) -> str:
+        words = f"sh -c {shlex.quote(signal(name) + '; true')}"
         return " || ".join([as_root(words), *(as_root(words, pw) for pw in passwords)])
 
     return "\n".join([
-        f"kill -TERM -{group} 2>/dev/null",
+        signal("TERM"),
         f"{{ {by_root('TERM')}\n}} </dev/null >/dev/null 2>&1",
         "sleep 1",
-        f"kill -KILL -{group} 2>/dev/null",
+        signal("KILL"),
         f"{{ {by_root('KILL')}\n}} </dev/null >/dev/null 2>&1",
         "true",
     ]) + "\n"
