@@ -222,6 +222,8 @@ def validate_globals(given: dict[str, Any], where: tuple[str, int], op: str) -> 
                 raise BadInput("_if takes a callable, an operation result or a list of them",
                                file=where[0], line=where[1], operation=op)
             continue
+        if matches(value, _GLOBAL_TYPES[key]):  # a NUL byte, text that is not UTF-8
+            check_text({key: value}, where, op, "global argument")
         problem = global_problem(key, value)
         if problem is not None:
             raise BadInput(f"{key} {problem}", file=where[0], line=where[1], operation=op)
@@ -247,6 +249,9 @@ def global_problem(key: str, value: Any) -> str | None:
         return f"must be {type_name(hint)}, not {type(value).__name__}"
     if value is None:
         return None
+    text = _text_problem(value, 0)  # a NUL byte, text that is not UTF-8
+    if text is not None:
+        return text
     if key in ("_sudo_user", "_su_user"):
         if not isinstance(value, str):
             return f"must be a user name (str), not {type(value).__name__}"
@@ -263,19 +268,19 @@ def global_problem(key: str, value: Any) -> str | None:
     elif key == "_chdir":
         if not isinstance(value, str) or not value:
             return "must be a directory (a non-empty str)"
-        if value.startswith("-") or "\0" in value:
-            return f"must be a directory not starting with - (./{value}), without NUL"
+        if value.startswith("-"):
+            return f"must be a directory not starting with - (./{value})"
     elif key == "_env":
         for name, item in value.items():
             if not (isinstance(name, str) and _VARIABLE.match(name)):
                 return f"keys must be shell variable names (A-Z, a-z, 0-9, _), not {name!r}"
-            if "\0" in reveal(item):
+            if "\0" in reveal(item):  # a value of another type, written as its str()
                 return f"value of {name} holds a NUL byte"
     elif key == "_sudo_password":
         if not isinstance(value, str | Secret):
             return f"must be str or Secret, not {type(value).__name__}"
-        if any(c in reveal(value) for c in "\n\r\0"):
-            return "must be one line (no newline, carriage return or NUL)"
+        if any(c in reveal(value) for c in "\n\r"):
+            return "must be one line (no newline or carriage return)"
     elif key in ("_timeout", "_retry_delay"):
         if not (math.isfinite(value) and 0 <= value <= MAX_SECONDS):
             return f"must be a number of seconds from 0 to {MAX_SECONDS}, not {value!r}"
