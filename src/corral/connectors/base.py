@@ -39,6 +39,9 @@ class Connector(ABC):
     def __init__(self, host: Host) -> None:
         self.host = host
         self.invocations = 0
+        #: the sudo passwords the host's commands were given (the engine keeps them up):
+        #: what ends root's commands when a run is interrupted needs them too
+        self.sudo_passwords: set[str] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hmac
 import posixpath
 import secrets
 import shlex
 from dataclasses import replace
+from typing import Any
 
 from corral.model.command import FileUploadCommand
 from corral.model.operation import GlobalArgs
@@ -27,12 +29,78 @@ def with_env_and_dir(command: str, g: GlobalArgs) -> str:
     return command
 
 
-def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = False) -> str:
-    """Wrap a command with the operation's environment, directory, shell and privilege.
+#: sudo runs this program to ask for a password, with the prompt (``-p``) as its only
+#: argument: printenv prints the variable that argument names. One fixed path: Debian,
+#: RHEL, Alpine (busybox), the BSDs and macOS all have it there
+ASKPASS = "/usr/bin/printenv"
+#: the variable that holds a sudo password, set for sudo's own process only
+PASSWORD_VAR = "__CORRAL_SUDO_PW"
 
-    A sudo password goes to ``sudo -S`` on standard input from the shell's builtin
-    ``printf``: it travels inside the script, never on a command line.
-    """
+
+def _sudo_words(g: GlobalArgs, target: bool = True) -> str:
+    """``sudo`` and its options for the operation's privilege (``target``: the user it
+    runs as, its environment and login shell too), up to the command. With a password,
+    ``env -u`` takes the password's variable out of the command's environment, whatever
+    sudo lets through (``-E``, an ``env_keep`` or ``!env_reset`` in sudoers)."""
+    argv = ["sudo", "-H"]
+    argv += ["-A", "-p", PASSWORD_VAR] if g.sudo_password is not None else ["-n"]
+    if target:
+        if g.sudo_user and not g.su_user:
+            argv += ["-u", g.sudo_user]
+        if g.preserve_sudo_env:
+            argv.append("-E")
+        if g.use_sudo_login:
+            argv.append("-i")
+    if g.sudo_password is not None:
+        argv += ["env", "-u", PASSWORD_VAR]
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+#: the key that names a checked password's marker variable (nothing about the password
+#: can be told from the name)
+_CHECK_KEY = secrets.token_bytes(16)
+
+
+def _given_password(text: str, password: Any) -> str:
+    """``text``, whose command is a ``sudo -A`` (:func:`_sudo_words`), given the password.
+
+    The password goes to sudo in its environment (the script sets the variable for that
+    one command), and sudo's askpass program prints it when sudo asks: it never reaches
+    the command's standard input, whether sudo reads a password or not (cached
+    credentials, NOPASSWD), nor a command line. ``sudo -S -v`` tries the password first,
+    once per connection, from the shell's builtin ``printf`` through a pipe, with no
+    command to run: a wrong one fails after one attempt (sudo would ask askpass three
+    times, a PAM delay each, and count three failures), and the command does not run. A
+    marker variable in the persistent shell, named by a keyed hash of the password,
+    records that it was accepted: under ``timestamp_timeout=0`` each command would
+    otherwise authenticate twice. A brace group, so that in a pipeline
+    (``base64 -d | ...``) the command, not the check, reads the data."""
+    pw = shlex.quote(reveal(password))
+    digest = hmac.new(_CHECK_KEY, reveal(password).encode(), "sha256").hexdigest()[:16]
+    checked = f"__corral_sv_{digest}"
+    return (f'{{ {{ [ -n "${{{checked}-}}" ] || '
+            f"{{ printf '%s\\n' {pw} | sudo -S -p '' -v && {checked}=1; }}; }} && "
+            f"SUDO_ASKPASS={ASKPASS} {PASSWORD_VAR}={pw} {text}\n}}")
+
+
+def as_root(command: str, password: Any = None) -> str:
+    """``command`` (shell words) run as root by sudo: ``sudo -n``, or with the password."""
+    g = GlobalArgs(sudo=True, sudo_password=password)
+    text = f"{_sudo_words(g, target=False)} {command}"
+    return text if password is None else _given_password(text, password)
+
+
+def seconds(value: float) -> str:
+    """A duration as ``timeout`` and ``sleep`` read it everywhere: digits and maybe a
+    point, no exponent (``:g`` writes 1e-05 and 3.16224e+07), to the millisecond; a
+    positive one never written as 0 (which ``timeout`` takes for no limit)."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0.001" if text == "0" and value > 0 else text
+
+
+def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = False) -> str:
+    """Wrap a command with the operation's environment, directory, shell and privilege
+    (a sudo password as :func:`_given_password` gives it)."""
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     shell = g.shell_executable or "sh"
@@ -48,29 +116,21 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = Fals
         else:
             text = f"( {inner}\n)" if trusted else f"( eval {q(inner)}\n)"
     else:
-        text = f"{shell} -c {q(inner)}"
+        text = f"{q(shell)} -c {q(inner)}"
     if g.su_user:
         shell_path = shell if "/" in shell else f"/bin/{shell}"
         text = f"su {q(g.su_user)} -s {q(shell_path)} -c {q(inner)}"
     if g.sudo:
-        argv = ["sudo", "-H"]
-        argv += ["-S", "-p", ""] if g.sudo_password is not None else ["-n"]
-        if g.sudo_user and not g.su_user:
-            argv += ["-u", g.sudo_user]
-        if g.preserve_sudo_env:
-            argv.append("-E")
-        if g.use_sudo_login:
-            argv.append("-i")
-        text = " ".join(q(a) for a in argv) + " " + text
+        text = f"{_sudo_words(g)} {text}"
     if g.timeout:
-        text = f"timeout -k 5 {g.timeout:g} {text}"
+        text = f"timeout -k 5 {seconds(g.timeout)} {text}"
     if g.sudo and g.sudo_password is not None:
-        text = f"printf '%s\\n' {q(reveal(g.sudo_password))} | {text}"
+        text = _given_password(text, g.sudo_password)
     if g.retries:
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "
             f"__cn=$((__cn+1)); [ $__cn -gt {int(g.retries)} ] && break; "
-            f"sleep {g.retry_delay:g}; done; {RC_FUNCTION} $__cr"
+            f"sleep {seconds(g.retry_delay)}; done; {RC_FUNCTION} $__cr"
         )
     return text
 
@@ -80,8 +140,6 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     and directory) is written to a new mode-600 file with an unpredictable name, through a
     here-document in the script, and run from there, so it never appears on a command line
     (``ps``) on the host. The file is removed when the command ends."""
-    from dataclasses import replace as _replace
-
     q = shlex.quote
     inner = with_env_and_dir(command, g)
     path = f"/tmp/.corral-{secrets.token_hex(12)}"
@@ -91,8 +149,9 @@ def wrap_hidden(command: str, g: GlobalArgs) -> str:
     owner = g.sudo_user if g.sudo and g.sudo_user else g.su_user
     chown = ""
     if owner:
-        chown = f"{'sudo -n ' if g.sudo else ''}chown {q(owner)} {path} && "
-    run = wrap(f". {path}", _replace(g, env={}, chdir=None))
+        words = f"chown {q(owner)} {path}"
+        chown = f"{as_root(words, g.sudo_password) if g.sudo else words} && "
+    run = wrap(f". {path}", replace(g, env={}, chdir=None))
     return (
         f"if ( umask 077; set -C; cat > {path} ) <<'{eof}'\n{inner}\n{eof}\n"
         f"then {chown}{run}\n__cr=$?; rm -f {path}; {RC_FUNCTION} $__cr; else false; fi"

@@ -12,10 +12,14 @@ in it can change the shell's state or fail to parse.
 
 :func:`is_plain` accepts only that subset, checked token by token: no expansion that runs
 code or assigns (``$(``, backquotes, ``${``), no newline, comment, here-document,
-background job or subshell, no assignment, and no command word that is a shell keyword or a
-builtin that changes the shell (``cd``, ``exit``, ``set``, ``export``, ``trap``, ``.``,
-``eval``, ``exec``, ``umask``, ``read``...; ``:`` too, a special builtin whose failed
-redirection would end the shell). Anything else keeps its subshell.
+background job or subshell, no assignment, and every command word one that is known not to
+change the shell: an allowlist, not a list of the builtins that do (shells have more of
+them than any list: dash's ``chdir``, bash's ``enable``, busybox's own). Allowed are the
+external programs corral itself runs (:data:`PROGRAMS`), any word holding a ``/`` (a path
+names a program, never a builtin), and the builtins that change nothing in the shell
+(:data:`SAFE_BUILTINS`): ``printf`` (with a first argument that cannot be bash's ``-v``
+assignment), ``echo``, ``test``, ``[``, ``true``, ``false``, and ``command -v`` (it only
+looks a name up). Anything else keeps its subshell.
 """
 
 from __future__ import annotations
@@ -23,13 +27,27 @@ from __future__ import annotations
 import functools
 import re
 
-#: command words that change the shell, end it, or are parsed specially
-_BLOCKED = frozenset("""
-    ! : . [[ ]] alias bg bind break builtin caller case cd command compgen complete compopt
-    continue coproc declare dirs disown do done elif else enable esac eval exec exit export
-    fc fg fi for function getopts hash history if in jobs let local logout mapfile popd
-    pushd read readarray readonly return select set shift shopt source suspend then time
-    times trap type typeset ulimit umask unalias unset until wait while
+#: builtins that change nothing in the shell that runs them (printf's and command's first
+#: arguments are checked too), none of them special: a failed redirection does not end
+#: the shell
+SAFE_BUILTINS = frozenset({"printf", "echo", "test", "[", "true", "false", "command"})
+
+#: external programs corral's operations and facts run (none is a builtin of dash, bash
+#: or busybox ash): run in the script's shell, each is the same fork and exec as in a
+#: subshell. A program missing here only costs a subshell.
+PROGRAMS = frozenset("""
+    apk apt apt-get apt-key apt-add-repository base64 basename brew cat chattr chflags
+    chgrp chkconfig chmod chown chpasswd chroot cmp cp createdb createuser crontab curl cut
+    date dd debconf-set-selections df diff dirname dnf dpkg dpkg-deb dpkg-query dropdb
+    dropuser du env find gem getconf getent git gpg gpasswd grep groupadd groupdel groupmod
+    gunzip gzip head hostname hostnamectl id initctl install ip ip6tables ip6tables-restore
+    ip6tables-save iptables iptables-restore iptables-save ln locale locale-gen ls
+    lsb_release md5sum mkdir mktemp modprobe mount mv mysql mysqldump npm pacman passwd
+    pg_dump pip pip3 pipx psql python python3 rc-service rc-status rc-update readlink
+    realpath rm rmdir rpm sed service sestatus sha1sum sha256sum sleep sort ss ssh-keygen
+    ssh-keyscan stat sv sysctl systemctl tail tar tee timedatectl touch tr udevadm ufw
+    umount uname uniq unzip update-locale update-rc.d useradd userdel usermod virtualenv
+    wc wget xargs yum zypper
 """.split())
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -173,23 +191,15 @@ class _Parser:
             if kind == "o":
                 break
             if words == 1:
-                # bash's printf -v assigns a variable; command -v only looks a name up
-                bare = _unquoted(text)
-                if first == "printf" and bare.startswith("-v"):
-                    raise _Unsafe(first)
-                if first == "command" and bare not in ("-v", "-V"):
-                    raise _Unsafe(first)
+                _check_first_argument(first, text, literal)
             if words == 0:
-                first = text if literal else ""
-                if first == "command":
-                    pass
-                elif (text in _BLOCKED and literal) or text in ("{", "}") \
-                        or text.startswith("__") or _ASSIGNMENT.match(text):
+                if text in ("{", "}") or _ASSIGNMENT.match(text):
                     raise _Unsafe(text)
-                if not literal and not _quoted_plain(text):
-                    raise _Unsafe(text)
+                first = _command_word(text)
             words += 1
             self.i += 1
+        if words == 1 and first == "command":
+            raise _Unsafe(first)  # ``command`` alone: nothing to look up
         if words == 0:
             raise _Unsafe("empty command")
 
@@ -204,18 +214,53 @@ class _Parser:
 
 
 def _unquoted(word: str) -> str:
+    """The word without its quotes and backslashes: the word itself when those were all
+    quoting (a command word naming a builtin has none of them left)."""
     return word.replace("'", "").replace('"', "").replace("\\", "")
 
 
-def _quoted_plain(word: str) -> bool:
-    """A quoted or expanded command word is accepted only when it cannot name a keyword
-    or blocked builtin after quote removal (``'cd'`` is still ``cd``): plain quoted
-    program names pass, expansions do not."""
+def _has_pattern(word: str) -> bool:
+    """Whether the word has a pattern character (``*``, ``?``, ``[``) outside quotes."""
+    i, n = 0, len(word)
+    while i < n:
+        c = word[i]
+        if c in "'\"":
+            i = word.index(c, i + 1) + 1  # the tokenizer found the closing quote
+        elif c == "\\":
+            i += 2
+        elif c in "*?[":
+            return True
+        else:
+            i += 1
+    return False
+
+
+def _command_word(word: str) -> str:
+    """The program a command word names, after quote removal, if it is allowed: a path,
+    one of corral's programs, or a builtin that changes nothing; else unsafe. A word with
+    an expansion (``$x``) or a pattern (``c?``, which a file named ``cd`` would turn into
+    ``cd``) names nothing known in advance."""
     if "$" in word:
-        return False
+        raise _Unsafe(word)
     bare = _unquoted(word)
-    return bare not in _BLOCKED and bare not in ("{", "}") and not bare.startswith("__") \
-        and bool(bare)
+    if "/" in bare:  # a pattern in a path still expands to paths
+        return bare
+    if word != "[" and _has_pattern(word):
+        raise _Unsafe(word)
+    if bare in PROGRAMS or bare in SAFE_BUILTINS:
+        return bare
+    raise _Unsafe(word)
+
+
+def _check_first_argument(command: str, word: str, literal: bool) -> None:
+    """bash's ``printf -v NAME`` assigns a variable: printf's first argument must not start
+    with ``-`` once quotes are removed, nor become one (an expansion, or a pattern that a
+    file named ``-vPATH`` would match); ``command`` only as ``command -v``/``-V``."""
+    if command == "printf":
+        if _unquoted(word).startswith("-") or "$" in word or _has_pattern(word):
+            raise _Unsafe(command)
+    elif command == "command" and (word not in ("-v", "-V") or not literal):
+        raise _Unsafe(command)
 
 
 #: characters no plain command holds anywhere (quoted ones are rare enough to go to a

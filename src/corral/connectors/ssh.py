@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shlex
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from corral.model.secrets import reveal
 from .base import Connector, ShellSession
 from .framing import FramedScript
 from .libsearch import linker_cache_only
+from .shell import as_root
 
 with linker_cache_only():  # no C compiler runs at start-up (see libsearch)
     import asyncssh
@@ -157,6 +159,32 @@ def _known_hosts(path: Path) -> Any:
                             lambda: asyncssh.read_known_hosts(str(path)))
     except (OSError, ValueError):
         return str(path)  # asyncssh reports the problem as it did
+
+
+def stop_script(leader: int, passwords: Sequence[str] = ()) -> str:
+    """A script for ``sh`` that ends what the remote shell ``leader`` started: its process
+    group and its session (sshd makes the shell a session leader; ``timeout``, for
+    ``_timeout``, puts its command in a group of its own), TERM, and KILL a second later,
+    from the login user, then as root through sudo: without a password (cached
+    credentials, NOPASSWD), else with each of the host's sudo passwords in turn (sudo,
+    relaying the signal to its own child only, would leave root's grandchildren running).
+    Sent on standard input: the passwords are never on a command line. The shells'
+    ``kill`` takes the group as ``-N`` (dash's rejects ``--``)."""
+    def signal(name: str) -> str:
+        return f"kill -{name} -{leader} 2>/dev/null; pkill -{name} -s {leader} 2>/dev/null"
+
+    def by_root(name: str) -> str:
+        words = f"sh -c {shlex.quote(signal(name) + '; true')}"
+        return " || ".join([as_root(words), *(as_root(words, pw) for pw in passwords)])
+
+    return "\n".join([
+        signal("TERM"),
+        f"{{ {by_root('TERM')}\n}} </dev/null >/dev/null 2>&1",
+        "sleep 1",
+        signal("KILL"),
+        f"{{ {by_root('KILL')}\n}} </dev/null >/dev/null 2>&1",
+        "true",
+    ]) + "\n"
 
 
 class SSHConnector(Connector):
@@ -339,12 +367,9 @@ class SSHConnector(Connector):
         shell's process group, through a second channel (with sudo for root's commands)."""
         if not self._pid:
             return
-        group = f"-{self._pid}"
-        command = (f"kill -TERM -- {group} 2>/dev/null; sudo -n kill -TERM -- {group} "
-                   f"2>/dev/null; sleep 1; kill -KILL -- {group} 2>/dev/null; "
-                   f"sudo -n kill -KILL -- {group} 2>/dev/null; true")
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(conn.run(command), 5)
+            await asyncio.wait_for(conn.run("exec sh", input=stop_script(
+                self._pid, sorted(self.sudo_passwords))), 5)
 
     async def close(self) -> None:
         conn, proc = self._conn, self._proc

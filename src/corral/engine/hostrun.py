@@ -23,10 +23,16 @@ from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import Key, conflicts
-from corral.model.operation import GLOBAL_ARG_NAMES, OpCall
+from corral.model.operation import (
+    GLOBAL_ARG_NAMES,
+    OpCall,
+    caller_location,
+    check_config,
+    validate_globals,
+)
 from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
-from corral.model.secrets import mask
+from corral.model.secrets import mask, reveal
 
 from .batching import fact_step, fact_value, families, output_lines, plan_fetch
 from .execute import (
@@ -82,6 +88,9 @@ class HostRun:
         self._extra: set[FactKey] = set()
         #: secret values this host's run knows of: masked in every result and event
         self.secrets: set[str] = set()
+        #: the sudo passwords its operations and facts were given: the connector's, to end
+        #: root's commands when the run is interrupted
+        self.sudo_passwords: set[str] = set()
         collect_secrets(host.data.dict(), self.secrets)
         self.done = False
         #: the deploy code has ended: only the pending operations are left to run
@@ -99,6 +108,7 @@ class HostRun:
         self._occurrences[loc] = n + 1
         collect_secrets((call.args, call.kwargs, call.globals.env, call.globals.sudo_password),
                         self.secrets)
+        self._note_sudo_password(call.globals.sudo_password)
         meta = OperationMeta(call, self._resolve)
         self._keys[id(meta)] = (call.file, call.line, n)
         self._precheck(meta)
@@ -108,6 +118,9 @@ class HostRun:
 
     def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
+        where, what = caller_location(2), f"fact {getattr(fact_cls, 'name', fact_cls)}"
+        validate_globals(given, where, what)
+        check_config(self.run.config, where, what)
         privilege = (
             bool(given.get("_sudo", self.run.config.SUDO)),
             given.get("_sudo_user", self.run.config.SUDO_USER),
@@ -116,6 +129,7 @@ class HostRun:
             given.get("_sudo_password"),
         )
         collect_secrets(given.get("_sudo_password"), self.secrets)
+        self._note_sudo_password(given.get("_sudo_password"))
         key = make_fact_key(fact_cls, args, kwargs, privilege)
         value = await_only(self.read_fact(key))
         if isinstance(value, FactFailed):
@@ -124,6 +138,10 @@ class HostRun:
                 return key.cls.default()
             raise FactError(value.message)
         return value
+
+    def _note_sudo_password(self, password: Any) -> None:
+        if password is not None:
+            self.sudo_passwords.add(reveal(password))
 
     def noop(self, description: str) -> None:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
@@ -221,6 +239,7 @@ class HostRun:
                 self.connector = await task
             else:
                 self.connector = await self.run.connect(self)
+            self.connector.sudo_passwords = self.sudo_passwords  # the same set, kept up
         return self.connector
 
     async def fetch(self, keys: set[FactKey]) -> None:

@@ -13,7 +13,7 @@ from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host
 from corral.model.keys import Key
-from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall
+from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
 
 
 class FactKey(NamedTuple):
@@ -92,6 +92,10 @@ def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
             _command_signature(fact_cls).bind(*args, **kwargs)
         except TypeError as exc:
             raise BadInput(f"fact {fact_cls.name}: {exc}") from None
+        if fact_cls.shell_executable is not None:  # the shell its command runs under
+            problem = global_problem("_shell_executable", fact_cls.shell_executable)
+            if problem is not None:
+                raise BadInput(f"fact {fact_cls.name}: shell_executable {problem}")
         if len(_FITTING) < KEY_CACHE:
             _FITTING.add(shape)
     return FactKey(fact_cls, tuple(args), freeze(kwargs), privilege)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
+import re
 import sys
 import typing
 from collections.abc import Callable, Generator, Iterable
@@ -15,6 +17,8 @@ from . import keys as _keys
 from .context import require_context
 from .errors import BadInput
 from .keys import Key
+from .secrets import Secret, reveal
+from .shellwords import SHELL_WORDS
 from .typecheck import admits_none, matches, type_name
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,23 +85,44 @@ deploy_defaults: ContextVar[dict[str, Any]] = ContextVar("corral_deploy_defaults
 deploy_names: ContextVar[tuple[str, ...]] = ContextVar("corral_deploy_names", default=())
 
 
+#: the config settings that are defaults of global arguments
+_CONFIG_GLOBALS = {
+    "SUDO": "_sudo",
+    "SUDO_USER": "_sudo_user",
+    "SU_USER": "_su_user",
+    "USE_SUDO_LOGIN": "_use_sudo_login",
+    "PRESERVE_SUDO_ENV": "_preserve_sudo_env",
+    "SHELL": "_shell_executable",
+    "IGNORE_ERRORS": "_ignore_errors",
+    "ENV": "_env",
+    "TIMEOUT": "_timeout",
+    "RETRIES": "_retries",
+    "RETRY_DELAY": "_retry_delay",
+}
+
+
 def config_defaults(config: Any) -> dict[str, Any]:
     """Global argument defaults from the run's config object."""
     if config is None:
         return {}
-    return {
-        "_sudo": config.SUDO,
-        "_sudo_user": config.SUDO_USER,
-        "_su_user": config.SU_USER,
-        "_use_sudo_login": config.USE_SUDO_LOGIN,
-        "_preserve_sudo_env": config.PRESERVE_SUDO_ENV,
-        "_shell_executable": config.SHELL,
-        "_ignore_errors": config.IGNORE_ERRORS,
-        "_env": dict(config.ENV),
-        "_timeout": config.TIMEOUT,
-        "_retries": config.RETRIES,
-        "_retry_delay": config.RETRY_DELAY,
-    }
+    defaults = {key: getattr(config, attr) for attr, key in _CONFIG_GLOBALS.items()}
+    defaults["_env"] = dict(defaults["_env"])
+    return defaults
+
+
+def check_config(config: Any, where: tuple[str, int], op: str) -> None:
+    """The config settings that become global arguments, checked as those are (deploy code
+    may have set them to anything): bad input at the call that would use them."""
+    if config is None:
+        return
+    for attr, key in _CONFIG_GLOBALS.items():
+        value = getattr(config, attr)
+        if value is None:
+            continue
+        problem = global_problem(key, value)
+        if problem is not None:
+            raise BadInput(f"config.{attr} (the default of {key}) {problem}", file=where[0],
+                           line=where[1], operation=op)
 
 
 def build_global_args(given: dict[str, Any], defaults: dict[str, Any]) -> GlobalArgs:
@@ -185,22 +210,89 @@ def _op_name(func: Callable[..., Any]) -> str:
 
 
 def validate_globals(given: dict[str, Any], where: tuple[str, int], op: str) -> None:
+    """Global arguments given to an operation, a deploy or a fact: known, of their type,
+    and (those that reach a shell) of a shape that cannot be more than the value."""
     for key, value in given.items():
         if key not in _GLOBAL_TYPES:
             raise BadInput(f"unknown global argument {key}", file=where[0], line=where[1],
                            operation=op)
-        hint = _GLOBAL_TYPES[key]
         if key == "_if":
             if not (value is None or callable(value) or _is_result(value)
                     or isinstance(value, list | tuple)):
                 raise BadInput("_if takes a callable, an operation result or a list of them",
                                file=where[0], line=where[1], operation=op)
             continue
-        if not matches(value, hint):
-            raise BadInput(
-                f"{key} must be {type_name(hint)}, not {type(value).__name__}",
-                file=where[0], line=where[1], operation=op,
-            )
+        if matches(value, _GLOBAL_TYPES[key]):  # a NUL byte, text that is not UTF-8
+            check_text({key: value}, where, op, "global argument")
+        problem = global_problem(key, value)
+        if problem is not None:
+            raise BadInput(f"{key} {problem}", file=where[0], line=where[1], operation=op)
+
+
+#: a shell variable name (``_env`` keys)
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: a user name: letters, digits and ``_ . @ -`` (not first), maybe a final ``$``
+_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]*\$?\Z")
+#: a program: a name, or an absolute path, of letters, digits and ``_ . + -`` (not first)
+_PROGRAM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*\Z|(/[A-Za-z0-9_.+-]+)+\Z")
+#: the longest ``_timeout`` or ``_retry_delay``, in seconds (a year)
+MAX_SECONDS = 366 * 86400
+#: the most ``_retries``
+MAX_RETRIES = 10_000
+
+
+def global_problem(key: str, value: Any) -> str | None:
+    """What is wrong with a global argument's value (it reaches a shell: put there by a
+    deploy, nothing in it may be more than the value), or None."""
+    hint = _GLOBAL_TYPES[key]
+    if not matches(value, hint):
+        return f"must be {type_name(hint)}, not {type(value).__name__}"
+    if value is None:
+        return None
+    text = _text_problem(value, 0)  # a NUL byte, text that is not UTF-8
+    if text is not None:
+        return text
+    if key in ("_sudo_user", "_su_user"):
+        if not isinstance(value, str):
+            return f"must be a user name (str), not {type(value).__name__}"
+        if not (_USER.match(value) or (key == "_sudo_user" and re.fullmatch(r"#[0-9]+",
+                                                                            value))):
+            return (f"must be a user name (letters, digits, _ . @ -, not first), "
+                    f"not {value!r}")
+    elif key == "_shell_executable":
+        if not isinstance(value, str) or not _PROGRAM.match(value):
+            return ("must be a program name or an absolute path (letters, digits, _ . + -), "
+                    f"not {value!r}")
+        if value in SHELL_WORDS:
+            return f"must name a program, not the shell's own {value!r}"
+    elif key == "_chdir":
+        if not isinstance(value, str) or not value:
+            return "must be a directory (a non-empty str)"
+        if value.startswith("-"):
+            return f"must be a directory not starting with - (./{value})"
+    elif key == "_env":
+        for name, item in value.items():
+            if not (isinstance(name, str) and _VARIABLE.match(name)):
+                return f"keys must be shell variable names (A-Z, a-z, 0-9, _), not {name!r}"
+            if "\0" in reveal(item):  # a value of another type, written as its str()
+                return f"value of {name} holds a NUL byte"
+    elif key == "_sudo_password":
+        if not isinstance(value, str | Secret):
+            return f"must be str or Secret, not {type(value).__name__}"
+        if any(c in reveal(value) for c in "\n\r"):
+            return "must be one line (no newline or carriage return)"
+    elif key in ("_timeout", "_retry_delay"):
+        if not (math.isfinite(value) and 0 <= value <= MAX_SECONDS):
+            return f"must be a number of seconds from 0 to {MAX_SECONDS}, not {value!r}"
+    elif key == "_retries":
+        if not 0 <= value <= MAX_RETRIES:
+            return f"must be from 0 to {MAX_RETRIES}, not {value!r}"
+    elif key == "_success_exit_codes":
+        codes = list(value)
+        if not codes or not all(isinstance(c, int) and not isinstance(c, bool)
+                                and 0 <= c <= 255 for c in codes):
+            return f"must be exit codes from 0 to 255 (at least one), not {codes!r}"
+    return None
 
 
 def _is_result(value: Any) -> bool:
@@ -412,7 +504,9 @@ def operation(
             from .context import current_run
 
             run = current_run.get()
-            defaults = config_defaults(run.config if run is not None else None)
+            config = run.config if run is not None else None
+            check_config(config, where, spec.name)
+            defaults = config_defaults(config)
             defaults.update(deploy_defaults.get())
             call = OpCall(
                 spec=spec,
