@@ -14,6 +14,7 @@ import pytest
 from corral.facts.files import (
     Directory,
     File,
+    FileBytes,
     FileContents,
     Flags,
     Link,
@@ -25,6 +26,7 @@ from corral.facts.files import (
 from corral.facts.server import Which
 from corral.model.command import FileUploadCommand
 from corral.model.errors import BadInput, OperationError, OperationValueError
+from corral.operations import _files_base as edit
 from corral.operations import files
 from corral.testing.optest import fact, plan
 
@@ -35,10 +37,18 @@ def info(user: str = "root", group: str = "root", mode: int = 644) -> dict[str, 
             "mtime": when, "ctime": when}
 
 
-def doc(path: str, lines: list[str] | None, **meta: Any) -> dict[Any, Any]:
-    """Facts for a remote text file (None: missing)."""
+def doc(path: str, lines: list[str] | bytes | None, **meta: Any) -> dict[Any, Any]:
+    """Facts for a remote file: its lines, or its exact bytes (None: missing)."""
+    data = lines if isinstance(lines, bytes | None) else "".join(t + "\n" for t in lines).encode()
     return {fact(File, path=path): None if lines is None else info(**meta),
-            fact(FileContents, path=path): lines}
+            fact(FileBytes, path=path): data}
+
+
+def edited(path: str, old: bytes | None, new: bytes, backup: bool | str = False) -> list[str]:
+    """What a rewrite of ``path`` runs: the upload of the new content beside the file, and
+    the move over it, only if the file still holds what it was planned on."""
+    stage = edit.staging_path(path, new)
+    return [f"upload {stage}", edit.commit(path, stage, old, backup).render()]
 
 
 SUM = "ab" * 32
@@ -239,9 +249,11 @@ def test_block(args: dict[str, Any], lines: list[str] | None, new: list[str] | N
     if new is None:
         assert result.commands == [] and result.notes
         return
-    assert result.shell == ["upload /etc/f"]
+    data = "".join(t + "\n" for t in new).encode()
+    old = None if lines is None else "".join(t + "\n" for t in lines).encode()
+    assert result.shell == edited("/etc/f", old, data)
     upload = result.commands[0]
-    assert upload.content() == "".join(t + "\n" for t in new).encode()
+    assert upload.content() == data
     assert upload.mode == (None if lines is None else "600")
     assert result.diffs[0].new == upload.content().decode()
 
@@ -261,7 +273,8 @@ def test_block_errors() -> None:
 
 def test_block_backup() -> None:
     result = plan(files.block, path="/f", content="x", backup="bak", facts=doc("/f", ["a"]))
-    assert result.shell == ["cp -p /f /f.bak", "upload /f"]
+    assert result.shell == edited("/f", b"a\n", f"a\n{B}\nx\n{E}\n".encode(), "bak")
+    assert "cp -p /f /f.bak && mv -f" in result.shell[1]
 
 
 # -- ini -------------------------------------------------------------------------------------
@@ -290,8 +303,9 @@ def test_ini(args: dict[str, Any], new: list[str] | None) -> None:
     if new is None:
         assert result.commands == [] and result.notes
     else:
-        assert result.shell == ["upload /etc/a.ini"]
-        assert result.commands[0].content().decode() == "".join(t + "\n" for t in new)
+        data = "".join(t + "\n" for t in new).encode()
+        assert result.shell == edited("/etc/a.ini", "".join(t + "\n" for t in INI).encode(), data)
+        assert result.commands[0].content() == data
 
 
 def test_ini_duplicates_and_missing_file() -> None:
@@ -331,8 +345,9 @@ def test_json(args: dict[str, Any], new: dict[str, Any] | None) -> None:
     if new is None:
         assert result.commands == [] and result.notes
     else:
-        assert result.shell == ["upload /c.json"]
         text = result.commands[0].content().decode()
+        assert result.shell == edited("/c.json", "".join(t + "\n" for t in CONF).encode(),
+                                      text.encode())
         assert json.loads(text) == new and text.endswith("}\n")
         assert result.diffs[0].old == "".join(t + "\n" for t in CONF)
 
