@@ -365,7 +365,7 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         "replace a line",
         {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
         [_fif("/etc/f", "^foo=.*$", ["foo=1"]), _fif("/etc/f", "^foo=2$", [])],
-        [locked("/etc/f", "sed -i 's/^foo=.*$/foo=2/' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i 's/^foo=.*$/foo=2/' /etc/f")],
     ),
     (
         "replace, already right",
@@ -383,25 +383,25 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         "replace with slashes, backup",
         {"path": "/etc/f", "line": "^path=", "replace": "path=/a|b", "backup": True},
         [_fif("/etc/f", "^path=.*$", ["path=/x"]), _fif("/etc/f", "^path=/a|b$", [])],
-        [locked("/etc/f", "sed -i.$(date +%y%m%d%H%M) 's#^path=.*$#path=/a|b#' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i.$(date +%y%m%d%H%M) 's#^path=.*$#path=/a|b#' /etc/f")],
     ),
     (
         "replace with & and \\1: written as they are",
         {"path": "/etc/f", "line": "^k=", "replace": "k=a&b\\1\\"},
         [_fif("/etc/f", "^k=.*$", ["k=x"]), _fif("/etc/f", "^k=a&b\\\\1\\\\$", [])],
-        [locked("/etc/f", "sed -i 's/^k=.*$/k=a\\&b\\\\1\\\\/' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i 's/^k=.*$/k=a\\&b\\\\1\\\\/' /etc/f")],
     ),
     (
         "remove",
         {"path": "/etc/f", "line": "^foo=", "present": False},
         [_fif("/etc/f", "^foo=.*$", ["foo=1"])],
-        [locked("/etc/f", "sed -i '/^foo=.*$/d' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i '/^foo=.*$/d' /etc/f")],
     ),
     (
         "remove with a slash, lowercase i: an address flag I",
         {"path": "/etc/f", "line": "/mnt", "present": False, "flags": ["i"], "backup": "bak"},
         [_fif("/etc/f", "^.*/mnt.*$", ["/mnt x"])],
-        [locked("/etc/f", "sed -i.bak '\\#^.*/mnt.*$#Id' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i.bak '\\#^.*/mnt.*$#Id' /etc/f")],
     ),
     (
         "remove, absent",
@@ -454,7 +454,7 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
                   interpolate_variables=True), []),
         ],
         [locked("/etc/f", escape_value("HOME", "__cv1_0", "\\&\n/")
-                + '; sed -i "s/^home=.*\\$/home=${__cv1_0}/" /etc/f')],
+                + '; LC_ALL=C sed -i "s/^home=.*\\$/home=${__cv1_0}/" /etc/f')],
     ),
     (
         "ensure newline (always), backup",
@@ -469,13 +469,13 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
             _fif("/etc/f", "^a+$", ["aa"], extended_regex=True),
             _fif("/etc/f", "^a\\(1\\)$", [], extended_regex=True),
         ],
-        [locked("/etc/f", "sed -E -i 's/^a+$/a(1)/' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -E -i 's/^a+$/a(1)/' /etc/f")],
     ),
     (
         "sed-only escapes are rewritten so grep reads them too",
         {"path": "/etc/f", "line": "^a\\tb", "replace": "a\tc"},
         [_fif("/etc/f", "^a\tb.*$", ["a\tb"]), _fif("/etc/f", "^a\tc$", [])],
-        [locked("/etc/f", "sed -i '" + "s/^a\tb.*$/a\tc/" + "' /etc/f")],
+        [locked("/etc/f", "LC_ALL=C sed -i '" + "s/^a\tb.*$/a\tc/" + "' /etc/f")],
     ),
 ]
 
@@ -536,32 +536,32 @@ REPLACE_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
         "matches",
         {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"},
         ["wellcome!"],
-        [locked("/etc/motd", "sed -i s/wellcome/welcome/ /etc/motd")],
+        [locked("/etc/motd", "LC_ALL=C sed -i s/wellcome/welcome/ /etc/motd")],
     ),
     ("no match", {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"}, [], []),
     (
         "missing file",
         {"path": "/etc/motd", "text": "a", "replace": "b", "flags": ["g"]},
         None,
-        [locked("/etc/motd", "sed -i s/a/b/g /etc/motd")],
+        [locked("/etc/motd", "LC_ALL=C sed -i s/a/b/g /etc/motd")],
     ),
     (
         "old name match, quotes",
         {"path": "/etc/motd", "match": "it's", "replace": "it is"},
         ["it's"],
-        [locked("/etc/motd", "sed -i 's/it'\"'\"'s/it is/' /etc/motd")],
+        [locked("/etc/motd", "LC_ALL=C sed -i 's/it'\"'\"'s/it is/' /etc/motd")],
     ),
     (
         "sed syntax kept: & and groups; a delimiter the text lacks",
         {"path": "/etc/motd", "text": "\\(a/b\\)", "replace": "[&] \\1 \\&"},
         ["a/b"],
-        [locked("/etc/motd", "sed -i 's#\\(a/b\\)#[&] \\1 \\&#' /etc/motd")],
+        [locked("/etc/motd", "LC_ALL=C sed -i 's#\\(a/b\\)#[&] \\1 \\&#' /etc/motd")],
     ),
     (
         "every delimiter in the text: the unescaped ones escaped, a lone backslash too",
         {"path": "/etc/motd", "text": "x", "replace": DELIMITERS + "\\/\\"},
         ["x"],
-        [locked("/etc/motd", "sed -i " + shlex.quote(
+        [locked("/etc/motd", "LC_ALL=C sed -i " + shlex.quote(
             "s/x/\\/" + DELIMITERS[1:] + "\\/\\\\/") + " /etc/motd")],
     ),
 ]

@@ -277,6 +277,44 @@ def test_block_backup() -> None:
     assert "cp -p /f /f.bak && mv -f" in result.shell[1]
 
 
+BB, EB = B.encode(), E.encode()
+
+
+@pytest.mark.parametrize(("old", "args", "new"), [
+    pytest.param(b"caf\xe9\r\nform\x0cfeed\n\x00x\x1c\n", {"content": "one"},
+                 b"caf\xe9\r\nform\x0cfeed\n\x00x\x1c\n" + BB + b"\none\n" + EB + b"\n",
+                 id="Latin-1, a CR, a form feed, a NUL kept"),
+    pytest.param(b"a\nlast", {"content": "one"}, b"a\nlast\n" + BB + b"\none\n" + EB + b"\n",
+                 id="no final newline: the last line gets one before the block"),
+    pytest.param(b"a\nlast", {"content": "one", "before": True, "after": True},
+                 BB + b"\none\n" + EB + b"\na\nlast", id="no final newline, block first: kept"),
+    pytest.param(b"a\r\nb\r\n", {"content": "one"},
+                 b"a\r\nb\r\n" + BB + b"\r\none\r\n" + EB + b"\r\n", id="CRLF file: CRLF lines"),
+    pytest.param(b"a\r\n" + BB + b"\r\nold\r\n" + EB + b"\r\nb",
+                 {"content": "one"}, b"a\r\n" + BB + b"\r\none\r\n" + EB + b"\r\nb",
+                 id="CRLF markers found, block replaced in place"),
+    pytest.param(b"a\r\n" + BB + b"\r\none\r\n" + EB + b"\r\n", {"content": "one"}, None,
+                 id="CRLF block already right"),
+    pytest.param(b"a\n" + BB + b"\nx\n" + EB, {"present": False}, b"a\n",
+                 id="remove the last block of a file without a final newline"),
+    pytest.param(BB + b"\nx\n" + EB + b"\nlast", {"present": False}, b"last",
+                 id="remove a block, the last line still lacks its newline"),
+])
+def test_block_keeps_bytes_it_does_not_own(old: bytes, args: dict[str, Any],
+                                           new: bytes | None) -> None:
+    result = plan(files.block, path="/etc/f", facts=doc("/etc/f", old), **args)
+    if new is None:
+        assert result.commands == [] and result.notes
+        return
+    assert result.shell == edited("/etc/f", old, new)
+    assert result.commands[0].content() == new
+
+
+def test_block_refuses_a_line_break_in_a_line() -> None:
+    with pytest.raises(OperationValueError, match="newline"):
+        plan(files.block, path="/f", content=["a\nb"], facts=doc("/f", b""))
+
+
 # -- ini -------------------------------------------------------------------------------------
 
 INI = ["; comment", "top = 1", "", "[server]", "port = 80", "host=a", "", "[other]", "x: y"]
@@ -320,6 +358,32 @@ def test_ini_duplicates_and_missing_file() -> None:
                 facts=doc("/a", None)).commands == []
     with pytest.raises(OperationValueError):
         plan(files.ini, path="/a", section="s", key="k", facts={})
+
+
+@pytest.mark.parametrize(("old", "args", "new"), [
+    pytest.param(b"[s]\r\nk = 1\r\n", {"key": "k", "value": 2}, b"[s]\r\nk = 2\r\n",
+                 id="CRLF kept"),
+    pytest.param(b"[s]\r\nk = 2\r\n", {"key": "k", "value": 2}, None, id="CRLF, already set"),
+    pytest.param(b"caf\xe9=1\n[s]\nk = 1", {"key": "k", "value": 2},
+                 b"caf\xe9=1\n[s]\nk = 2\n", id="Latin-1 kept, the replaced last line ended"),
+    pytest.param(b"[s]\nk = 1\nx=\xff", {"key": "j", "value": "v"},
+                 b"[s]\nk = 1\nx=\xff\nj = v\n", id="a key added after a last line"),
+    pytest.param(b"[s]\nk = 1\n\x0cform\n[t]\na=1", {"key": "k", "value": 2},
+                 b"[s]\nk = 2\n\x0cform\n[t]\na=1", id="form feed and open end kept"),
+])
+def test_ini_keeps_bytes_it_does_not_own(old: bytes, args: dict[str, Any],
+                                         new: bytes | None) -> None:
+    result = plan(files.ini, path="/a.ini", section="s", facts=doc("/a.ini", old), **args)
+    if new is None:
+        assert result.commands == [] and result.notes
+        return
+    assert result.shell == edited("/a.ini", old, new)
+    assert result.commands[0].content() == new
+
+
+def test_rewrite_refuses_a_bad_backup_extension() -> None:
+    with pytest.raises(BadInput, match="backup extension"):
+        plan(files.block, path="/f", content="x", backup="../x", facts=doc("/f", ["a"]))
 
 
 # -- json / yaml -----------------------------------------------------------------------------

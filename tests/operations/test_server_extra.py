@@ -127,7 +127,8 @@ def persist_facts(found: list[str] | None, value: str = "1") -> dict[Any, Any]:
     pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
                  {**sysctl_facts(FWD, 0), **persist_facts([f"{FWD}=0"])},
                  [f"sysctl -w {FWD}=1",
-                  locked(PERSIST, "sed -i 's/^[[:space:]]*net\\.ipv4\\.ip_forward[[:space:]]*=.*$/"
+                  locked(PERSIST, "LC_ALL=C sed -i "
+                         "'s/^[[:space:]]*net\\.ipv4\\.ip_forward[[:space:]]*=.*$/"
                          f"{FWD} = 1/' {PERSIST}")], id="apply and replace the persisted line"),
     pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
                  {**sysctl_facts(FWD, 0, writable=False), **persist_facts(None)},
@@ -228,13 +229,14 @@ def locale_facts(have: bool, line: str | None, **replace_found: list[str]) -> di
                  id="already absent"),
     pytest.param({}, locale_facts(False, "# fr_FR.UTF-8 UTF-8",
                                   enable=["# fr_FR.UTF-8 UTF-8"]),
-                 [locked(GEN, f"sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"], id="enable"),
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"],
+                 id="enable"),
     pytest.param({}, locale_facts(False, "fr_FR.UTF-8 UTF-8", enable=["fr_FR.UTF-8 UTF-8"]),
-                 [locked(GEN, f"sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"],
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"],
                  id="listed but not generated"),
     pytest.param({"present": False}, locale_facts(True, "fr_FR.UTF-8 UTF-8",
                                                   disable=["fr_FR.UTF-8 UTF-8"]),
-                 [locked(GEN, f"sed -i 's/{DISABLE}/# \\1/' {GEN}"), "locale-gen"],
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{DISABLE}/# \\1/' {GEN}"), "locale-gen"],
                  id="disable"),
 ])
 def test_locale(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
@@ -293,7 +295,8 @@ NOFILE = r"^\*[[:space:]]+soft[[:space:]]+nofile([[:space:]]|$)"
     pytest.param(["*\tsoft\tnofile\t4096"], [], id="already set"),
     pytest.param(None, [appended(LIMITS, "'*\tsoft\tnofile\t4096'")], id="append"),
     pytest.param(["*  soft  nofile  1024"],
-                 [locked(LIMITS, f"sed -E -i 's/{NOFILE}.*$/*\tsoft\tnofile\t4096/' {LIMITS}")],
+                 [locked(LIMITS, f"LC_ALL=C sed -E -i 's/{NOFILE}.*$/*\tsoft\tnofile\t4096/' "
+                         f"{LIMITS}")],
                  id="replace"),
 ])
 def test_security_limit(found: list[str] | None, expected: list[str]) -> None:

@@ -90,8 +90,9 @@ def append(path: str, word: str, backup: bool | str = False) -> StringCommand:
     suffix = u.backup_suffix_checked(backup)
     steps = [
         lock(path),
+        # the last byte counted by wc -l, not read into the shell: it drops a NUL
         f"__s=0; __n=; if [ -s {q} ]; then __s=$(wc -c < {q}) || exit 1; "
-        f'[ -z "$(tail -c 1 {q})" ] || __n=1; fi',
+        f"[ $(tail -c 1 {q} | wc -l) -eq 1 ] || __n=1; fi",
         f"if [ -e {q} ]; then __e=1; else __e=; fi",
     ]
     if suffix:

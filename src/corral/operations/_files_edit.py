@@ -271,7 +271,8 @@ def ini(
             elif hits:
                 keep = hits[0]
                 current = _key_line(lines[keep], key)
-                same = value is not None and current == _ini_value(value)
+                # read back as written: without the spaces around it
+                same = value is not None and current == _ini_value(value).strip()
                 body = [(i if same or i != keep else -1) for i in body if i not in hits[1:]]
             else:
                 at = max((k for k, i in enumerate(body) if lines[i].strip()), default=-1) + 1

@@ -478,10 +478,15 @@ def delete(regex: str, flags: str, extended: bool, interpolate: bool,
 
 def sed_command(path_word: str, program: SedProgram, backup_suffix: str | None,
                 extended: bool, secret: bool) -> StringCommand:
-    """``sed [-E] -i[SUFFIX] PROGRAM PATH``, after the program's prelude."""
+    """``LC_ALL=C sed [-E] -i[SUFFIX] PROGRAM PATH``, after the program's prelude.
+
+    The ``C`` locale is the one the facts run in, so sed matches exactly the lines the
+    ``FindInFile`` fact's grep found: a byte that is not a character in the host's own
+    locale (Latin-1 under UTF-8) would stop ``.`` for one of them only."""
     word = MaskString(program.word) if secret else program.word
     return StringCommand(
         program.prelude + ";" if program.prelude else None,
+        "LC_ALL=C",
         "sed",
         "-E" if extended else None,
         "-i" + (backup_suffix or ""),

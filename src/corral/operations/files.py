@@ -469,7 +469,13 @@ def line(
     _text_argument("line", line_text)
     sed_flags = sed.substitute_flags(flags)
     u.backup_suffix_checked(backup)
-    match = u.whole_line_regex(line_text, escape_regex_characters, extended_regex)
+    if escape_regex_characters:
+        # matched as text; with interpolate_variables its $NAME still expand (as in the
+        # line appended), their values matched as text too
+        literal = _literal_regex(line_text, extended_regex, interpolate_variables)
+        match = u.whole_line_regex(literal, False, extended_regex)
+    else:
+        match = u.whole_line_regex(line_text, False, extended_regex)
     match, _groups = sed.check_regex(match, extended_regex, "line")
     extra: dict[str, Any] = {"extended_regex": True} if extended_regex else {}
 
@@ -526,15 +532,18 @@ def line(
     yield edit.append(path, u.shell_text(wanted, interpolate_variables, secret), backup)
 
 
-def _literal_line_regex(text: str, extended: bool, interpolate: bool) -> str:
-    """A regex matching a line that is exactly ``text`` (its ``$NAME`` left for the host
-    to expand, and match as text, with ``interpolate``)."""
+def _literal_regex(text: str, extended: bool, interpolate: bool) -> str:
+    """A regex matching ``text`` as text (its ``$NAME`` left for the host to expand, and
+    match as text, with ``interpolate``)."""
     if not interpolate:
-        return f"^{u.escape_regex(text, extended)}$"
-    parts = split_variables(text)
-    body = "".join(f"${{{p.name}}}" if isinstance(p, Var) else u.escape_regex(p, extended)
-                   for p in parts)
-    return f"^{body}$"
+        return u.escape_regex(text, extended)
+    return "".join(f"${{{p.name}}}" if isinstance(p, Var) else u.escape_regex(p, extended)
+                   for p in split_variables(text))
+
+
+def _literal_line_regex(text: str, extended: bool, interpolate: bool) -> str:
+    """A regex matching a line that is exactly ``text`` (see :func:`_literal_regex`)."""
+    return f"^{_literal_regex(text, extended, interpolate)}$"
 
 
 @_operation(changes=lambda path, *_, **__: [keys.path(path)])
