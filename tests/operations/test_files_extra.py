@@ -381,6 +381,22 @@ def test_ini_keeps_bytes_it_does_not_own(old: bytes, args: dict[str, Any],
     assert result.commands[0].content() == new
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    ({"section": "s\nx", "key": "k", "value": "v"}, "line break"),
+    ({"section": "s", "key": "k", "value": "v\r"}, "line break"),
+    ({"section": "s]x", "key": "k", "value": "v"}, "ends its header"),
+    ({"section": " s", "key": "k", "value": "v"}, "blanks"),
+    ({"section": "s", "key": "k ", "value": "v"}, "blanks"),
+    ({"section": "s", "key": "k", "value": " v"}, "blanks"),
+    ({"section": "s", "key": "a=b", "value": "v"}, "cannot be read back"),
+    ({"section": "s", "key": "#k", "value": "v"}, "cannot be read back"),
+    ({"section": "s", "key": "k", "value": "v", "separator": " -> "}, "separator"),
+])
+def test_ini_refuses_what_cannot_be_read_back(args: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        plan(files.ini, path="/a.ini", facts={}, **args)
+
+
 def test_rewrite_refuses_a_bad_backup_extension() -> None:
     with pytest.raises(BadInput, match="backup extension"):
         plan(files.block, path="/f", content="x", backup="../x", facts=doc("/f", ["a"]))

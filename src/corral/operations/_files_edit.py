@@ -9,7 +9,7 @@ import re
 from corral.facts.files import block_markers
 from corral.model import keys
 from corral.model.context import host
-from corral.model.errors import OperationError, OperationValueError
+from corral.model.errors import BadInput, OperationError, OperationValueError
 from corral.model.operation import OpGenerator
 
 from ._files_base import files_operation, read_document, rewrite
@@ -192,6 +192,30 @@ def _key_line(text: str, key: str) -> str | None:
     return None
 
 
+def _check_ini_text(section: str | None, key: str | None,
+                    value: str | int | float | bool | None, separator: str) -> None:
+    """Refuse what could not be read back as written: a line break (another line), a ``]``
+    in a section name (it ends the header), blanks around a name or value (a reader drops
+    them), a key a reader would split or take for a comment, a separator that is not
+    ``=`` or ``:`` with blanks."""
+    texts = {"section": section or "", "key": key or "", "separator": separator,
+             "value": _ini_value(value) if value is not None else ""}
+    for name, text in texts.items():
+        if any(c in text for c in "\n\r"):
+            raise BadInput(f"files.ini: the {name} {text!r} holds a line break")
+        if name != "separator" and text != text.strip():
+            raise BadInput(f"files.ini: the {name} {text!r} has blanks around it, which a "
+                           "reader of the file drops")
+    if section is not None and "]" in section:
+        raise BadInput(f"files.ini: the section {section!r} holds ], which ends its header")
+    if key is not None and (not key or any(c in key for c in "=:")
+                            or key.startswith(("#", ";", "["))):
+        raise BadInput(f"files.ini: the key {key!r} cannot be read back (empty, holding = or "
+                       ":, or starting like a comment or a section)")
+    if separator.strip() not in ("=", ":"):
+        raise BadInput(f"files.ini: the separator {separator!r} is not = or : (with blanks)")
+
+
 @files_operation(changes=lambda path, *_, **__: [keys.path(path)])
 def ini(
     path: str,
@@ -229,16 +253,13 @@ def ini(
         raise OperationValueError("files.ini needs a value when present=True and key is given")
     if section is None and key is None:
         raise OperationValueError("files.ini needs a section or a key")
+    _check_ini_text(section, key, value, separator)
     info, old = read_document(path)
     doc = Document(old)
     lines = doc.lines
     n = len(lines)
     span = _section_range(lines, section)
     header = [] if section is None else [doc.ours(f"[{section}]")]
-    for text in (section or "", key or "", separator, _ini_value(value)
-                 if value is not None else ""):
-        if "\n" in text or "\r" in text:
-            raise OperationValueError(f"files.ini: {text!r} holds a line break")
     # the file's old last line is still last when nothing is added after it
     kept = True
 
@@ -271,8 +292,7 @@ def ini(
             elif hits:
                 keep = hits[0]
                 current = _key_line(lines[keep], key)
-                # read back as written: without the spaces around it
-                same = value is not None and current == _ini_value(value).strip()
+                same = value is not None and current == _ini_value(value)
                 body = [(i if same or i != keep else -1) for i in body if i not in hits[1:]]
             else:
                 at = max((k for k, i in enumerate(body) if lines[i].strip()), default=-1) + 1
