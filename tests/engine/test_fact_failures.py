@@ -16,6 +16,8 @@ from corral.api import operation
 from corral.connectors.framing import build_script, parse_output, strip_done
 from corral.engine.batching import fact_step, fact_value, program_missing
 from corral.engine.probe import FactFailed, make_fact_key
+from corral.facts.files import FindInFile
+from corral.model.command import QuoteString, StringCommand
 from corral.model.errors import FactError
 from corral.model.facts import FactBase
 from corral.model.results import HostStatus, OpStatus
@@ -113,16 +115,24 @@ def test_a_requires_command_from_the_arguments_is_quoted(tmp_path: Path) -> None
     assert not marker.exists()
 
 
+@operation
+def append_unless_found(path: str, pattern: str) -> Any:
+    """files.line's shape, without its regex check (files.line refuses a regex grep would
+    reject when it is planned): append when grep finds nothing."""
+    if not host.get_fact(FindInFile, path=path, pattern=pattern):
+        yield StringCommand("printf", "'%s\\n'", QuoteString(pattern), ">>", QuoteString(path))
+
+
 def test_a_failing_fact_fails_the_operation_that_reads_it_and_changes_nothing(
         tmp_path: Path) -> None:
-    """files.line with a pattern grep rejects: before, the fact read as "no match" and the
-    line was appended again on every run."""
+    """An operation reading FindInFile with a pattern grep rejects: before, the fact read
+    as "no match" and the line was appended again on every run."""
     target = tmp_path / "f"
     target.write_text("a\n")
     after = tmp_path / "after"
 
     def deploy() -> None:
-        files.line(name="bad", path=str(target), line="x[")
+        append_unless_found(name="bad", path=str(target), pattern="x[")
         files.file(name="after", path=str(after))
 
     for _ in range(2):
@@ -132,8 +142,8 @@ def test_a_failing_fact_fails_the_operation_that_reads_it_and_changes_nothing(
         bad, later = h.operations
         assert bad.status is OpStatus.FAILED and bad.error is not None
         assert "fact files.FindInFile(" in bad.error and "exit code 1" in bad.error
-        assert "Unmatched [" in bad.error
-        assert h.error is not None and "Unmatched [" in h.error
+        assert "Invalid regular expression" in bad.error  # grep's message
+        assert h.error is not None and "Invalid regular expression" in h.error
         assert later.status is OpStatus.SKIPPED
         assert target.read_text() == "a\n" and not after.exists()
 
@@ -160,7 +170,7 @@ def test_an_operation_ignoring_errors_fails_alone(tmp_path: Path) -> None:
     target.write_text("a\n")
 
     def deploy() -> None:
-        files.line(path=str(target), line="x[", _ignore_errors=True)
+        append_unless_found(path=str(target), pattern="x[", _ignore_errors=True)
         files.file(path=str(after))
 
     h = api.run("@local", deploy).hosts[0]

@@ -21,7 +21,7 @@ def load(name: str) -> Any:
     record = json.loads((DATA / f"{name}.json").read_text())
     fact = {cls.name: cls for cls in (
         files.File, files.Directory, files.Link, files.Sha256File, files.FindInFile,
-        files.FileContents,
+        files.FileContents, files.FileBytes,
     )}[record["fact"]]()
     assert fact.command(**record["kwargs"]) == record["command"], "re-run data/capture.py"
     if record["exit"] != 0:
@@ -143,18 +143,59 @@ def test_find_in_file() -> None:
     assert load("find_nomatch") == []
     assert load("find_missing") is None
     assert load("find_interpolate") == ["root:x:0:0:root:/root:/bin/bash"]
+    # only ${USER} expanded: $(...) and backquotes are text, which no line holds
+    assert load("find_interpolate_literal") == []
+    # lines that are not text (Latin-1, a NUL) are printed, not "binary file matches"
+    assert load("find_latin1") == ["caf\ufffd = 1\r"]
+    assert load("find_nul") == ["\0nul\r"]
 
 
 def test_find_in_file_command_quoting() -> None:
     cmd = files.FindInFile().command(path="/a b", pattern="it's")
     # the pattern goes to grep's standard input (a quoted here-document): never an argument
     assert "'/a b'" in cmd and "<<'CORRAL_PATTERN'\nit's\nCORRAL_PATTERN\n" in cmd
-    assert "<<CORRAL_PATTERN\n$HOME\n" in files.FindInFile().command(
-        path="/x", pattern="$HOME", interpolate_variables=True
-    )
+    expanded = files.FindInFile().command(path="/x", pattern="$HOME `id` $(id) \\",
+                                          interpolate_variables=True)
+    assert "<<CORRAL_PATTERN\n${__cf_v_0} \\`id\\` \\$(id) \\\\\n" in expanded
+    assert "__v=${HOME};" in expanded
+    # without a variable the here-document stays quoted
+    assert "<<'CORRAL_PATTERN'\n$(id)\n" in files.FindInFile().command(
+        path="/x", pattern="$(id)", interpolate_variables=True)
     # a pattern holding the delimiter gets a longer one
     assert "<<'CORRAL_PATTERN_'\nCORRAL_PATTERN\nCORRAL_PATTERN_\n" in files.FindInFile(
     ).command(path="/x", pattern="CORRAL_PATTERN")
+
+
+@pytest.mark.parametrize("value", ["/root", "a.b*c", "[x]", "a\\b$", "$(touch CANARY)",
+                                   "`touch CANARY`", "é", "-v", "^"])
+@pytest.mark.parametrize("extended", [False, True])
+def test_find_in_file_matches_a_variable_as_text(tmp_path: Path, value: str,
+                                                 extended: bool) -> None:
+    """With interpolate_variables, a variable's value is matched as text: its regex
+    characters do not count, and nothing in it runs."""
+    import os
+    import subprocess
+
+    target = tmp_path / "f"
+    lines = [f"v={value}", "v=a-b+c", "v=axb*c", "v=x", "v=/root2", "other"]
+    target.write_text("\n".join(lines) + "\n")
+    fact = files.FindInFile()
+    command = fact.command(path=str(target), pattern="^v=$V$", interpolate_variables=True,
+                           extended_regex=extended)
+    out = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True,
+                         cwd=tmp_path, env={**os.environ, "V": value}).stdout
+    assert fact.process(out.splitlines()) == [f"v={value}"]
+    assert not (tmp_path / "CANARY").exists()
+
+
+def test_file_bytes() -> None:
+    assert load("bytes_plain") == b"first line\nport = 8080\n\nlast line no newline"
+    assert load("bytes_latin1") == b"caf\xe9 = 1\r\nform\x0cfeed\r\n\x00nul\r\nend"
+    assert load("bytes_empty") == b""
+    assert load("bytes_missing") is None
+    assert load("bytes_dir") is None
+    with pytest.raises(FactParseError):
+        files.FileBytes().process([files.EXISTS_MARKER, "not base64!"])
 
 
 @pytest.mark.parametrize("pattern", ["^port", "", "it's", "-v", "a\\b", "$HOME"])

@@ -23,32 +23,13 @@ from .sandbox import Sandbox
 from .strategies import CANARY, hostile_text, leading_dash, name_text
 
 # the known open bugs, fixed in parallel elsewhere: cases failing on them are xfail(strict)
-SED_PROGRAM = (
-    "known bug: files.line/files.replace build sed programs from the text unescaped "
-    "(_files_util.sed_replace/sed_delete): a delimiter, newline or backslash in the "
-    "replacement ends or changes the s command, and & and \\1 are sed's references"
-)
-SED_FLAGS = (
-    "known bug: files.line/files.replace write `flags` into sed's s command as given "
-    "(_files_util.sed_replace): a flag such as e or w FILE runs or writes"
-)
 MODE_UNQUOTED = (
     "found here, not fixed (files area): a str mode goes into chmod / install -m as raw "
     "shell text (_files_util.chmod and mode_text, files.directory, files.sync)"
 )
-LINE_NEWLINE = (
-    "found here, not fixed (files area): a newline in files.line's line makes grep "
-    "(FindInFile) take each part as a pattern of its own, so the line counts as present "
-    "when any part matches a line, and is not added"
-)
 LINK_TARGET_DASH = (
     "found here, not fixed (files area): files.link gives ln a target starting with - "
     "where ln reads options (files.py link: ln -sfn TARGET PATH, no --)"
-)
-INI_TEXT = (
-    "found here, not fixed (files area): files.ini writes section, key and value as given: "
-    "a newline starts another setting or section, ] ends the header, surrounding blanks "
-    "are dropped when read back (_files_edit.ini)"
 )
 
 #: the hostile strings tried first for every argument (after its ``shape``), whatever

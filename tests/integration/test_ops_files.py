@@ -6,13 +6,18 @@ hosts over SSH, as root and as a user with sudo.)"""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from corral.api import HostStatus
 from corral.operations import files
 
-from ._helpers import Target, converge, ops
+from ._helpers import Target, converge, describe, ops, run, single
 
 pytestmark = pytest.mark.integration
 
@@ -265,3 +270,130 @@ def test_awkward_paths_and_expanded_variables(target: Target) -> None:
     t.path(conf).write_text("path=/usr/local/bin:/a|b\nhome=/wrong\n")
     assert ops(converge(t, deploy))["expanded"].changed
     assert t.read(conf).splitlines()[1] == lines[1]
+
+
+#: a file of bytes an edit does not own: Latin-1, CRLF, a form feed, a NUL, \x1c, and a
+#: last line without a newline
+ODD = b"caf\xe9=1\r\nform\x0cfeed\n\x00nul\x1cgs\nlast"
+
+
+def test_line_and_replace_with_hostile_text(target: Target) -> None:
+    """Text that ends naive sed programs or runs commands is written as it is; & and \\1
+    in files.line's replace are literal; an appended line is a line of its own; every
+    other byte of the file is kept; nothing the text names runs."""
+    t = target
+    path, fresh = t.at("hostile", "odd.conf"), t.at("hostile", "fresh.conf")
+    canary = t.at("hostile", "CANARY")
+    _make(t, path)
+    t.path(path).write_bytes(b"key=old\n" + ODD)
+    evil = (f"a&b\\1 \\ / | # $(touch {canary}) `touch {canary}` ${{X:-$(touch {canary})}} "
+            f"'\"" + "".join(chr(c) for c in [*range(1, 9), 14, 15, 127]) + "=/#@%,~!:;")
+
+    def deploy() -> None:
+        files.line(name="literal", path=path, line="^key=", replace="key=" + evil)
+        files.line(name="appended", path=path, line="^new=", replace="new=" + evil,
+                   interpolate_variables=True)
+        files.line(name="expanded", path=path, line="^home=", replace="home=$HOME ${HOME}",
+                   interpolate_variables=True)
+        files.replace(name="sed syntax", path=path, text="^\\(l\\)ast$", replace="<&|\\1>")
+        files.line(name="fresh", path=fresh, line=evil, escape_regex_characters=True)
+
+    first = ops(converge(t, deploy))
+    assert all(op.changed for op in first.values())
+    data = t.path(path).read_bytes()
+    lines = data.split(b"\n")
+    assert lines[0] == b"key=" + evil.encode()
+    assert data[len(lines[0]) + 1:].startswith(
+        b"caf\xe9=1\r\nform\x0cfeed\n\x00nul\x1cgs\n<last|l>\nnew=" + evil.encode() + b"\n")
+    assert lines[-2].startswith(b"home=/") and b"$" not in lines[-2], lines[-2]
+    assert data.endswith(b"\n")
+    assert t.path(fresh).read_bytes() == evil.encode() + b"\n"
+    assert not t.path(canary).exists()
+
+
+def test_block_and_ini_keep_every_byte_they_do_not_own(target: Target) -> None:
+    t = target
+    block, ini, crlf = t.at("bytes", "block.conf"), t.at("bytes", "a.ini"), t.at("bytes", "w.ini")
+    _make(t, block)
+    t.path(block).write_bytes(ODD)
+    t.path(block).chmod(0o604)
+    _make(t, ini)
+    t.path(ini).write_bytes(b"; caf\xe9\n[s]\nk = 1\n\x0c\n[t]\nx=\xff")
+    _make(t, crlf)
+    t.path(crlf).write_bytes(b"[s]\r\nk = 1\r\n")
+
+    def deploy() -> None:
+        files.block(name="block", path=block, content=["one $(x)", "two \\1 &"],
+                    line="^form", after=True)
+        files.ini(name="ini", path=ini, section="s", key="k", value="2")
+        files.ini(name="ini new key", path=ini, section="t", key="y", value="z")
+        files.ini(name="crlf", path=crlf, section="s", key="j", value="v")
+
+    converge(t, deploy)
+    assert t.path(block).read_bytes() == (
+        b"caf\xe9=1\r\nform\x0cfeed\n# BEGIN PYINFRA BLOCK\none $(x)\ntwo \\1 &\n"
+        b"# END PYINFRA BLOCK\n\x00nul\x1cgs\nlast")
+    assert t.mode(block) == 0o604
+    assert t.path(ini).read_bytes() == b"; caf\xe9\n[s]\nk = 2\n\x0c\n[t]\nx=\xff\ny = z\n"
+    assert t.path(crlf).read_bytes() == b"[s]\r\nk = 1\r\nj = v\r\n"
+    assert sorted(os.listdir(t.path(t.at("bytes")))) == ["a.ini", "block.conf", "w.ini"]
+
+
+@contextmanager
+def _tiny_file_system(t: Target, remote: str, kib: int) -> Iterator[None]:
+    """A tmpfs of ``kib`` KiB mounted at ``remote`` on the target (inside a fleet host's
+    mount namespace and root for an SSH target)."""
+    root = str(t.root)
+    host = re.fullmatch(r"/proc/(\d+)/root", root)
+    enter = ["nsenter", "-t", host.group(1), "-m", "-r", "--"] if host else []
+    where = remote if host else str(t.path(remote))
+    t.path(remote).mkdir(parents=True, exist_ok=True)
+    subprocess.run([*enter, "mount", "-t", "tmpfs", "-o", f"size={kib}k,mode=1777", "tmpfs",
+                    where], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run([*enter, "umount", where], check=True)
+
+
+def _fill(path: Path) -> None:
+    """Write into ``path`` until the file system is full."""
+    with open(path, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"x" * 512)
+        except OSError:
+            pass
+    assert path.stat().st_size > 0
+
+
+def test_an_edit_on_a_full_file_system_leaves_the_file_as_it_was(target: Target) -> None:
+    """An append that runs out of space (the line crosses into a page the tmpfs cannot
+    give) is cut back, a block that cannot be uploaded leaves the file alone: both fail,
+    and the file holds exactly what it held."""
+    t = target
+    directory = t.at("full")
+    path, other = f"{directory}/app.conf", f"{directory}/block.conf"
+    old = b"a" * 4090  # 6 bytes before the end of its page, no final newline
+    with _tiny_file_system(t, directory, 16):
+        t.path(path).write_bytes(old)
+        t.path(other).write_bytes(b"keep\n")
+        filler = t.path(f"{directory}/filler")
+        _fill(filler)
+
+        def deploy() -> None:
+            files.line(name="append", path=path, line="^key=", replace="key=" + "v" * 100)
+
+        def block() -> None:
+            files.block(name="block", path=other, content=["x" * 8000])
+
+        for job in (deploy, block):
+            host = single(run(t, job))
+            assert host.status is HostStatus.FAILED, describe(host)
+        assert t.path(path).read_bytes() == old
+        assert t.path(other).read_bytes() == b"keep\n"
+        assert sorted(os.listdir(t.path(directory))) == ["app.conf", "block.conf", "filler"]
+
+        filler.unlink()
+        ops(converge(t, deploy))
+        assert t.path(path).read_bytes() == old + b"\nkey=" + b"v" * 100 + b"\n"

@@ -91,8 +91,7 @@ def grep(path: str, found: list[str] | None) -> dict[Any, Any]:
     pytest.param({"src": SRC, "present": False}, {fact(AptSources): []}, [], id="absent"),
     pytest.param({"src": SRC, "filename": "extra"},
                  {fact(AptSources): [], **grep("/etc/apt/sources.list.d/extra.list", None)},
-                 ["'deb [trusted=yes] file:/srv/extra ./' >> "
-                  "/etc/apt/sources.list.d/extra.list"], id="add"),
+                 ["__l='deb [trusted=yes] file:/srv/extra ./'"], id="add"),
     pytest.param({"src": SRC, "present": False},
                  {fact(AptSources): [EXTRA], **grep("/etc/apt/sources.list", [SRC])},
                  ["sed"], id="remove"),

@@ -5,17 +5,21 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from corral.facts._shelltext import escape_value
 from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
 from corral.model.command import FileDownloadCommand, FileUploadCommand, HostDiff
 from corral.model.errors import BadInput, OperationError, OperationTypeError
 from corral.model.secrets import Secret
+from corral.operations import _files_base as edit
 from corral.operations import files
+from corral.operations._files_sed import DELIMITERS
 from corral.testing.optest import fact, plan
 
 HERE = Path(__file__).parent
@@ -321,6 +325,17 @@ def _fif(path: str, pattern: str, value: Any, **kw: Any) -> tuple[Any, Any]:
     return fact(FindInFile, path=path, pattern=pattern, interpolate_variables=False, **kw), value
 
 
+def locked(path: str, command: str) -> str:
+    """A command run under the edit lock of ``path`` (its directory's flock)."""
+    return f"{edit.lock(path)}; {command}"
+
+
+def appended(path: str, word: str, backup: bool | str = False) -> str:
+    """The append of a line (``word``, one sh word) to ``path``, as a line of its own, all
+    or nothing (the shell text is run for real in test_files_shell.py)."""
+    return edit.append(path, word, backup).render()
+
+
 LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] = [
     (
         "present already",
@@ -332,25 +347,25 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         "append",
         {"path": "/etc/f", "line": "foo=1"},
         [_fif("/etc/f", "^.*foo=1.*$", [])],
-        ["printf '%s\\n' foo=1 >> /etc/f"],
+        [appended("/etc/f", "foo=1")],
     ),
     (
         "append to a missing file, anchors stripped",
         {"path": "/etc/f", "line": "^a b$"},
         [_fif("/etc/f", "^a b$", None)],
-        ["printf '%s\\n' 'a b' >> /etc/f"],
+        [appended("/etc/f", "'a b'")],
     ),
     (
         "append, escaped",
         {"path": "/etc/f", "line": "*/5 * cmd", "escape_regex_characters": True},
         [_fif("/etc/f", "^.*\\*/5 \\* cmd.*$", [])],
-        ["printf '%s\\n' '*/5 * cmd' >> /etc/f"],
+        [appended("/etc/f", "'*/5 * cmd'")],
     ),
     (
         "replace a line",
         {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
         [_fif("/etc/f", "^foo=.*$", ["foo=1"]), _fif("/etc/f", "^foo=2$", [])],
-        ["sed -i 's/^foo=.*$/foo=2/' /etc/f"],
+        [locked("/etc/f", "LC_ALL=C sed -i 's/^foo=.*$/foo=2/' /etc/f")],
     ),
     (
         "replace, already right",
@@ -362,25 +377,31 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         "replace, no match, append",
         {"path": "/etc/f", "line": "^foo=", "replace": "foo=2"},
         [_fif("/etc/f", "^foo=.*$", []), _fif("/etc/f", "^foo=2$", [])],
-        ["printf '%s\\n' foo=2 >> /etc/f"],
+        [appended("/etc/f", "foo=2")],
     ),
     (
         "replace with slashes, backup",
         {"path": "/etc/f", "line": "^path=", "replace": "path=/a|b", "backup": True},
         [_fif("/etc/f", "^path=.*$", ["path=/x"]), _fif("/etc/f", "^path=/a|b$", [])],
-        ["sed -i.$(date +%y%m%d%H%M) 's#^path=.*$#path=/a|b#' /etc/f"],
+        [locked("/etc/f", "LC_ALL=C sed -i.$(date +%y%m%d%H%M) 's#^path=.*$#path=/a|b#' /etc/f")],
+    ),
+    (
+        "replace with & and \\1: written as they are",
+        {"path": "/etc/f", "line": "^k=", "replace": "k=a&b\\1\\"},
+        [_fif("/etc/f", "^k=.*$", ["k=x"]), _fif("/etc/f", "^k=a&b\\\\1\\\\$", [])],
+        [locked("/etc/f", "LC_ALL=C sed -i 's/^k=.*$/k=a\\&b\\\\1\\\\/' /etc/f")],
     ),
     (
         "remove",
         {"path": "/etc/f", "line": "^foo=", "present": False},
         [_fif("/etc/f", "^foo=.*$", ["foo=1"])],
-        ["sed -i '/^foo=.*$/d' /etc/f"],
+        [locked("/etc/f", "LC_ALL=C sed -i '/^foo=.*$/d' /etc/f")],
     ),
     (
-        "remove with a slash",
-        {"path": "/etc/f", "line": "/mnt", "present": False, "flags": ["I"], "backup": "bak"},
+        "remove with a slash, lowercase i: an address flag I",
+        {"path": "/etc/f", "line": "/mnt", "present": False, "flags": ["i"], "backup": "bak"},
         [_fif("/etc/f", "^.*/mnt.*$", ["/mnt x"])],
-        ["sed -i.bak '\\|^.*/mnt.*$|Id' /etc/f"],
+        [locked("/etc/f", "LC_ALL=C sed -i.bak '\\#^.*/mnt.*$#Id' /etc/f")],
     ),
     (
         "remove, absent",
@@ -396,19 +417,19 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
     ),
     (
         "interpolate",
-        {"path": "/etc/f", "line": 'home="$HOME"', "interpolate_variables": True},
+        {"path": "/etc/f", "line": 'home="$HOME" $(id) `id`', "interpolate_variables": True},
         [
             (
                 fact(
                     FindInFile,
                     path="/etc/f",
-                    pattern='^.*home="$HOME".*$',
+                    pattern='^.*home="$HOME" $(id) `id`.*$',
                     interpolate_variables=True,
                 ),
                 [],
             )
         ],
-        ['printf \'%s\\n\' "home=\\"$HOME\\"" >> /etc/f'],
+        [appended("/etc/f", '"home=\\"${HOME}\\" \\$(id) \\`id\\`"')],
     ),
     (
         "interpolate, replace: the expanded line is already there",
@@ -417,32 +438,29 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
         [
             (fact(FindInFile, path="/etc/f", pattern="^home=.*$", interpolate_variables=True),
              ["home=/root"]),
-            (fact(FindInFile, path="/etc/f", pattern="^home=$HOME$", interpolate_variables=True),
-             ["home=/root"]),
+            (fact(FindInFile, path="/etc/f", pattern="^home=${HOME}$",
+                  interpolate_variables=True), ["home=/root"]),
         ],
         [],
     ),
     (
-        "interpolate, replace a wrong line: a delimiter no expansion can hold",
+        "interpolate, replace a wrong line: the value is escaped on the host first",
         {"path": "/etc/f", "line": "^home=", "replace": "home=$HOME",
          "interpolate_variables": True},
         [
             (fact(FindInFile, path="/etc/f", pattern="^home=.*$", interpolate_variables=True),
              ["home=/old"]),
-            (fact(FindInFile, path="/etc/f", pattern="^home=$HOME$", interpolate_variables=True),
-             []),
+            (fact(FindInFile, path="/etc/f", pattern="^home=${HOME}$",
+                  interpolate_variables=True), []),
         ],
-        ['sed -i "s\x01^home=.*$\x01home=$HOME\x01" /etc/f'],
+        [locked("/etc/f", escape_value("HOME", "__cv1_0", "\\&\n/")
+                + '; LC_ALL=C sed -i "s/^home=.*\\$/home=${__cv1_0}/" /etc/f')],
     ),
     (
-        "ensure newline, backup",
+        "ensure newline (always), backup",
         {"path": "/etc/f", "line": "x", "ensure_newline": True, "backup": True},
         [_fif("/etc/f", "^.*x.*$", [])],
-        [
-            "cp /etc/f /etc/f.$(date +%y%m%d%H%M) && { if [ -s /etc/f ] && "
-            '[ "$(tail -c 1 /etc/f | wc -l)" -eq 0 ]; then echo; fi; '
-            "printf '%s\\n' x ; } >> /etc/f"
-        ],
+        [appended("/etc/f", "x", backup=True)],
     ),
     (
         "extended",
@@ -451,7 +469,13 @@ LINE_CASES: list[tuple[str, dict[str, Any], list[tuple[Any, Any]], list[str]]] =
             _fif("/etc/f", "^a+$", ["aa"], extended_regex=True),
             _fif("/etc/f", "^a\\(1\\)$", [], extended_regex=True),
         ],
-        ["sed -E -i 's/^a+$/a(1)/' /etc/f"],
+        [locked("/etc/f", "LC_ALL=C sed -E -i 's/^a+$/a(1)/' /etc/f")],
+    ),
+    (
+        "sed-only escapes are rewritten so grep reads them too",
+        {"path": "/etc/f", "line": "^a\\tb", "replace": "a\tc"},
+        [_fif("/etc/f", "^a\tb.*$", ["a\tb"]), _fif("/etc/f", "^a\tc$", [])],
+        [locked("/etc/f", "LC_ALL=C sed -i '" + "s/^a\tb.*$/a\tc/" + "' /etc/f")],
     ),
 ]
 
@@ -472,8 +496,37 @@ def test_line_secret_is_masked() -> None:
         Secret("pw=hunter2"),
         facts=dict([_fif("/etc/f", "^.*pw=hunter2.*$", [])]),
     )
-    assert [str(c) for c in result.commands] == ["printf '%s\\n' *** >> /etc/f"]
-    assert result.shell == ["printf '%s\\n' pw=hunter2 >> /etc/f"]
+    shown = [str(c) for c in result.commands]
+    assert shown == [appended("/etc/f", "pw=hunter2").replace("__l=pw=hunter2", "***")]
+    assert result.shell == [appended("/etc/f", "pw=hunter2")]
+    assert result.commands[0].has_secrets()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"line": "^a", "replace": "b", "flags": ["e"]}, "bad sed flags"),
+    ({"line": "^a", "replace": "b", "flags": ["w /tmp/x"]}, "bad sed flags"),
+    ({"line": "^a", "replace": "b", "flags": ["p"]}, "bad sed flags"),
+    ({"line": "^a", "replace": "b", "flags": ["g", "g"]}, "given twice"),
+    ({"line": "^a", "replace": "b", "flags": ["0"]}, "bad sed flags"),
+    ({"line": "^a", "replace": "b", "flags": ["g;e"]}, "bad sed flags"),
+    ({"line": "^a", "present": False, "flags": ["e"]}, "bad sed flags"),
+    ({"line": "^a[", "replace": "b"}, "bracket expression"),
+    ({"line": "^a\\(", "replace": "b"}, "group"),
+    ({"line": "^a\\1", "replace": "b"}, "refers to no group"),
+    ({"line": "a\\", "replace": "b"}, "lone backslash"),
+    ({"line": "^a{1", "replace": "b", "extended_regex": True}, "interval"),
+    ({"line": "^*a", "replace": "b", "extended_regex": True}, "nothing to repeat"),
+    ({"line": "^[[:foo:]]", "replace": "b"}, "not a character class"),
+    ({"line": "^a\nb"}, "newline"),
+    ({"line": "^a", "replace": "b\nc"}, "newline"),
+    ({"line": "^a", "replace": "b", "backup": "../x"}, "backup extension"),
+])
+def test_line_bad_input_is_refused_when_planned(args: dict[str, Any], message: str) -> None:
+    """Arguments grep or sed would refuse, or that would run commands or write files
+    (sed's e and w flags), are bad input before any fact is read."""
+    with pytest.raises(BadInput, match=message) as caught:
+        plan(files.line, "/etc/f", facts={}, **args)
+    assert "MissingFact" not in repr(caught.value)
 
 
 # -- files.replace ------------------------------------------------------------------------
@@ -483,20 +536,33 @@ REPLACE_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
         "matches",
         {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"},
         ["wellcome!"],
-        ["sed -i s/wellcome/welcome/ /etc/motd"],
+        [locked("/etc/motd", "LC_ALL=C sed -i s/wellcome/welcome/ /etc/motd")],
     ),
     ("no match", {"path": "/etc/motd", "text": "wellcome", "replace": "welcome"}, [], []),
     (
         "missing file",
         {"path": "/etc/motd", "text": "a", "replace": "b", "flags": ["g"]},
         None,
-        ["sed -i s/a/b/g /etc/motd"],
+        [locked("/etc/motd", "LC_ALL=C sed -i s/a/b/g /etc/motd")],
     ),
     (
         "old name match, quotes",
         {"path": "/etc/motd", "match": "it's", "replace": "it is"},
         ["it's"],
-        ["sed -i 's/it'\"'\"'s/it is/' /etc/motd"],
+        [locked("/etc/motd", "LC_ALL=C sed -i 's/it'\"'\"'s/it is/' /etc/motd")],
+    ),
+    (
+        "sed syntax kept: & and groups; a delimiter the text lacks",
+        {"path": "/etc/motd", "text": "\\(a/b\\)", "replace": "[&] \\1 \\&"},
+        ["a/b"],
+        [locked("/etc/motd", "LC_ALL=C sed -i 's#\\(a/b\\)#[&] \\1 \\&#' /etc/motd")],
+    ),
+    (
+        "every delimiter in the text: the unescaped ones escaped, a lone backslash too",
+        {"path": "/etc/motd", "text": "x", "replace": DELIMITERS + "\\/\\"},
+        ["x"],
+        [locked("/etc/motd", "LC_ALL=C sed -i " + shlex.quote(
+            "s/x/\\/" + DELIMITERS[1:] + "\\/\\\\/") + " /etc/motd")],
     ),
 ]
 
@@ -514,6 +580,19 @@ def test_replace(args: dict[str, Any], found: Any, expected: list[str]) -> None:
 def test_replace_needs_text() -> None:
     with pytest.raises(OperationTypeError, match="text"):
         plan(files.replace, "/etc/motd", replace="x", facts={})
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"text": "a", "replace": "\\1"}, "has 0 groups"),
+    ({"text": "\\(a\\)", "replace": "\\2"}, "has 1 group"),
+    ({"text": "a", "replace": "b", "flags": ["e"]}, "bad sed flags"),
+    ({"text": "a", "replace": "b", "flags": ["w"]}, "bad sed flags"),
+    ({"text": "a", "replace": "\\c"}, "followed by a letter"),
+    ({"text": "[a", "replace": "b"}, "bracket"),
+])
+def test_replace_bad_input(args: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        plan(files.replace, "/etc/motd", facts={}, **args)
 
 
 # -- files.put ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from corral.facts.files import (
     Directory,
     File,
+    FileBytes,
     FileContents,
     Flags,
     Link,
@@ -25,6 +26,7 @@ from corral.facts.files import (
 from corral.facts.server import Which
 from corral.model.command import FileUploadCommand
 from corral.model.errors import BadInput, OperationError, OperationValueError
+from corral.operations import _files_base as edit
 from corral.operations import files
 from corral.testing.optest import fact, plan
 
@@ -35,10 +37,18 @@ def info(user: str = "root", group: str = "root", mode: int = 644) -> dict[str, 
             "mtime": when, "ctime": when}
 
 
-def doc(path: str, lines: list[str] | None, **meta: Any) -> dict[Any, Any]:
-    """Facts for a remote text file (None: missing)."""
+def doc(path: str, lines: list[str] | bytes | None, **meta: Any) -> dict[Any, Any]:
+    """Facts for a remote file: its lines, or its exact bytes (None: missing)."""
+    data = lines if isinstance(lines, bytes | None) else "".join(t + "\n" for t in lines).encode()
     return {fact(File, path=path): None if lines is None else info(**meta),
-            fact(FileContents, path=path): lines}
+            fact(FileBytes, path=path): data}
+
+
+def edited(path: str, old: bytes | None, new: bytes, backup: bool | str = False) -> list[str]:
+    """What a rewrite of ``path`` runs: the upload of the new content beside the file, and
+    the move over it, only if the file still holds what it was planned on."""
+    stage = edit.staging_path(path, new)
+    return [f"upload {stage}", edit.commit(path, stage, old, backup).render()]
 
 
 SUM = "ab" * 32
@@ -239,9 +249,11 @@ def test_block(args: dict[str, Any], lines: list[str] | None, new: list[str] | N
     if new is None:
         assert result.commands == [] and result.notes
         return
-    assert result.shell == ["upload /etc/f"]
+    data = "".join(t + "\n" for t in new).encode()
+    old = None if lines is None else "".join(t + "\n" for t in lines).encode()
+    assert result.shell == edited("/etc/f", old, data)
     upload = result.commands[0]
-    assert upload.content() == "".join(t + "\n" for t in new).encode()
+    assert upload.content() == data
     assert upload.mode == (None if lines is None else "600")
     assert result.diffs[0].new == upload.content().decode()
 
@@ -261,7 +273,46 @@ def test_block_errors() -> None:
 
 def test_block_backup() -> None:
     result = plan(files.block, path="/f", content="x", backup="bak", facts=doc("/f", ["a"]))
-    assert result.shell == ["cp -p /f /f.bak", "upload /f"]
+    assert result.shell == edited("/f", b"a\n", f"a\n{B}\nx\n{E}\n".encode(), "bak")
+    assert "cp -p /f /f.bak && mv -f" in result.shell[1]
+
+
+BB, EB = B.encode(), E.encode()
+
+
+@pytest.mark.parametrize(("old", "args", "new"), [
+    pytest.param(b"caf\xe9\r\nform\x0cfeed\n\x00x\x1c\n", {"content": "one"},
+                 b"caf\xe9\r\nform\x0cfeed\n\x00x\x1c\n" + BB + b"\none\n" + EB + b"\n",
+                 id="Latin-1, a CR, a form feed, a NUL kept"),
+    pytest.param(b"a\nlast", {"content": "one"}, b"a\nlast\n" + BB + b"\none\n" + EB + b"\n",
+                 id="no final newline: the last line gets one before the block"),
+    pytest.param(b"a\nlast", {"content": "one", "before": True, "after": True},
+                 BB + b"\none\n" + EB + b"\na\nlast", id="no final newline, block first: kept"),
+    pytest.param(b"a\r\nb\r\n", {"content": "one"},
+                 b"a\r\nb\r\n" + BB + b"\r\none\r\n" + EB + b"\r\n", id="CRLF file: CRLF lines"),
+    pytest.param(b"a\r\n" + BB + b"\r\nold\r\n" + EB + b"\r\nb",
+                 {"content": "one"}, b"a\r\n" + BB + b"\r\none\r\n" + EB + b"\r\nb",
+                 id="CRLF markers found, block replaced in place"),
+    pytest.param(b"a\r\n" + BB + b"\r\none\r\n" + EB + b"\r\n", {"content": "one"}, None,
+                 id="CRLF block already right"),
+    pytest.param(b"a\n" + BB + b"\nx\n" + EB, {"present": False}, b"a\n",
+                 id="remove the last block of a file without a final newline"),
+    pytest.param(BB + b"\nx\n" + EB + b"\nlast", {"present": False}, b"last",
+                 id="remove a block, the last line still lacks its newline"),
+])
+def test_block_keeps_bytes_it_does_not_own(old: bytes, args: dict[str, Any],
+                                           new: bytes | None) -> None:
+    result = plan(files.block, path="/etc/f", facts=doc("/etc/f", old), **args)
+    if new is None:
+        assert result.commands == [] and result.notes
+        return
+    assert result.shell == edited("/etc/f", old, new)
+    assert result.commands[0].content() == new
+
+
+def test_block_refuses_a_line_break_in_a_line() -> None:
+    with pytest.raises(OperationValueError, match="newline"):
+        plan(files.block, path="/f", content=["a\nb"], facts=doc("/f", b""))
 
 
 # -- ini -------------------------------------------------------------------------------------
@@ -290,8 +341,9 @@ def test_ini(args: dict[str, Any], new: list[str] | None) -> None:
     if new is None:
         assert result.commands == [] and result.notes
     else:
-        assert result.shell == ["upload /etc/a.ini"]
-        assert result.commands[0].content().decode() == "".join(t + "\n" for t in new)
+        data = "".join(t + "\n" for t in new).encode()
+        assert result.shell == edited("/etc/a.ini", "".join(t + "\n" for t in INI).encode(), data)
+        assert result.commands[0].content() == data
 
 
 def test_ini_duplicates_and_missing_file() -> None:
@@ -306,6 +358,48 @@ def test_ini_duplicates_and_missing_file() -> None:
                 facts=doc("/a", None)).commands == []
     with pytest.raises(OperationValueError):
         plan(files.ini, path="/a", section="s", key="k", facts={})
+
+
+@pytest.mark.parametrize(("old", "args", "new"), [
+    pytest.param(b"[s]\r\nk = 1\r\n", {"key": "k", "value": 2}, b"[s]\r\nk = 2\r\n",
+                 id="CRLF kept"),
+    pytest.param(b"[s]\r\nk = 2\r\n", {"key": "k", "value": 2}, None, id="CRLF, already set"),
+    pytest.param(b"caf\xe9=1\n[s]\nk = 1", {"key": "k", "value": 2},
+                 b"caf\xe9=1\n[s]\nk = 2\n", id="Latin-1 kept, the replaced last line ended"),
+    pytest.param(b"[s]\nk = 1\nx=\xff", {"key": "j", "value": "v"},
+                 b"[s]\nk = 1\nx=\xff\nj = v\n", id="a key added after a last line"),
+    pytest.param(b"[s]\nk = 1\n\x0cform\n[t]\na=1", {"key": "k", "value": 2},
+                 b"[s]\nk = 2\n\x0cform\n[t]\na=1", id="form feed and open end kept"),
+])
+def test_ini_keeps_bytes_it_does_not_own(old: bytes, args: dict[str, Any],
+                                         new: bytes | None) -> None:
+    result = plan(files.ini, path="/a.ini", section="s", facts=doc("/a.ini", old), **args)
+    if new is None:
+        assert result.commands == [] and result.notes
+        return
+    assert result.shell == edited("/a.ini", old, new)
+    assert result.commands[0].content() == new
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"section": "s\nx", "key": "k", "value": "v"}, "line break"),
+    ({"section": "s", "key": "k", "value": "v\r"}, "line break"),
+    ({"section": "s]x", "key": "k", "value": "v"}, "ends its header"),
+    ({"section": " s", "key": "k", "value": "v"}, "blanks"),
+    ({"section": "s", "key": "k ", "value": "v"}, "blanks"),
+    ({"section": "s", "key": "k", "value": " v"}, "blanks"),
+    ({"section": "s", "key": "a=b", "value": "v"}, "cannot be read back"),
+    ({"section": "s", "key": "#k", "value": "v"}, "cannot be read back"),
+    ({"section": "s", "key": "k", "value": "v", "separator": " -> "}, "separator"),
+])
+def test_ini_refuses_what_cannot_be_read_back(args: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        plan(files.ini, path="/a.ini", facts={}, **args)
+
+
+def test_rewrite_refuses_a_bad_backup_extension() -> None:
+    with pytest.raises(BadInput, match="backup extension"):
+        plan(files.block, path="/f", content="x", backup="../x", facts=doc("/f", ["a"]))
 
 
 # -- json / yaml -----------------------------------------------------------------------------
@@ -331,8 +425,9 @@ def test_json(args: dict[str, Any], new: dict[str, Any] | None) -> None:
     if new is None:
         assert result.commands == [] and result.notes
     else:
-        assert result.shell == ["upload /c.json"]
         text = result.commands[0].content().decode()
+        assert result.shell == edited("/c.json", "".join(t + "\n" for t in CONF).encode(),
+                                      text.encode())
         assert json.loads(text) == new and text.endswith("}\n")
         assert result.diffs[0].old == "".join(t + "\n" for t in CONF)
 

@@ -89,8 +89,9 @@ def test_remove_the_last_entry() -> None:
 
 
 def test_interpolated_command() -> None:
-    commands, _ = run([], command="echo $HOME", interpolate_variables=True)
-    assert commands == ["printf '%s\\n' \"* * * * * echo $HOME\" | crontab -"]
+    commands, _ = run([], command="echo $HOME $(id) `id`", interpolate_variables=True)
+    # only $NAME expands on the host; $(...) and backquotes stay text
+    assert commands == ["printf '%s\\n' \"* * * * * echo ${HOME} \\$(id) \\`id\\`\" | crontab -"]
 
 
 def test_a_table_given_as_a_dict() -> None:

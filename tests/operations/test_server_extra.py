@@ -28,9 +28,21 @@ from corral.facts.server import (
     Which,
 )
 from corral.model.errors import OperationError, OperationValueError
+from corral.operations import _files_base as edit
 from corral.operations import _files_util as u
 from corral.operations import _server_dispatch, server
 from corral.testing.optest import fact, plan
+
+
+def locked(path: str, command: str) -> str:
+    """A command run under the edit lock of ``path`` (files.line/replace's)."""
+    return f"{edit.lock(path)}; {command}"
+
+
+def appended(path: str, word: str) -> str:
+    """files.line's append of a line (one sh word) to ``path``."""
+    return edit.append(path, word).render()
+
 
 INFO = {"user": "root", "group": "root", "mode": 644, "size": 1,
         "atime": datetime(2024, 1, 1), "mtime": datetime(2024, 1, 1),
@@ -115,14 +127,15 @@ def persist_facts(found: list[str] | None, value: str = "1") -> dict[Any, Any]:
     pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
                  {**sysctl_facts(FWD, 0), **persist_facts([f"{FWD}=0"])},
                  [f"sysctl -w {FWD}=1",
-                  f"sed -i 's/^[[:space:]]*net\\.ipv4\\.ip_forward[[:space:]]*=.*$/{FWD} = 1/' "
-                  f"{PERSIST}"], id="apply and replace the persisted line"),
+                  locked(PERSIST, "LC_ALL=C sed -i "
+                         "'s/^[[:space:]]*net\\.ipv4\\.ip_forward[[:space:]]*=.*$/"
+                         f"{FWD} = 1/' {PERSIST}")], id="apply and replace the persisted line"),
     pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
                  {**sysctl_facts(FWD, 0, writable=False), **persist_facts(None)},
-                 [f"printf '%s\\n' '{FWD} = 1' >> {PERSIST}"], id="read-only: persist only"),
+                 [appended(PERSIST, f"'{FWD} = 1'")], id="read-only: persist only"),
     pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
                  {**sysctl_facts(FWD, None, writable=None), **persist_facts([])},
-                 [f"printf '%s\\n' '{FWD} = 1' >> {PERSIST}"], id="missing: persist only"),
+                 [appended(PERSIST, f"'{FWD} = 1'")], id="missing: persist only"),
     pytest.param({"value": 1}, sysctl_facts(FWD, 0, writable=False), [],
                  id="read-only, not persisted: a note"),
 ])
@@ -216,13 +229,15 @@ def locale_facts(have: bool, line: str | None, **replace_found: list[str]) -> di
                  id="already absent"),
     pytest.param({}, locale_facts(False, "# fr_FR.UTF-8 UTF-8",
                                   enable=["# fr_FR.UTF-8 UTF-8"]),
-                 [f"sed -i 's/{ENABLE}/\\1/' {GEN}", "locale-gen"], id="enable"),
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"],
+                 id="enable"),
     pytest.param({}, locale_facts(False, "fr_FR.UTF-8 UTF-8", enable=["fr_FR.UTF-8 UTF-8"]),
-                 [f"sed -i 's/{ENABLE}/\\1/' {GEN}", "locale-gen"],
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{ENABLE}/\\1/' {GEN}"), "locale-gen"],
                  id="listed but not generated"),
     pytest.param({"present": False}, locale_facts(True, "fr_FR.UTF-8 UTF-8",
                                                   disable=["fr_FR.UTF-8 UTF-8"]),
-                 [f"sed -i 's/{DISABLE}/# \\1/' {GEN}", "locale-gen"], id="disable"),
+                 [locked(GEN, f"LC_ALL=C sed -i 's/{DISABLE}/# \\1/' {GEN}"), "locale-gen"],
+                 id="disable"),
 ])
 def test_locale(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
     assert plan(server.locale, locale="fr_FR.UTF-8", facts=facts, **args).shell == expected
@@ -278,9 +293,11 @@ NOFILE = r"^\*[[:space:]]+soft[[:space:]]+nofile([[:space:]]|$)"
 
 @pytest.mark.parametrize(("found", "expected"), [
     pytest.param(["*\tsoft\tnofile\t4096"], [], id="already set"),
-    pytest.param(None, [f"printf '%s\\n' '*\tsoft\tnofile\t4096' >> {LIMITS}"], id="append"),
+    pytest.param(None, [appended(LIMITS, "'*\tsoft\tnofile\t4096'")], id="append"),
     pytest.param(["*  soft  nofile  1024"],
-                 [f"sed -E -i 's/{NOFILE}.*$/*\tsoft\tnofile\t4096/' {LIMITS}"], id="replace"),
+                 [locked(LIMITS, f"LC_ALL=C sed -E -i 's/{NOFILE}.*$/*\tsoft\tnofile\t4096/' "
+                         f"{LIMITS}")],
+                 id="replace"),
 ])
 def test_security_limit(found: list[str] | None, expected: list[str]) -> None:
     facts = line_facts(LIMITS, NOFILE, "*\tsoft\tnofile\t4096", found,

@@ -80,6 +80,7 @@ ABSENT: dict[str, list[tuple[dict[str, Any], Any]]] = {
     "files.File": [({"path": MISSING}, DEFAULT)],
     "files.Link": [({"path": MISSING}, DEFAULT)],
     "files.FileContents": [({"path": MISSING}, DEFAULT)],
+    "files.FileBytes": [({"path": MISSING}, DEFAULT), ({"path": "/srv"}, DEFAULT)],
     "files.FindDirectories": [({"path": MISSING}, DEFAULT)],
     "files.FindFiles": [({"path": MISSING}, DEFAULT)],
     "files.FindLinks": [({"path": MISSING}, DEFAULT)],
@@ -226,10 +227,23 @@ def test_a_fact_that_cannot_read_fails_the_run_with_its_error(
     root = host_root(fleet, ROOT_HOST)
     target = root / "srv/it-audit.txt"
     target.write_text("a\n")
-    (tmp_path / "regex.py").write_text(
+    # files.line refuses such a regex when it is planned (bad input); an operation of the
+    # deploy's own reading FindInFile with it gets grep's error
+    (tmp_path / "line.py").write_text(
         "from corral.operations import files\n"
         "files.line(name='regex', path='/srv/it-audit.txt', line='x[' + 'y' * 100000)\n")
+    (tmp_path / "regex.py").write_text(
+        "from corral import host\n"
+        "from corral.api import operation\n"
+        "from corral.facts.files import FindInFile\n"
+        "@operation\n"
+        "def append(path, pattern):\n"
+        "    if not host.get_fact(FindInFile, path=path, pattern=pattern):\n"
+        "        yield f'echo x >> {path}'\n"
+        "append(name='regex', path='/srv/it-audit.txt', pattern='x[' + 'y' * 100000)\n")
     inventory = host_inventory(fleet, ROOT_HOST, tmp_path)
+    ran = corral(inventory, "line.py", "-y", cwd=tmp_path)
+    assert ran.code == 4 and "bracket expression [...] is not closed" in ran.err, str(ran)
     for _ in range(2):
         ran = corral(inventory, "regex.py", "-y", cwd=tmp_path)
         assert ran.code == 1, str(ran)

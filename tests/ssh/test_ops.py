@@ -38,6 +38,11 @@ test_put = test_ops_files.test_put
 test_template = test_ops_files.test_template
 test_get = test_ops_files.test_get
 test_awkward_paths_and_expanded_variables = test_ops_files.test_awkward_paths_and_expanded_variables
+test_line_and_replace_with_hostile_text = test_ops_files.test_line_and_replace_with_hostile_text
+test_block_and_ini_keep_every_byte_they_do_not_own = (
+    test_ops_files.test_block_and_ini_keep_every_byte_they_do_not_own)
+test_an_edit_on_a_full_file_system_leaves_the_file_as_it_was = (
+    test_ops_files.test_an_edit_on_a_full_file_system_leaves_the_file_as_it_was)
 
 test_shell_runs_every_time = test_ops_server.test_shell_runs_every_time
 test_shell_stops_at_the_first_failing_command = (

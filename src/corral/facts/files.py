@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import shlex
 from datetime import UTC, datetime
@@ -11,6 +13,14 @@ from corral.model import keys
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase, FactBatch
 from corral.model.keys import Key
+
+from ._shelltext import (
+    Part,
+    escaped_values,
+    has_variables,
+    here_document_text,
+    split_variables,
+)
 
 #: first line printed when a path exists, so "exists but empty" differs from "missing"
 EXISTS_MARKER = "__corral_exists__"
@@ -276,7 +286,12 @@ def _marked(output: list[str]) -> list[str] | None:
 
 
 class FindInFile(FactBase[list[str] | None]):
-    """The lines of a file matching a grep pattern ([] if none), or None if the file is missing."""
+    """The lines of a file matching a grep pattern ([] if none), or None if the file is missing.
+
+    With ``interpolate_variables`` the host's shell replaces ``$NAME`` and ``${NAME}`` in
+    the pattern (outside bracket expressions, unless escaped by a backslash) with the
+    variable's value, matched as text; nothing else in the pattern is expanded.
+    """
 
     def command(
         self,
@@ -287,16 +302,27 @@ class FindInFile(FactBase[list[str] | None]):
     ) -> str:
         p = shell_path(path)
         # the pattern reaches grep on its standard input, from a here-document (no process,
-        # no command line): a pattern made of a secret never shows in ps on the host; an
-        # unquoted delimiter lets the remote shell expand $VARIABLES in it
+        # no command line): a pattern made of a secret never shows in ps on the host; only
+        # with variables in it is the delimiter unquoted, and every other $, ` and \ is
+        # escaped there, so nothing but those variables is expanded
         eof = "CORRAL_PATTERN"
         while eof in pattern:
             eof += "_"
-        delimiter = eof if interpolate_variables else f"'{eof}'"
-        grep = "grep -E" if extended_regex else "grep"
+        parts: list[Part] = (split_variables(pattern, "regex") if interpolate_variables
+                             else [pattern])
+        prelude = ""
+        if has_variables(parts):
+            special = ".[]\\*^$" + ("+?(){}|" if extended_regex else "") + "\n"
+            code, values = escaped_values(parts, special, prefix="__cf_v")
+            prelude, body, delimiter = code + "; ", here_document_text(parts, values), eof
+        else:
+            body, delimiter = pattern, f"'{eof}'"
+        # -a: a line that is not text in the host's locale (Latin-1 under UTF-8, a NUL)
+        # is still printed, not summed up as "binary file matches"
+        grep = "grep -a -E" if extended_regex else "grep -a"
         return (
-            f"if [ -f {p} ]; then echo {EXISTS_MARKER}; "
-            f"{grep} -f - {p} <<{delimiter}\n{pattern}\n{eof}\n[ $? -le 1 ]; fi"
+            f"if [ -f {p} ]; then echo {EXISTS_MARKER}; {prelude}"
+            f"{grep} -f - {p} <<{delimiter}\n{body}\n{eof}\n[ $? -le 1 ]; fi"
         )
 
     def runs_inline(self, path: str, pattern: str, interpolate_variables: bool = False,
@@ -330,6 +356,33 @@ class FileContents(FactBase[list[str] | None]):
 
     def process(self, output: list[str]) -> list[str] | None:
         return _marked(output)
+
+    def reads(self, path: str) -> frozenset[Key]:
+        return frozenset({keys.path(path)})
+
+
+class FileBytes(FactBase[bytes | None]):
+    """A regular file's exact bytes, or None if it is missing or not a regular file (a
+    corral fact).
+
+    The content travels base64-encoded: command output is read as lines of UTF-8 text, in
+    which a Latin-1 byte, a carriage return or a form feed would not survive. An edit that
+    rewrites a file (``files.block``, ``files.ini``) starts from these bytes, so it keeps
+    every byte it does not own."""
+
+    def command(self, path: str) -> str:
+        p = shell_path(path)
+        return f"if [ -f {p} ]; then echo {EXISTS_MARKER} && base64 < {p}; fi"
+
+    def process(self, output: list[str]) -> bytes | None:
+        lines = _marked(output)
+        if lines is None:
+            return None
+        text = "".join(line.strip() for line in lines)
+        try:
+            return base64.b64decode(text.encode("ascii"), validate=True)
+        except (ValueError, binascii.Error):
+            raise FactParseError("the file's content is not valid base64") from None
 
     def reads(self, path: str) -> frozenset[Key]:
         return frozenset({keys.path(path)})

@@ -88,7 +88,8 @@ def edit_document(
     where = key_path(keys)
     info, old = read_document(path)
     try:
-        doc = parse(old) if old and old.strip() else None
+        text = old.decode() if old is not None else None
+        doc = parse(text) if text and text.strip() else None
     except Exception as exc:
         raise OperationError(f"{path} is not valid {kind}: {exc}") from None
     before = _canonical(doc)
@@ -98,10 +99,10 @@ def edit_document(
     doc = set_value(doc, where, value, present)
     shown = "/".join(map(str, where))
     if _canonical(doc) == before:
-        yield from rewrite(path, info, old, old or "", user, group, mode,
+        yield from rewrite(path, info, old, old or b"", user, group, mode,
                            reason=f"{path} already has {shown} as wanted")
         return
-    yield from rewrite(path, info, old, dump(doc), user, group, mode)
+    yield from rewrite(path, info, old, dump(doc).encode(), user, group, mode)
 
 
 @files_operation(changes=lambda path, *_, **__: [state_keys.path(path)])

@@ -1,5 +1,6 @@
-"""``files.block`` and ``files.ini``: text files edited locally from their remote content
-(one fact read), then uploaded atomically with a Diff."""
+"""``files.block`` and ``files.ini``: text files edited locally from their remote bytes
+(one fact read), then uploaded and moved over the file, with a Diff, unless the file
+changed on the host meanwhile (see ``_files_base.rewrite``)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,57 @@ import re
 from corral.facts.files import block_markers
 from corral.model import keys
 from corral.model.context import host
-from corral.model.errors import OperationError, OperationValueError
+from corral.model.errors import BadInput, OperationError, OperationValueError
 from corral.model.operation import OpGenerator
 
 from ._files_base import files_operation, read_document, rewrite
 
 
-def _text(lines: list[str]) -> str:
-    return "".join(line + "\n" for line in lines)
+class Document:
+    """A file's lines, from its exact bytes, for an edit that must keep every byte it does
+    not own.
+
+    The bytes are decoded as UTF-8 with ``surrogateescape`` (any byte survives the round
+    trip: Latin-1 text, a NUL) and split on ``\\n`` only (``str.splitlines`` would also
+    split on a form feed, ``\\x1c``-``\\x1e``, ``\\x85``, U+2028...), so a carriage return
+    stays at the end of its line. A last line without a newline keeps lacking it while it
+    is still the file's last line; a line added after it makes it a line of its own.
+    Lines corral adds end the way the file's lines do (CRLF when every line does)."""
+
+    def __init__(self, data: bytes | None) -> None:
+        text = (data or b"").decode("utf-8", "surrogateescape")
+        parts = text.split("\n")
+        self.open_end = parts[-1] != ""
+        if not self.open_end:
+            parts.pop()
+        self.lines = parts
+        ended = parts[:-1] if self.open_end else parts
+        self.crlf = bool(ended) and all(p.endswith("\r") for p in ended)
+
+    def ours(self, text: str) -> str:
+        """A line corral writes, ended as the file's lines are."""
+        return text + "\r" if self.crlf else text
+
+    def data(self, lines: list[str], kept_last: bool) -> bytes:
+        """The bytes of ``lines``; ``kept_last``: the last of them is the file's old last
+        line (a file without a final newline keeps lacking it)."""
+        text = "".join(line + "\n" for line in lines)
+        if self.open_end and kept_last and text:
+            text = text[:-1]
+        return text.encode("utf-8", "surrogateescape")
 
 
-def _lines(text: str | None) -> list[str]:
-    """The lines of a file's text as read (each line ends with a newline)."""
-    return text[:-1].split("\n") if text else []
+def _same_line(text: str, wanted: str) -> bool:
+    """Whether a file's line is ``wanted`` (a marker), its carriage return aside."""
+    return text == wanted or text == wanted + "\r"
 
 
 def find_block(lines: list[str], first: str, last: str, path: str) -> tuple[int, int] | None:
     """The indexes of a block's begin and end marker lines, or None when there is none."""
     for i, text in enumerate(lines):
-        if text == first:
+        if _same_line(text, first):
             for j in range(i + 1, len(lines)):
-                if lines[j] == last:
+                if _same_line(lines[j], last):
                     return i, j
             raise OperationError(f"{path} has the block's begin marker {first!r} "
                                  f"but no end marker {last!r} after it")
@@ -85,23 +116,29 @@ def block(
         if not line and before != after:
             raise OperationValueError("without line, before and after must be equal")
     info, old = read_document(path)
-    lines = _lines(old)
+    doc = Document(old)
+    lines = doc.lines
     found = find_block(lines, first, last, path) if old is not None else None
+    n = len(lines)
 
     if not present:
         if found is None:
             host.noop(f"no block {first!r} in {path}")
             return
         i, j = found
-        yield from rewrite(path, info, old, _text(lines[:i] + lines[j + 1 :]), backup=backup)
+        new = doc.data(lines[:i] + lines[j + 1 :], kept_last=j + 1 < n)
+        yield from rewrite(path, info, old, new, backup=backup)
         return
 
     assert content
     body = content.split("\n") if isinstance(content, str) else list(content)
-    wanted = [first, *body, last]
+    for text in (first, last, *body):
+        if "\n" in text:
+            raise OperationValueError(f"a block line holds a newline: {text!r}")
+    wanted = [doc.ours(text) for text in (first, *body, last)]
     if found is not None:
         i, j = found
-        new = lines[:i] + wanted + lines[j + 1 :]
+        new_lines, kept = lines[:i] + wanted + lines[j + 1 :], j + 1 < n
     elif line:
         regex = re.escape(line) if escape_regex_characters else line
         try:
@@ -109,15 +146,15 @@ def block(
         except re.error as exc:
             raise OperationValueError(f"bad regex {line!r}: {exc}") from None
         if match is None:
-            new = lines + wanted
+            new_lines, kept = lines + wanted, False
         else:
             at = match if before else match + 1
-            new = lines[:at] + wanted + lines[at:]
+            new_lines, kept = lines[:at] + wanted + lines[at:], at < n
     elif before:
-        new = wanted + lines
+        new_lines, kept = wanted + lines, n > 0
     else:
-        new = lines + wanted
-    yield from rewrite(path, info, old, _text(new), backup=backup,
+        new_lines, kept = lines + wanted, False
+    yield from rewrite(path, info, old, doc.data(new_lines, kept), backup=backup,
                        reason=f"the block is already in {path}")
 
 
@@ -153,6 +190,30 @@ def _key_line(text: str, key: str) -> str | None:
     if match and match.group(1) == key:
         return match.group(2).strip()
     return None
+
+
+def _check_ini_text(section: str | None, key: str | None,
+                    value: str | int | float | bool | None, separator: str) -> None:
+    """Refuse what could not be read back as written: a line break (another line), a ``]``
+    in a section name (it ends the header), blanks around a name or value (a reader drops
+    them), a key a reader would split or take for a comment, a separator that is not
+    ``=`` or ``:`` with blanks."""
+    texts = {"section": section or "", "key": key or "", "separator": separator,
+             "value": _ini_value(value) if value is not None else ""}
+    for name, text in texts.items():
+        if any(c in text for c in "\n\r"):
+            raise BadInput(f"files.ini: the {name} {text!r} holds a line break")
+        if name != "separator" and text != text.strip():
+            raise BadInput(f"files.ini: the {name} {text!r} has blanks around it, which a "
+                           "reader of the file drops")
+    if section is not None and "]" in section:
+        raise BadInput(f"files.ini: the section {section!r} holds ], which ends its header")
+    if key is not None and (not key or any(c in key for c in "=:")
+                            or key.startswith(("#", ";", "["))):
+        raise BadInput(f"files.ini: the key {key!r} cannot be read back (empty, holding = or "
+                       ":, or starting like a comment or a section)")
+    if separator.strip() not in ("=", ":"):
+        raise BadInput(f"files.ini: the separator {separator!r} is not = or : (with blanks)")
 
 
 @files_operation(changes=lambda path, *_, **__: [keys.path(path)])
@@ -192,44 +253,55 @@ def ini(
         raise OperationValueError("files.ini needs a value when present=True and key is given")
     if section is None and key is None:
         raise OperationValueError("files.ini needs a section or a key")
+    _check_ini_text(section, key, value, separator)
     info, old = read_document(path)
-    lines = _lines(old)
+    doc = Document(old)
+    lines = doc.lines
+    n = len(lines)
     span = _section_range(lines, section)
-    header = [] if section is None else [f"[{section}]"]
+    header = [] if section is None else [doc.ours(f"[{section}]")]
+    # the file's old last line is still last when nothing is added after it
+    kept = True
 
     if key is None:
         if present:
-            new = lines if span else lines + ([""] if lines and lines[-1].strip() else []) + header
+            if span:
+                new = lines
+            else:
+                gap = [doc.ours("")] if lines and lines[-1].strip() else []
+                new, kept = lines + gap + header, False
         elif span:
             new = lines[: span[0] - 1] + lines[span[1] :]
+            kept = span[1] < n
         else:
             new = lines
     else:
-        wanted = f"{key}{separator}{_ini_value(value)}" if value is not None else ""
+        wanted = doc.ours(f"{key}{separator}{_ini_value(value)}") if value is not None else ""
         if span is None:
             if not present:
                 new = lines
             else:
-                gap = [""] if lines and lines[-1].strip() and header else []
-                new = lines + gap + header + [wanted]
+                gap = [doc.ours("")] if lines and lines[-1].strip() and header else []
+                new, kept = lines + gap + header + [wanted], False
         else:
             start, stop = span
             hits = [i for i in range(start, stop) if _key_line(lines[i], key) is not None]
-            body = list(lines[start:stop])
+            body = list(range(start, stop))  # indexes into lines; -1: the wanted line
             if not present:
-                body = [t for i, t in enumerate(body) if start + i not in hits]
+                body = [i for i in body if i not in hits]
             elif hits:
                 keep = hits[0]
                 current = _key_line(lines[keep], key)
                 same = value is not None and current == _ini_value(value)
-                body = [(t if same else wanted) if start + i == keep else t
-                        for i, t in enumerate(body) if start + i not in hits[1:]]
+                body = [(i if same or i != keep else -1) for i in body if i not in hits[1:]]
             else:
-                at = max((i for i, t in enumerate(body) if t.strip()), default=-1) + 1
-                body = [*body[:at], wanted, *body[at:]]
-            new = lines[:start] + body + lines[stop:]
+                at = max((k for k, i in enumerate(body) if lines[i].strip()), default=-1) + 1
+                body = [*body[:at], -1, *body[at:]]
+            middle = [lines[i] if i >= 0 else wanted for i in body]
+            new = lines[:start] + middle + lines[stop:]
+            kept = stop < n or (bool(body) and body[-1] == n - 1)
     if old is None and not new:
         host.noop(f"{path} does not exist")
         return
-    yield from rewrite(path, info, old, _text(new), user, group, mode, backup,
-                       reason=f"{path} already has the setting")
+    yield from rewrite(path, info, old, doc.data(new, kept and bool(new)), user, group, mode,
+                       backup, reason=f"{path} already has the setting")

@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import posixpath
-import re
 import shlex
 import traceback
 from collections.abc import Mapping
@@ -17,10 +16,13 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
+from corral.facts import _shelltext as st
 from corral.model.command import FileUploadCommand, MaskString, StringCommand
 from corral.model.context import host
 from corral.model.errors import BadInput, OperationError
 from corral.model.secrets import Secret
+
+from . import _files_sed as sed
 
 #: a remote timestamp for backup names (same shape as pyinfra's: yymmddHHMM)
 REMOTE_TIMESTAMP = "$(date +%y%m%d%H%M)"
@@ -48,13 +50,14 @@ def qpath(path: str) -> str:
 
 
 def double_quoted(text: str) -> str:
-    """``text`` in double quotes: ``$VARIABLES`` expand, nothing else is special."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
-    return f'"{escaped}"'
+    """``text`` as one double-quoted sh word in which only ``$NAME`` and ``${NAME}``
+    expand: every other ``$``, backquote, backslash and double quote is escaped, so
+    ``$(cmd)``, `` `cmd` ``, ``${X:-$(cmd)}`` and ``$((...))`` stay text."""
+    return st.double_quoted(st.split_variables(text))
 
 
 def shell_text(text: str, interpolate_variables: bool, secret: bool = False) -> str:
-    """``text`` as one sh word, with ``$VARIABLES`` expanded only when asked.
+    """``text`` as one sh word, with ``$NAME``/``${NAME}`` expanded only when asked.
 
     With ``secret`` the word is shown as ``***`` wherever commands are displayed.
     """
@@ -185,24 +188,37 @@ def parent_dir(path: str) -> str:
 
 # -- regexes and sed ----------------------------------------------------------------------
 
-_BRE_SPECIAL = set(".[]\\*^$")
-_ERE_SPECIAL = _BRE_SPECIAL | set("+?(){}|")
+escape_regex = sed.escape_regex
 
 
-def escape_regex(text: str, extended: bool = False, keep_dollar: bool = False) -> str:
-    """``text`` matched literally by grep/sed (basic, or extended with ``extended``)."""
-    special = _ERE_SPECIAL if extended else _BRE_SPECIAL
-    if keep_dollar:
-        special = special - {"$"}
-    return "".join("\\" + c if c in special else c for c in text)
+def _last_token(regex: str) -> tuple[int, str]:
+    """Where the regex's last token starts, and the token (a backslash pair, a bracket
+    expression or one character)."""
+    i, n, start = 0, len(regex), 0
+    while i < n:
+        start = i
+        if regex[i] == "\\" and i + 1 < n:
+            i += 2
+        elif regex[i] == "[" and (end := st.bracket_end(regex, i)) > 0:
+            i = end
+        else:
+            i += 1
+    return start, regex[start:]
+
+
+def _ends_with_anchor(regex: str) -> bool:
+    return bool(regex) and _last_token(regex)[1] == "$"
 
 
 def whole_line_regex(line: str, escape: bool = False, extended: bool = False) -> str:
     """A regex matching the whole of any line containing ``line`` (kept as is if anchored)."""
     regex = escape_regex(line, extended) if escape else line
+    if regex and _last_token(regex)[1] == "\\":
+        # it would pair with the ".*$" added after it
+        raise BadInput(f"line {line!r} ends with a lone backslash")
     if not regex.startswith("^"):
         regex = "^.*" + regex
-    if not regex.endswith("$") or regex.endswith("\\$"):
+    if not _ends_with_anchor(regex):
         regex = regex + ".*$"
     return regex
 
@@ -211,90 +227,20 @@ def strip_anchors(line: str) -> str:
     """The literal text of a line regex anchored with ``^``/``$`` by the user."""
     if line.startswith("^"):
         line = line[1:]
-    if line.endswith("$") and not line.endswith("\\$"):
+    if _ends_with_anchor(line):
         line = line[:-1]
     return line
 
 
-_DELIMITERS = "/|#@%,~!:;="
-
-
-#: the delimiter when the remote shell expands variables in the script: their values may
-#: hold any printable character (``$HOME`` and ``$PATH`` hold ``/``), but not this one
-EXPANDED_DELIMITER = "\x01"
-#: what sh expands inside double quotes: $NAME, ${...}, $(...), $1, $@...
-_EXPANSION = re.compile(r"\$[A-Za-z_{(0-9@*#?!$-]")
-
-
-def _delimiter(*parts: str, expands: bool = False) -> tuple[str, bool]:
-    """A sed ``s`` delimiter absent from every part; else ``/`` to be escaped.
-
-    With ``expands`` (the shell substitutes ``$...`` in the parts before sed sees them) a
-    control character is used, as what the variables hold is not known here.
-    """
-    if expands and any(_EXPANSION.search(part) for part in parts):
-        return EXPANDED_DELIMITER, False
-    for char in _DELIMITERS:
-        if not any(char in part for part in parts):
-            return char, False
-    return "/", True
-
-
-def sed_command(
-    path: str,
-    script: str,
-    backup: bool | str,
-    interpolate_variables: bool,
-    extended_regex: bool,
-    secret: bool = False,
-) -> StringCommand:
-    return StringCommand(
-        "sed",
-        "-E" if extended_regex else None,
-        "-i" + (backup_suffix(backup) if backup else ""),
-        shell_text(script, interpolate_variables, secret),
-        qpath(path),
-    )
-
-
-def sed_replace(
-    path: str,
-    pattern: str,
-    replacement: str,
-    flags: list[str] | str | None = None,
-    backup: bool | str = False,
-    interpolate_variables: bool = False,
-    extended_regex: bool = False,
-    secret: bool = False,
-) -> StringCommand:
-    """``sed -i 's/pattern/replacement/flags' path``, with a delimiter that needs no escaping."""
-    delim, escape = _delimiter(pattern, replacement, expands=interpolate_variables)
-    if escape:
-        pattern = pattern.replace("/", "\\/")
-        replacement = replacement.replace("/", "\\/")
-    flag_text = "".join(flags) if flags else ""
-    script = f"s{delim}{pattern}{delim}{replacement}{delim}{flag_text}"
-    return sed_command(path, script, backup, interpolate_variables, extended_regex, secret)
-
-
-def sed_delete(
-    path: str,
-    pattern: str,
-    flags: list[str] | str | None = None,
-    backup: bool | str = False,
-    interpolate_variables: bool = False,
-    extended_regex: bool = False,
-    secret: bool = False,
-) -> StringCommand:
-    """``sed -i '/pattern/d' path``, deleting every matching line."""
-    delim, escape = _delimiter(pattern, expands=interpolate_variables)
-    if escape:
-        pattern = pattern.replace("/", "\\/")
-    # a delimiter other than / is introduced by a backslash in sed addresses
-    start = "/" if delim == "/" else "\\" + delim
-    flag_text = "".join(flags) if flags else ""
-    script = f"{start}{pattern}{delim}{flag_text}d"
-    return sed_command(path, script, backup, interpolate_variables, extended_regex, secret)
+def backup_suffix_checked(backup: bool | str) -> str | None:
+    """The backup extension for ``backup``, or None; a given one may not hold ``/`` (sed
+    would put the copy in another directory), ``*`` (sed puts the file's name there) or
+    a newline."""
+    if not backup:
+        return None
+    if isinstance(backup, str) and any(c in backup for c in "/*\n\0"):
+        raise BadInput(f"bad backup extension {backup!r}: it may not hold /, * or a newline")
+    return backup_suffix(backup)
 
 
 # -- local files --------------------------------------------------------------------------

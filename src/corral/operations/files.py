@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from corral.facts._shelltext import Var, split_variables
 from corral.facts.files import Directory, File, FindInFile, Link, Sha256File
 from corral.model import keys
 from corral.model.command import (
@@ -18,11 +19,13 @@ from corral.model.command import (
     StringCommand,
 )
 from corral.model.context import host, inventory
-from corral.model.errors import OperationError, OperationTypeError, OperationValueError
+from corral.model.errors import BadInput, OperationError, OperationTypeError, OperationValueError
 from corral.model.operation import OpGenerator
 from corral.model.operation import operation as _untyped_operation
 from corral.model.secrets import Secret
 
+from . import _files_base as edit
+from . import _files_sed as sed
 from . import _files_util as u
 from ._files_util import qpath
 
@@ -410,6 +413,11 @@ def link(
     yield from changes
 
 
+def _text_argument(name: str, value: str) -> None:
+    if "\n" in value:
+        raise BadInput(f"{name} {value!r} holds a newline: a line never does")
+
+
 @_operation(changes=lambda path, *_, **__: [keys.path(path)])
 def line(
     path: str,
@@ -428,18 +436,25 @@ def line(
     + path: remote file
     + line: a regex; unless anchored with ``^``/``$`` it matches any line containing it
     + present: whether the line should be in the file
-    + replace: the text matching lines should have (when present); appended when no line
-      matches and the text is not already there
-    + flags: sed flags for the substitution/deletion (e.g. ``["I"]``)
+    + replace: the text matching lines should have (when present), taken literally (a
+      ``&`` or ``\\1`` in it is written as it is); appended when no line matches and the
+      text is not already there
+    + flags: sed flags for the substitution/deletion: ``I`` (or ``i``) to ignore case,
+      ``M`` (or ``m``), ``g``, a count; any other is bad input
     + backup: keep a copy of the file before editing (``True``: a timestamp extension,
       a string: that extension)
-    + interpolate_variables: let the remote shell expand ``$VARIABLES`` in line/replace
+    + interpolate_variables: let the remote shell expand ``$NAME`` and ``${NAME}`` in
+      line/replace (nothing else: ``$(...)`` and backquotes stay text); in ``line`` a
+      variable's value is matched as text
     + escape_regex_characters: match ``line`` literally
-    + ensure_newline: start the appended line on a new line even if the file does not end
-      with one
+    + ensure_newline: accepted for pyinfra compatibility: an appended line always starts
+      on a line of its own, even in a file whose last line has no newline
     + extended_regex: ``line`` is an extended regex (``grep -E``/``sed -E``)
 
-    A missing file is created when the line is appended.
+    A missing file is created when the line is appended. ``line`` is checked when the
+    operation is planned: a regex grep or sed would refuse is bad input. Edits of a file
+    wait for each other (a lock on its directory); an append that fails (a full disk)
+    leaves the file as it was.
 
     Example:
         files.line(name="Allow root login by key", path="/etc/ssh/sshd_config",
@@ -450,7 +465,18 @@ def line(
     if replace is not None:
         replace_text, secret_r = u.plain(replace)
         secret = secret or secret_r
-    match = u.whole_line_regex(line_text, escape_regex_characters, extended_regex)
+        _text_argument("replace", replace_text)
+    _text_argument("line", line_text)
+    sed_flags = sed.substitute_flags(flags)
+    u.backup_suffix_checked(backup)
+    if escape_regex_characters:
+        # matched as text; with interpolate_variables its $NAME still expand (as in the
+        # line appended), their values matched as text too
+        literal = _literal_regex(line_text, extended_regex, interpolate_variables)
+        match = u.whole_line_regex(literal, False, extended_regex)
+    else:
+        match = u.whole_line_regex(line_text, False, extended_regex)
+    match, _groups = sed.check_regex(match, extended_regex, "line")
     extra: dict[str, Any] = {"extended_regex": True} if extended_regex else {}
 
     found = host.get_fact(
@@ -462,26 +488,19 @@ def line(
     )
     replaced: list[str] | None = None
     if replace_text and present:
-        literal = u.escape_regex(replace_text, extended_regex, keep_dollar=interpolate_variables)
         replaced = host.get_fact(
             FindInFile,
             path=path,
-            pattern=f"^{literal}$",
+            pattern=_literal_line_regex(replace_text, extended_regex, interpolate_variables),
             interpolate_variables=interpolate_variables,
             **extra,
         )
 
-    sed_args: dict[str, Any] = {
-        "flags": flags,
-        "backup": backup,
-        "interpolate_variables": interpolate_variables,
-        "extended_regex": extended_regex,
-        "secret": secret,
-    }
-
     if not present:
         if found:
-            yield u.sed_delete(path, match, **sed_args)
+            program = sed.delete(match, sed.address_flags(flags), extended_regex,
+                                 interpolate_variables, "line")
+            yield edit.sed_in_place(path, program, backup, extended_regex, secret)
         else:
             host.noop(f"no line matching {line} in {path}")
         return
@@ -495,7 +514,9 @@ def line(
         else:
             wrong = [existing for existing in found if existing != replace_text]
         if replace_text and wrong:
-            yield u.sed_replace(path, match, replace_text, **sed_args)
+            program = sed.substitute(match, replace_text, sed_flags, extended_regex,
+                                     interpolate_variables, literal=True, what="line")
+            yield edit.sed_in_place(path, program, backup, extended_regex, secret)
         else:
             host.noop(f"line {replace or line} exists in {path}")
         return
@@ -508,21 +529,21 @@ def line(
         wanted = replace_text
     else:
         wanted = line_text if escape_regex_characters else u.strip_anchors(line_text)
-    word = u.shell_text(wanted, interpolate_variables, secret)
-    append = StringCommand("printf", "'%s\\n'", word)
-    if ensure_newline:
-        q = qpath(path)
-        append = StringCommand(
-            "{",
-            f'if [ -s {q} ] && [ "$(tail -c 1 {q} | wc -l)" -eq 0 ]; then echo; fi;',
-            append,
-            ";",
-            "}",
-        )
-    cmd = StringCommand(append, ">>", qpath(path))
-    if backup and found is not None:
-        cmd = StringCommand("cp", qpath(path), qpath(path) + u.backup_suffix(backup), "&&", cmd)
-    yield cmd
+    yield edit.append(path, u.shell_text(wanted, interpolate_variables, secret), backup)
+
+
+def _literal_regex(text: str, extended: bool, interpolate: bool) -> str:
+    """A regex matching ``text`` as text (its ``$NAME`` left for the host to expand, and
+    match as text, with ``interpolate``)."""
+    if not interpolate:
+        return u.escape_regex(text, extended)
+    return "".join(f"${{{p.name}}}" if isinstance(p, Var) else u.escape_regex(p, extended)
+                   for p in split_variables(text))
+
+
+def _literal_line_regex(text: str, extended: bool, interpolate: bool) -> str:
+    """A regex matching a line that is exactly ``text`` (see :func:`_literal_regex`)."""
+    return f"^{_literal_regex(text, extended, interpolate)}$"
 
 
 @_operation(changes=lambda path, *_, **__: [keys.path(path)])
@@ -540,11 +561,15 @@ def replace(
 
     + path: remote file
     + text: the regex to look for (``match`` is its old name)
-    + replace: what to put in its place (sed replacement syntax: ``&``, ``\\1``)
-    + flags: sed flags, e.g. ``["g"]``
+    + replace: what to put in its place, in sed's replacement syntax: ``&`` is the
+      matched text, ``\\1`` a group, ``\\&`` a literal ``&``, ``\\n`` a newline
+    + flags: sed flags: ``g``, ``I`` (or ``i``), ``M`` (or ``m``), a count; any other
+      is bad input
     + backup, interpolate_variables, extended_regex: as in ``files.line``
 
-    Nothing runs when the file exists and nothing in it matches.
+    Nothing runs when the file exists and nothing in it matches. ``text`` and ``replace``
+    are checked when the operation is planned (a regex grep or sed would refuse, a
+    reference to a group the regex lacks: bad input).
 
     Example:
         files.replace(name="Fix the typo", path="/etc/motd", text="wellcome", replace="welcome")
@@ -557,25 +582,22 @@ def replace(
         raise OperationTypeError("files.replace needs the `replace` argument")
     text_value, secret = u.plain(text)
     replace_value, secret_r = u.plain(replace)
+    sed_flags = sed.substitute_flags(flags)
+    u.backup_suffix_checked(backup)
+    regex, groups = sed.check_regex(text_value, extended_regex, "text")
+    sed.check_replacement(replace_value, groups)
     extra: dict[str, Any] = {"extended_regex": True} if extended_regex else {}
     found = host.get_fact(
         FindInFile,
         path=path,
-        pattern=text_value,
+        pattern=regex,
         interpolate_variables=interpolate_variables,
         **extra,
     )
     if found is None or found:
-        yield u.sed_replace(
-            path,
-            text_value,
-            replace_value,
-            flags=flags,
-            backup=backup,
-            interpolate_variables=interpolate_variables,
-            extended_regex=extended_regex,
-            secret=secret or secret_r,
-        )
+        program = sed.substitute(regex, replace_value, sed_flags, extended_regex,
+                                 interpolate_variables, literal=False, what="text")
+        yield edit.sed_in_place(path, program, backup, extended_regex, secret or secret_r)
     else:
         host.noop(f"no text matching {text} in {path}")
 

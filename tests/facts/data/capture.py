@@ -1,6 +1,9 @@
 """Re-capture the fact outputs stored next to this script (run as root on Debian 12).
 
-    .venv/bin/python tests/facts/data/capture.py
+    .venv/bin/python tests/facts/data/capture.py [NAME...]
+
+(only the named captures, when names are given; ``CORRAL_ROOTFS`` names another root file
+system, an overlay over the test image for instance).
 
 Each capture runs a fact's command with ``sh -c`` on this machine ("host") or inside the
 Debian 12 root file system at ROOTFS ("rootfs"), and stores command, exit code and stdout
@@ -11,6 +14,7 @@ lines as ``<name>.json``. The rootfs fixtures (user alice, /srv/fixture/...) are
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +23,7 @@ from typing import Any
 from corral.facts import deb, files, server
 from corral.model.facts import FactBase
 
-ROOTFS = "/var/cache/corral-test/try-rootfs"
+ROOTFS = os.environ.get("CORRAL_ROOTFS", "/var/cache/corral-test/try-rootfs")
 HERE = Path(__file__).parent
 FIX = "/srv/fixture"
 
@@ -37,6 +41,7 @@ rm -f fifo && mkfifo fifo
 printf '#!/bin/sh\\n' > setuid.sh && chmod 4755 setuid.sh
 chmod 0640 plain.txt && chown alice:staffx plain.txt && chmod 1777 dir
 touch -d '2024-01-02 03:04:05 UTC' plain.txt
+printf 'caf\\351 = 1\\r\\nform\\014feed\\r\\n\\000nul\\r\\nend' > latin1.txt
 mkdir -p /tmp/corral-nostat && printf '#!/bin/sh\nexit 1\n' > /tmp/corral-nostat/stat
 chmod 755 /tmp/corral-nostat/stat
 """
@@ -90,6 +95,17 @@ CAPTURES: list[tuple[str, str, type[FactBase[Any]], dict[str, Any]]] = [
     ("rootfs", "find_missing", files.FindInFile, {"path": f"{FIX}/missing", "pattern": "x"}),
     ("rootfs", "find_interpolate", files.FindInFile,
      {"path": "/etc/passwd", "pattern": "^$USER:", "interpolate_variables": True}),
+    ("rootfs", "find_interpolate_literal", files.FindInFile,
+     {"path": "/etc/passwd", "pattern": "^${USER}:x:0:0:$(echo .*)`id`",
+      "interpolate_variables": True}),
+    ("rootfs", "find_latin1", files.FindInFile,
+     {"path": f"{FIX}/latin1.txt", "pattern": "^caf.* = 1"}),
+    ("rootfs", "find_nul", files.FindInFile, {"path": f"{FIX}/latin1.txt", "pattern": "nul"}),
+    ("rootfs", "bytes_plain", files.FileBytes, {"path": f"{FIX}/plain.txt"}),
+    ("rootfs", "bytes_latin1", files.FileBytes, {"path": f"{FIX}/latin1.txt"}),
+    ("rootfs", "bytes_empty", files.FileBytes, {"path": f"{FIX}/empty.txt"}),
+    ("rootfs", "bytes_missing", files.FileBytes, {"path": f"{FIX}/missing"}),
+    ("rootfs", "bytes_dir", files.FileBytes, {"path": f"{FIX}/dir"}),
     ("rootfs", "contents_plain", files.FileContents, {"path": f"{FIX}/plain.txt"}),
     ("rootfs", "contents_empty", files.FileContents, {"path": f"{FIX}/empty.txt"}),
     ("rootfs", "contents_spaces", files.FileContents, {"path": f"{FIX}/file with spaces.txt"}),
@@ -118,7 +134,10 @@ def main() -> int:
     if rc:
         print("rootfs setup failed", file=sys.stderr)
         return 1
+    wanted = set(sys.argv[1:])
     for where, name, cls, kwargs in CAPTURES:
+        if wanted and name not in wanted:
+            continue
         command = cls().command(**kwargs)
         rc, lines = run(where, command)
         record = {"fact": cls.name, "kwargs": kwargs, "where": where,
