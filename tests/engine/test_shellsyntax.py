@@ -25,7 +25,7 @@ PLAIN = [
     "install -d -m 750 -o bench -g bench /srv/bench/a",
     "[ -d /srv/bench/a ] || { mkdir -p /srv/bench/a && chown bench:bench /srv/bench/a ; }",
     "printf '%s\\n' BENCH=1 >> /etc/bench.env",
-    "ln -sfn /srv/bench/a /srv/bench/current",
+    "ln -sfn -- /srv/bench/a /srv/bench/current",
     "mkdir -p /var/lib/bench && hostname > /var/lib/bench/initialised",
     "dpkg-query -W -f '${Package}\\n' 2>/dev/null | sort",
     "stat -c %a /etc 2>&1; echo done",

@@ -23,14 +23,6 @@ from .sandbox import Sandbox
 from .strategies import CANARY, hostile_text, leading_dash, name_text
 
 # the known open bugs, fixed in parallel elsewhere: cases failing on them are xfail(strict)
-MODE_UNQUOTED = (
-    "found here, not fixed (files area): a str mode goes into chmod / install -m as raw "
-    "shell text (_files_util.chmod and mode_text, files.directory, files.sync)"
-)
-LINK_TARGET_DASH = (
-    "found here, not fixed (files area): files.link gives ln a target starting with - "
-    "where ln reads options (files.py link: ln -sfn TARGET PATH, no --)"
-)
 
 #: the hostile strings tried first for every argument (after its ``shape``), whatever
 #: hypothesis draws: one per way out of a quoting

@@ -240,20 +240,20 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "create",
         {"path": "/etc/l", "target": "../t x"},
         {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
-        ["[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn '../t x' /etc/l"],
+        ["[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn -- '../t x' /etc/l"],
     ),
     (
         "create hard, owned",
         {"path": "/etc/l", "target": "/etc/t", "symbolic": False, "user": "app"},
         {fact(Link, path="/etc/l"): None, fact(Directory, path="/etc"): info()},
-        ["[ -d /etc ] || { mkdir -p /etc && chown app /etc ; }", "ln -f /etc/t /etc/l",
+        ["[ -d /etc ] || { mkdir -p /etc && chown app /etc ; }", "ln -f -- /etc/t /etc/l",
          "chown -h app /etc/l"],
     ),
     (
         "create with the parent",
         {"path": "/opt/app/cur", "target": "v2"},
         {fact(Link, path="/opt/app/cur"): None, fact(Directory, path="/opt/app"): None},
-        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn v2 /opt/app/cur"],
+        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn -- v2 /opt/app/cur"],
     ),
     (
         "parent is a link",
@@ -263,7 +263,7 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
             fact(Directory, path="/opt/app"): False,
             fact(Link, path="/opt/app"): info(link_target="/data/app"),
         },
-        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn v2 /opt/app/cur"],
+        ["[ -d /opt/app ] || { mkdir -p /opt/app ; }", "ln -sfn -- v2 /opt/app/cur"],
     ),
     (
         "retarget",
@@ -272,7 +272,7 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
             fact(Link, path="/etc/l"): info(link_target="/etc/t"),
             fact(Directory, path="/etc"): info(),
         },
-        ["ln -sfn /etc/new /etc/l"],
+        ["ln -sfn -- /etc/new /etc/l"],
     ),
     (
         "owner only",
@@ -299,7 +299,7 @@ LINK_CASES: list[tuple[str, dict[str, Any], dict[Any, Any], list[str]]] = [
         "a file in the way, force",
         {"path": "/etc/l", "target": "/t", "force": True, "force_backup": False},
         {fact(Link, path="/etc/l"): False, fact(Directory, path="/etc"): info()},
-        ["rm -rf /etc/l", "[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn /t /etc/l"],
+        ["rm -rf /etc/l", "[ -d /etc ] || { mkdir -p /etc ; }", "ln -sfn -- /t /etc/l"],
     ),
 ]
 

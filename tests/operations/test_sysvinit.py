@@ -75,7 +75,7 @@ def test_enable() -> None:
     assert result.shell == [
         cmd for level, prefix in [(3, "S20"), (5, "S20"), (0, "K80"), (6, "K80")]
         for cmd in (f"[ -d /etc/rc{level}.d ] || {{ mkdir -p /etc/rc{level}.d ; }}",
-                    f"ln -sfn /etc/init.d/app /etc/rc{level}.d/{prefix}app")
+                    f"ln -sfn -- /etc/init.d/app /etc/rc{level}.d/{prefix}app")
     ]
     done = {f"/etc/rc{n}.d/{p}app": "/etc/init.d/app"
             for n, p in [(3, "S20"), (5, "S20"), (0, "K80"), (6, "K80")]}

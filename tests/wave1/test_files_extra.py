@@ -209,7 +209,7 @@ def test_unarchive(host_fleet: Fleet, tmp_path: Path) -> None:
 def test_copy_move_flags(host_fleet: Fleet) -> None:
     sh(host_fleet, "mkdir -p /srv/cm/src/dir/sub /srv/cm/to /srv/cm/moved "
                    "&& echo a > /srv/cm/src/file && echo b > /srv/cm/src/dir/sub/b "
-                   "&& ln -sfn file /srv/cm/src/link && echo m > /srv/cm/src/move-me")
+                   "&& ln -sfn -- file /srv/cm/src/link && echo m > /srv/cm/src/move-me")
 
     def deploy() -> None:
         files.copy(src="/srv/cm/src/file", dest="/srv/cm/to")

@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import posixpath
+import re
 import shlex
 import traceback
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import IO, Any
 from corral.facts import _shelltext as st
 from corral.model.command import FileUploadCommand, MaskString, StringCommand
 from corral.model.context import host
-from corral.model.errors import BadInput, OperationError
+from corral.model.errors import BadInput, OperationError, OperationValueError
 from corral.model.secrets import Secret
 
 from . import _files_sed as sed
@@ -82,15 +83,26 @@ def backup_suffix(backup: bool | str) -> str:
 # -- modes and owners ---------------------------------------------------------------------
 
 
+#: a chmod symbolic mode: clauses such as ``u+x``, ``go-w``, ``a=rX``, ``u=g``, comma-joined
+_SYMBOLIC_MODE = re.compile(r"[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+"
+                            r"(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*")
+
+
 def ensure_mode(mode: Mode) -> Mode:
     """``"644"``/``"0644"``/``644`` -> ``644`` (octal digits as an int); symbolic modes
-    (``"u+x"``) are kept as given and always applied."""
-    if mode is None or isinstance(mode, int):
+    (``"u+x"``) are kept as given and always applied. Anything else is refused: a mode is
+    written into chmod's and install's command lines."""
+    if mode is None:
         return mode
-    text = mode.strip()
-    if text.isdigit():
+    if isinstance(mode, bool):
+        raise OperationValueError(f"a mode is octal digits or a symbolic mode, not {mode!r}")
+    text = str(mode).strip() if isinstance(mode, int) else mode.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 4 and not set(text) & set("89"):
         return int(text)
-    return text
+    if isinstance(mode, str) and _SYMBOLIC_MODE.fullmatch(text):
+        return text
+    raise OperationValueError(
+        f"mode {mode!r} is neither octal digits (644, 0755) nor a symbolic mode (u+x, go-w)")
 
 
 def mode_differs(current: int, wanted: Mode) -> bool:

@@ -333,7 +333,7 @@ def timezone(timezone: str) -> OpGenerator:
     if use_timedatectl:
         yield StringCommand("timedatectl", "set-timezone", QuoteString(timezone))
         return
-    yield StringCommand("ln", "-sfn", QuoteString(zone_file), "/etc/localtime")
+    yield StringCommand("ln", "-sfn", "--", QuoteString(zone_file), "/etc/localtime")
     if saved != [timezone]:
         old = None if saved is None else "".join(f"{x}\n" for x in saved)
         yield Diff("/etc/timezone", old, f"{timezone}\n")

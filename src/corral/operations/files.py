@@ -349,6 +349,10 @@ def directory(
     yield from changes
 
 
+#: the longest symbolic link target Linux stores (PATH_MAX less its NUL)
+LINK_TARGET_MAX = 4095
+
+
 @_operation(changes=lambda path, *_, **__: [keys.path(path)])
 def link(
     path: str,
@@ -380,6 +384,9 @@ def link(
     """
     if present and not target:
         raise OperationValueError("files.link needs a target when present=True")
+    if target is not None and len(target.encode()) > LINK_TARGET_MAX:
+        raise OperationValueError(f"a link's target is at most {LINK_TARGET_MAX} bytes "
+                                  "(the kernel's limit)")
     info = host.get_fact(Link, path=path)
 
     if info is False:
@@ -394,7 +401,9 @@ def link(
         return
 
     assert target is not None
-    ln = StringCommand("ln", "-sfn" if symbolic else "-f", shlex.quote(target), qpath(path))
+    # -- : a target is the link's text as given, even one starting with a dash
+    ln = StringCommand("ln", "-sfn" if symbolic else "-f", "--", shlex.quote(target),
+                       qpath(path))
     if info is None:
         if create_remote_dir:
             yield from _create_parent(path, user, group)

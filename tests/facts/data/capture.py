@@ -34,9 +34,9 @@ mkdir -p {FIX}/dir && cd {FIX}
 printf 'first line\\nport = 8080\\n\\nlast line no newline' > plain.txt
 printf 'hello\\n' > 'file with spaces.txt'
 : > empty.txt
-ln -sfn plain.txt link-to-plain
-ln -sfn '{FIX}/file with spaces.txt' 'link with spaces'
-ln -sfn /nonexistent/target dangling
+ln -sfn -- plain.txt link-to-plain
+ln -sfn -- '{FIX}/file with spaces.txt' 'link with spaces'
+ln -sfn -- /nonexistent/target dangling
 rm -f fifo && mkfifo fifo
 printf '#!/bin/sh\\n' > setuid.sh && chmod 4755 setuid.sh
 chmod 0640 plain.txt && chown alice:staffx plain.txt && chmod 1777 dir

@@ -48,7 +48,7 @@ crontab /tmp/cron
 sed -i 's/^# \(fr_FR.UTF-8 UTF-8\)/\1/' /etc/locale.gen && locale-gen >/dev/null
 printf '*\tsoft\tnofile\t4096\n@admins  hard  nproc  unlimited\nbroken line\n' \
   >> /etc/security/limits.conf
-ln -sfn /usr/share/zoneinfo/Europe/Paris /etc/localtime
+ln -sfn -- /usr/share/zoneinfo/Europe/Paris /etc/localtime
 mkdir -p /srv/tz-file/etc && echo 'America/New_York' > /srv/tz-file/etc/timezone
 """
 
