@@ -95,7 +95,7 @@ class _Scan:
                 self.prev, i = "atom", end
             elif c == "^" and (self.extended or self.prev == "start"):
                 self.out.append(c)
-                self.prev, i = ("anchor" if self.extended else "start"), i + 1
+                self.prev, i = "anchor", i + 1  # a second ^ is a literal in a basic regex
             elif c == "$" and self.extended:
                 self.out.append(c)
                 self.prev, i = "anchor", i + 1
