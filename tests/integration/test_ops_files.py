@@ -279,8 +279,9 @@ ODD = b"caf\xe9=1\r\nform\x0cfeed\n\x00nul\x1cgs\nlast"
 
 def test_line_and_replace_with_hostile_text(target: Target) -> None:
     """Text that ends naive sed programs or runs commands is written as it is; & and \\1
-    in files.line's replace are literal; an appended line is a line of its own; every
-    other byte of the file is kept; nothing the text names runs."""
+    in files.line's replace are literal, & in files.replace's too (as in pyinfra); an
+    appended line is a line of its own; every other byte of the file is kept; nothing the
+    text names runs."""
     t = target
     path, fresh = t.at("hostile", "odd.conf"), t.at("hostile", "fresh.conf")
     canary = t.at("hostile", "CANARY")
@@ -304,7 +305,7 @@ def test_line_and_replace_with_hostile_text(target: Target) -> None:
     lines = data.split(b"\n")
     assert lines[0] == b"key=" + evil.encode()
     assert data[len(lines[0]) + 1:].startswith(
-        b"caf\xe9=1\r\nform\x0cfeed\n\x00nul\x1cgs\n<last|l>\nnew=" + evil.encode() + b"\n")
+        b"caf\xe9=1\r\nform\x0cfeed\n\x00nul\x1cgs\n<&|l>\nnew=" + evil.encode() + b"\n")
     assert lines[-2].startswith(b"home=/") and b"$" not in lines[-2], lines[-2]
     assert data.endswith(b"\n")
     assert t.path(fresh).read_bytes() == evil.encode() + b"\n"

@@ -552,10 +552,10 @@ REPLACE_CASES: list[tuple[str, dict[str, Any], Any, list[str]]] = [
         [locked("/etc/motd", "LC_ALL=C sed -i 's/it'\"'\"'s/it is/' /etc/motd")],
     ),
     (
-        "sed syntax kept: & and groups; a delimiter the text lacks",
+        "sed syntax kept for groups, & literal as in pyinfra; a delimiter the text lacks",
         {"path": "/etc/motd", "text": "\\(a/b\\)", "replace": "[&] \\1 \\&"},
         ["a/b"],
-        [locked("/etc/motd", "LC_ALL=C sed -i 's#\\(a/b\\)#[&] \\1 \\&#' /etc/motd")],
+        [locked("/etc/motd", "LC_ALL=C sed -i 's#\\(a/b\\)#[\\&] \\1 \\&#' /etc/motd")],
     ),
     (
         "every delimiter in the text: the unescaped ones escaped, a lone backslash too",

@@ -12,8 +12,9 @@ way, and the sed program around it must end where corral means it to, whatever t
   that, every unescaped one is escaped (:func:`program_text`), which only a bracket
   expression could not take;
 - the replacement of ``files.line`` is literal text: ``\\``, ``&``, the delimiter and a
-  newline are escaped; ``files.replace``'s keeps sed's syntax (``&``, ``\\1``) but a
-  backslash always pairs with the next character, so it cannot end the command;
+  newline are escaped; ``files.replace``'s keeps sed's backslash syntax (``\\1``), with
+  ``&`` literal as pyinfra writes it, and a backslash always pairs with the next
+  character, so it cannot end the command;
 - only flags that change what matches are accepted (:func:`substitute_flags`): ``e``
   (run the pattern space as a command), ``w FILE``, ``p`` and the rest are bad input;
 - with ``interpolate_variables``, only ``$NAME``/``${NAME}`` expand, and the host escapes
@@ -123,7 +124,13 @@ class _Scan:
             raise self.fail("a group ( is not closed")
         return "".join(self.out)
 
+    def _word_repeated(self, op: str) -> None:
+        if self.prev == "word":
+            raise self.fail(f"{op!r} after a word anchor: grep and sed do not agree on "
+                            "what it repeats")
+
     def _repeat(self, op: str, star: bool) -> None:
+        self._word_repeated(op)
         if not self.extended and self.prev in ("start", "anchor"):
             self.out.append(op)  # a literal star at the start of a basic regex
             self.prev = "atom"
@@ -161,6 +168,7 @@ class _Scan:
         high = int(match.group(3)) if match.group(3) else (low if not match.group(2) else None)
         if low > DUP_MAX or (high is not None and (high > DUP_MAX or high < low)):
             raise self.fail(f"bad interval {{{body}}}")
+        self._word_repeated("{")
         if self.prev in ("start", "anchor") or (self.prev == "star" and not self.extended):
             raise self.fail("an interval has nothing to repeat")
         opening = "{" if self.extended else "\\{"
@@ -183,6 +191,7 @@ class _Scan:
             self.out.append("\\|")
             self.prev = "start"
         elif not self.extended and c in "+?":
+            self._word_repeated("\\" + c)
             if self.prev in ("start", "anchor"):
                 self.out.append("\\" + c)  # GNU: literal here
                 self.prev = "atom"
@@ -198,7 +207,7 @@ class _Scan:
             raise self.fail("\\n stands for a newline, which a line never holds")
         elif c in "<>bB`'":
             self.out.append("\\" + c)
-            self.prev = "anchor"
+            self.prev = "word"  # an anchor whose repetition grep and sed read apart
         elif c in _SED_ESCAPES or c in _NUMBER_ESCAPES or c == "c":
             char, length = self._sed_escape(i)
             self.out.append(escape_regex(char, self.extended))
@@ -359,9 +368,10 @@ def _regex_text(text: str, delim: str, what: str) -> str:
 
 def _replacement_text(text: str, delim: str, literal: bool) -> str:
     """A replacement for between delimiters. ``literal``: the text as it is (``\\``, ``&``,
-    the delimiter and newlines escaped); otherwise sed's syntax kept, with a backslash
-    always paired with the next character, a lone one at the end made literal, and an
-    unescaped delimiter or newline escaped."""
+    the delimiter and newlines escaped); otherwise sed's backslash syntax kept (``\\1``, a
+    backslash always paired with the next character, a lone one at the end made literal),
+    and an unescaped delimiter, newline or ``&`` escaped: a bare ``&`` is a literal ``&``,
+    as in pyinfra."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -370,7 +380,7 @@ def _replacement_text(text: str, delim: str, literal: bool) -> str:
             out.append(text[i : i + 2] if i + 1 < n else "\\\\")
             i += 2
             continue
-        special = ("\\", "&", delim, "\n") if literal else (delim, "\n")
+        special = ("\\", "&", delim, "\n") if literal else ("&", delim, "\n")
         out.append("\\" + c if c in special else c)
         i += 1
     return "".join(out)

@@ -570,8 +570,8 @@ def replace(
 
     + path: remote file
     + text: the regex to look for (``match`` is its old name)
-    + replace: what to put in its place, in sed's replacement syntax: ``&`` is the
-      matched text, ``\\1`` a group, ``\\&`` a literal ``&``, ``\\n`` a newline
+    + replace: what to put in its place, in sed's replacement syntax with ``&`` literal
+      (as pyinfra writes it): ``\\1`` a group, ``\\n`` a newline, ``\\\\`` a backslash
     + flags: sed flags: ``g``, ``I`` (or ``i``), ``M`` (or ``m``), a count; any other
       is bad input
     + backup, interpolate_variables, extended_regex: as in ``files.line``
