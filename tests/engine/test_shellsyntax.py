@@ -41,6 +41,9 @@ PLAIN = [
     "true;",
     "echo }",
     "'/usr/bin/env' ls",
+    "test -d /srv",
+    "[ ! -e /srv/x ]",
+    "[ a = b ]",
 ]
 
 NOT_PLAIN = [
@@ -126,6 +129,13 @@ NOT_PLAIN = [
     "printf [-]v* y",
     "printf ?vx y",
     "printf $FMT y",
+    # test expressions dash's builtin can crash on: only one simple primary is plain
+    "test / -a >/dev/null",
+    "[ / -o ]",
+    "test -d / -a -d /tmp",
+    "[ \\( / \\) ]",
+    "test",
+    "[ -d /",
 ]
 
 
@@ -336,3 +346,19 @@ def test_chdir_in_one_operation_leaves_the_next_operations_directory(tmp_path: P
     ops = {op.name: op for op in result.hosts[0].operations}
     assert ops["before"].stdout not in ("", "/\n"), ops["before"]
     assert ops["after"].stdout == ops["before"].stdout
+
+
+def test_a_malformed_test_expression_leaves_the_session_running() -> None:
+    """``test / -a >/dev/null`` makes dash's builtin test crash its shell; run by one
+    operation, it runs in a subshell and the next operation of the script still runs."""
+    from corral import api
+    from corral.operations import server
+
+    def deploy() -> None:
+        server.shell(name="crash", commands="test / -a >/dev/null", _ignore_errors=True)
+        server.shell(name="after", commands="echo alive")
+
+    result = api.run("@local", deploy)
+    ops = {op.name: op for op in result.hosts[0].operations}
+    assert ops["crash"].status.value != "success", ops["crash"]
+    assert ops["after"].stdout == "alive\n", ops

@@ -177,6 +177,7 @@ class _Parser:
             return
         words = 0
         first = ""
+        args: list[tuple[str, bool]] = []
         while (tok := self.peek()) is not None:
             kind, text, literal = tok
             if kind == "o" and text.lstrip("0123456789") in _REDIRECTS:
@@ -196,8 +197,12 @@ class _Parser:
                 if text in ("{", "}") or _ASSIGNMENT.match(text):
                     raise _Unsafe(text)
                 first = _command_word(text)
+            else:
+                args.append((text, literal))
             words += 1
             self.i += 1
+        if first in ("test", "[") and not _simple_test(first, args):
+            raise _Unsafe(first)
         if words == 1 and first == "command":
             raise _Unsafe(first)  # ``command`` alone: nothing to look up
         if words == 0:
@@ -261,6 +266,43 @@ def _check_first_argument(command: str, word: str, literal: bool) -> None:
             raise _Unsafe(command)
     elif command == "command" and (word not in ("-v", "-V") or not literal):
         raise _Unsafe(command)
+
+
+_TEST_UNARY = frozenset("-" + c for c in "bcdefghkLnOGprsStuwxz")
+_TEST_BINARY = frozenset({"=", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot",
+                          "-ef"})
+_TEST_SYNTAX = frozenset({"-a", "-o", "!", "(", ")", "]"})
+
+
+def _simple_test(command: str, args: list[tuple[str, bool]]) -> bool:
+    """Whether a ``test``/``[`` command is one simple primary, maybe negated: ``[ X ]``,
+    ``[ -d X ]``, ``[ X = Y ]``, ``[ ! -e X ]``, with operands that are neither expansions,
+    patterns nor test's own syntax words. dash's builtin ``test`` crashes the shell on
+    some malformed expressions (a trailing ``-a`` or ``-o`` with a redirection:
+    ``test / -a >/dev/null`` is a segmentation fault), and a crash of the script's own
+    shell would end the connection: any other form runs in a subshell."""
+    words = []
+    for text, _literal in args:
+        if "$" in text or _has_pattern(text):
+            return False
+        words.append(_unquoted(text))
+    if command == "[":
+        if not words or words[-1] != "]":
+            return False
+        words = words[:-1]
+    if words[:1] == ["!"]:
+        words = words[1:]
+
+    def operand(word: str) -> bool:
+        return word not in _TEST_SYNTAX
+
+    if len(words) == 1:
+        return operand(words[0])
+    if len(words) == 2:
+        return words[0] in _TEST_UNARY and operand(words[1])
+    if len(words) == 3:
+        return operand(words[0]) and words[1] in _TEST_BINARY and operand(words[2])
+    return False
 
 
 #: characters no plain command holds anywhere (quoted ones are rare enough to go to a
