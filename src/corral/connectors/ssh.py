@@ -18,6 +18,7 @@ import random
 import shlex
 import socket
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -31,7 +32,10 @@ from .framing import FramedScript
 from .libsearch import linker_cache_only
 from .shell import as_root
 
-with linker_cache_only():  # no C compiler runs at start-up (see libsearch)
+with linker_cache_only(), warnings.catch_warnings():  # no C compiler runs at start-up
+    # (see libsearch); asyncssh's import warns about DSA keys with newer cryptography
+    # releases: nothing a user can act on, and an error must stay one line
+    warnings.filterwarnings("ignore", module=r"asyncssh(\.|$)")
     import asyncssh
 
 _POLICIES = {"yes", "accept-new", "no"}
