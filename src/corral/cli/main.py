@@ -211,7 +211,6 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
 
 
 @click.command(help=_HELP, context_settings={"help_option_names": ["-h", "--help"],
-                                             "ignore_unknown_options": True,
                                              "max_content_width": 100})
 @click.option("--list-ops", is_flag=True, expose_value=False, is_eager=True,
               callback=_list("ops"), help="List the operations and exit.")
@@ -294,6 +293,11 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
 @click.version_option(__version__, prog_name="corral")
 def cli(inventory: str, args: tuple[str, ...], **options: Any) -> None:
     _TERM.install()
+    # the words after ``--`` (main() takes them off before click reads the rest): a
+    # command for exec, or arguments starting with "-" for a function
+    after = click.get_current_context().obj
+    if after is not None:
+        args = (*args, "--", *after)
     opts = _Options(inventory, args, **options)
     no_color = bool(os.environ.get("NO_COLOR"))
     human_stream = sys.stderr if opts.as_json else sys.stdout
@@ -553,8 +557,11 @@ def main() -> None:
         from .vault import main as vault_main
 
         sys.exit(vault_main(sys.argv[2:]))
+    words, after = sys.argv[1:], None
+    if "--" in words:  # what follows is not for click (exec -- ls -la)
+        words, after = words[:words.index("--")], words[words.index("--") + 1:]
     try:
-        code = cli.main(args=sys.argv[1:], prog_name="corral", standalone_mode=False)
+        code = cli.main(args=words, prog_name="corral", standalone_mode=False, obj=after)
     except SystemExit as exc:
         _exit_now(exc.code)
     except click.ClickException as exc:

@@ -77,7 +77,15 @@ def parse(words: tuple[str, ...], chdir: str | None = None) -> Request:
         return _exec(rest)
     if head == "fact":
         return _facts(rest)
-    _refuse_options(words)
+    if "--" in words:  # what follows is arguments, even those starting with "-"
+        cut = words.index("--")
+        _refuse_options(words[:cut])
+        words = words[:cut] + words[cut + 1:]
+    else:
+        _refuse_options(words)
+    if not words or head == "--":
+        raise BadInput(f"nothing to run before --: {USAGE}", file=WHERE)
+    rest = words[1:]
     if _is_deploy_file(head):
         files = [_deploy_file(word, chdir) for word in words]
         return Request("deploy", deploys=list(files), files=files)
@@ -135,7 +143,9 @@ def _is_dir(name: str) -> bool:
 
 
 def _exec(rest: tuple[str, ...]) -> Request:
-    words = list(rest[1:] if rest[:1] == ("--",) else rest)
+    words = list(rest)
+    if "--" in words:
+        words.remove("--")
     if not words:
         raise BadInput("exec needs a command: corral INVENTORY exec -- CMD")
     command = " ".join(words)
@@ -152,7 +162,7 @@ def _facts(rest: tuple[str, ...]) -> Request:
     if not rest:
         raise BadInput("fact needs a name: corral INVENTORY fact server.Os")
     facts: list[Fact] = []
-    for word in rest:
+    for word in (w for w in rest if w != "--"):
         if "=" in word and not word.startswith("="):
             if not facts:
                 raise BadInput(f"fact arguments follow a fact's name, got {word!r} first",
