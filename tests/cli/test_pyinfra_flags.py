@@ -128,6 +128,13 @@ def test_chdir(tmp_path: Path) -> None:
     (site / "out").unlink()
     ran = corral("@local", "site/deploy.py", "--chdir", "site", "-y", cwd=tmp_path)
     assert ran.code == 0 and (site / "out").read_text() == "here\n", ran
+    # config.py, --group-data and --key are found in the new directory
+    write(site / "config.py", "from corral import config\nconfig.ENV = {'W': 'site'}\n")
+    write(site / "more" / "all.py", "w = 'more'\n")
+    write(site / "key", "not a key\n")
+    ran = corral("@local", "exec", "--chdir", "site", "--group-data", "more", "--key", "key",
+                 "--", "echo $W", cwd=tmp_path)
+    assert ran.code == 0 and "@local: site" in ran.out.splitlines(), ran
 
 
 # -- which hosts, how much output --------------------------------------------------------

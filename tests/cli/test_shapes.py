@@ -202,8 +202,8 @@ def test_bad_inventory_functions(tmp_path: Path, case: str) -> None:
 
 
 def test_a_host_name_with_dots_is_not_imported(tmp_path: Path) -> None:
-    """``web1.example.com`` names no module: it stays a host name (here refused as an
-    address nothing resolves is not: the loader checks its form only)."""
+    """``json.example.com`` names no module (``json`` has no ``example``): it stays a host
+    name, listed without being contacted."""
     ran = corral("json.example.com", "debug-inventory", cwd=tmp_path)
     assert ran.code == 0 and ran.out.startswith("json.example.com\n"), ran
 
@@ -227,6 +227,19 @@ def test_several_facts_each_with_its_arguments(tmp_path: Path) -> None:
     assert [(f["fact"], f["arguments"]) for f in facts] == [
         ("server.Os", {}), ("files.File", {"path": str(tmp_path / "f")})]
     assert facts[1]["values"]["@local"]["size"] == 3
+
+
+def test_a_fact_that_fails_is_null_there_and_the_others_are_still_read(tmp_path: Path) -> None:
+    ran = corral("@local", "fact", "server.Command", "command=echo out; exit 3", "server.Os",
+                 cwd=tmp_path)
+    assert ran.code == 1, ran  # pyinfra exits 0 here
+    out = ran.out.splitlines()
+    assert "failed (exit code 3)" in out[0] and out[0].startswith("@local: ")
+    assert out[1:] == ["server.Command (command=echo out; exit 3)", "@local: null",
+                       "server.Os", '@local: "Linux"']
+    js = corral("@local", "fact", "server.Command", "command=exit 3", "--json", cwd=tmp_path)
+    (event,) = [e for e in js.events() if e["event"] == "fact"]
+    assert event["values"] == {"@local": None} and "exit code 3" in event["errors"]["@local"]
 
 
 @pytest.mark.parametrize(("words", "parts"), [

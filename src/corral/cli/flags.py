@@ -60,8 +60,18 @@ def _checked(flag: str, key: str, value: Any) -> Any:
     return value
 
 
+def change_directory(flags: Flags) -> None:
+    """``--chdir``: before everything else, as in pyinfra (paths given on the command line,
+    ``config.py``, ``group_data`` and relative keys are then found there)."""
+    if flags.chdir is None:
+        return
+    if not Path(flags.chdir).is_dir():
+        raise BadInput(f"--chdir {flags.chdir}: no such directory", file=WHERE)
+    os.chdir(flags.chdir)
+
+
 def check(flags: Flags) -> None:
-    """The flags' values, checked before anything loads or runs."""
+    """The flags' values, checked before anything loads or runs (after ``--chdir``)."""
     if flags.dzdo or flags.dzdo_user:
         raise BadInput("--dzdo is not supported: corral runs commands as another user with "
                        "--sudo/--sudo-user or --su-user", file=WHERE)
@@ -91,8 +101,6 @@ def check(flags: Flags) -> None:
         key = os.path.expanduser(flags.ssh_key)
         if not Path(key).is_file():
             raise BadInput(f"--ssh-key {flags.ssh_key}: no such file", file=WHERE)
-    if flags.chdir is not None and not Path(flags.chdir).is_dir():
-        raise BadInput(f"--chdir {flags.chdir}: no such directory", file=WHERE)
 
 
 def _check_line(flag: str, value: str, show: bool = True) -> None:

@@ -374,11 +374,10 @@ class _Options:
 
 def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
           opts: _Options) -> int:
+    flags.change_directory(opts.flags)
     flags.check(opts.flags)
     for warning in opts.flags.warnings:
         err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    if opts.flags.chdir:
-        os.chdir(opts.flags.chdir)
     cwd = os.getcwd()
     if cwd not in sys.path:  # deploy functions and inventory functions import from here
         sys.path.append(cwd)
@@ -465,15 +464,21 @@ def _facts(console: Console | PlainConsole, human: HumanOutput, result: RunResul
     if result.exit_code != errors.EXIT_OK:
         human.summary(result)
     several = len(request.facts) > 1
+    failed = False
     for fact in request.facts:
+        for name, error in fact.errors.items():
+            failed = True
+            human.line((f"{name}: {error}", "red"))
         if as_json:
-            JsonOutput()(_FactEvent(fact.name, fact.kwargs, fact.values))
+            JsonOutput()(_FactEvent(fact.name, fact.kwargs, fact.values, fact.errors))
             continue
         if several:
             console.out(fact.label, highlight=False)
         for name, value in fact.values.items():
             text = json.dumps(value, default=json_default, indent=2)
             console.out(f"{name}: {text}", highlight=False)
+    if failed and result.exit_code == errors.EXIT_OK:
+        return errors.EXIT_FAILED
     return result.exit_code
 
 
@@ -528,15 +533,20 @@ class _ErrorEvent(Event):
 class _FactEvent(Event):
     kind = "fact"
 
-    def __init__(self, fact: str, arguments: dict[str, Any], values: dict[str, Any]) -> None:
+    def __init__(self, fact: str, arguments: dict[str, Any], values: dict[str, Any],
+                 errors: dict[str, str]) -> None:
         self.fact = fact
         self.arguments = arguments
         self.values = values
+        self.errors = errors
 
     def to_json(self) -> dict[str, Any]:
-        return {"event": "fact", "fact": self.fact,
-                "arguments": json.loads(json.dumps(self.arguments, default=json_default)),
-                "values": json.loads(json.dumps(self.values, default=json_default))}
+        event = {"event": "fact", "fact": self.fact,
+                 "arguments": json.loads(json.dumps(self.arguments, default=json_default)),
+                 "values": json.loads(json.dumps(self.values, default=json_default))}
+        if self.errors:
+            event["errors"] = dict(self.errors)
+        return event
 
 
 class _InventoryEvent(Event):

@@ -30,7 +30,7 @@ from typing import Any
 from corral import api
 from corral.engine.loader import error_location
 from corral.model.context import host
-from corral.model.errors import BadInput
+from corral.model.errors import BadInput, FactError
 
 from .values import parse_cli_value, parse_typed_value, split_assignment
 
@@ -50,6 +50,8 @@ class Fact:
     cls: Any
     kwargs: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
+    #: host name -> why the fact could not be read there (its value is then None)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,12 +202,18 @@ def _fact_hint(cls: Any, key: str) -> Any:
 
 
 def _fact_reader(facts: list[Fact]) -> Callable[[], None]:
+    """Read every fact on the host; one that cannot be read is None there, with its error
+    (as pyinfra goes on to the next fact), and the run's exit code says so."""
+
     def read() -> None:
         for fact in facts:
             try:
                 fact.values[host.name] = host.get_fact(fact.cls, **fact.kwargs)
             except BadInput as exc:
                 raise exc.with_context(file=WHERE) from None
+            except FactError as exc:
+                fact.values[host.name] = None
+                fact.errors[host.name] = str(exc)
 
     return read
 
