@@ -155,21 +155,28 @@ def test_yes_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_exclude(tmp_path: Path) -> None:
-    empty = tmp_path / "empty-root"
+    empty, other = tmp_path / "empty-root", tmp_path / "other-root"
     empty.mkdir()
-    write(tmp_path / "inventory.py", f'web = ["@local"]\ndb = ["@chroot{empty}"]\n')
+    other.mkdir()
+    write(tmp_path / "inventory.py", f'web = ["@local"]\ndb = ["@chroot{empty}"]\n'
+                                     f'cache = ["@chroot{other}"]\n')
     ran = corral("inventory.py", "exec", "--", "echo", "ran", cwd=tmp_path)
     assert ran.code == 3, ran  # the chroot has no root file system: unreachable
-    for pattern in ("db", "@chroot*", f"@chroot{empty}"):
+    for pattern in ("db,cache", "@chroot*", f"@chroot{empty},@chroot{other}"):
         ran = corral("inventory.py", "exec", "--exclude", pattern, "--", "echo", "ran",
                      cwd=tmp_path)
         assert ran.code == 0 and ran.out.splitlines()[0] == "@local: exec: echo ran: changed"
         assert "@chroot" not in ran.out, ran
     bad(corral("inventory.py", "exec", "--exclude", "nothing*", "--", "true", cwd=tmp_path),
         "--exclude nothing*")
+    bad(corral("inventory.py", "exec", "--exclude", "web,db,cache", "--", "true",
+               cwd=tmp_path), "--exclude leaves no host")
+    # --limit first, then --exclude within what it kept (cache stays out)
     ran = corral("inventory.py", "exec", "--limit", "web", "--limit", "db", "--exclude",
                  "db", "--", "echo", "ran", cwd=tmp_path)
     assert ran.code == 0 and "@chroot" not in ran.out, ran
+    bad(corral("inventory.py", "exec", "--limit", "db", "--exclude", "db", "--", "true",
+               cwd=tmp_path), "--exclude leaves no host")
 
 
 def test_quiet_shows_only_failures(tmp_path: Path) -> None:

@@ -304,10 +304,12 @@ def cli(inventory: str, args: tuple[str, ...], **options: Any) -> None:
     console = _console(human_stream, no_color)
     err_console = _console(sys.stderr, no_color)
     debug = opts.debug or opts.debug_all or bool(os.environ.get("CORRAL_DEBUG"))
-    if opts.debug_all:
+    if debug:
         import logging
 
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+        logging.getLogger("corral").setLevel(logging.DEBUG)
+        if opts.debug_all:  # every library's log too (asyncssh's connections)
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     files = [a for a in args if a.endswith(".py")]
     failure: BaseException | None = None
     if opts.vault_file:
@@ -390,6 +392,8 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         inv = limit_inventory(inv, list(opts.limit))
     if opts.exclude:
         inv = exclude_inventory(inv, list(opts.exclude))
+        if not len(inv):  # as a --limit that matches nothing: not what was meant
+            raise BadInput("--exclude leaves no host to run on", file="command line")
     if request.mode == "debug-inventory":
         _print_inventory(console, inv, opts.as_json)
         return errors.EXIT_OK
