@@ -277,6 +277,20 @@ def test_bad_flag_values(tmp_path: Path, case: str) -> None:
     assert not pwned.exists()
 
 
+def test_data_ssh_hostname_names_the_address_and_is_checked(tmp_path: Path) -> None:
+    """pyinfra's ``NAME --data ssh_hostname=ADDRESS``: NAME only labels the host. The
+    address is checked before anything connects, whichever layer gives it."""
+    ran = corral("web1", "debug-inventory", "--data", "ssh_hostname=127.0.0.9", cwd=tmp_path)
+    assert ran.code == 0 and ran.out.startswith("web1\n"), ran
+    pwned = tmp_path / "pwned"
+    bad(corral("web1", "exec", "--data", f"ssh_hostname=-oProxyCommand=touch {pwned}", "--",
+               "true", cwd=tmp_path), "host web1", "malformed ssh_hostname")
+    write(tmp_path / "inventory.py", 'hosts = [("web1", {"ssh_hostname": "127.0.0.9"})]\n')
+    bad(corral("inventory.py", "exec", "--data", "ssh_hostname=-oProxyCommand=x", "--",
+               "true", cwd=tmp_path), "host web1", "malformed ssh_hostname")
+    assert not pwned.exists()
+
+
 def test_no_arguments_is_bad_input(tmp_path: Path) -> None:
     bad(corral(cwd=tmp_path), "Missing argument 'INVENTORY'")
 
