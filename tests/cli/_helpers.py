@@ -58,9 +58,10 @@ def corral(*args: str | Path, cwd: Path, timeout: float = 30, **extra_env: str) 
 
 
 def corral_tty(*args: str | Path, cwd: Path, answer: str | None = None,
-               timeout: float = 30, **extra_env: str) -> Ran:
-    """Run corral on a pseudo-terminal (stdin, stdout and stderr); when it asks to confirm,
-    type ``answer``. Everything it wrote comes back in ``out``."""
+               timeout: float = 30, prompt: str = "Apply these changes?",
+               **extra_env: str) -> Ran:
+    """Run corral on a pseudo-terminal (stdin, stdout and stderr); when it asks ``prompt``
+    (to confirm, by default), type ``answer``. Everything it wrote comes back in ``out``."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(argv(*args), cwd=cwd,
                             env=env(TERM="xterm-256color", COLUMNS="120", **extra_env),
@@ -80,7 +81,7 @@ def corral_tty(*args: str | Path, cwd: Path, answer: str | None = None,
                 if not chunk:
                     break
                 data += chunk
-                if answer is not None and not answered and b"Apply these changes?" in data:
+                if answer is not None and not answered and prompt.encode() in data:
                     os.write(master, answer.encode() + b"\n")
                     answered = True
             elif proc.poll() is not None:

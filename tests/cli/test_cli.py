@@ -330,9 +330,14 @@ def test_exec_prints_host_prefixed_output(tmp_path: Path) -> None:
     failed = corral("@local", "exec", "-y", "--", "echo oops >&2; exit 5", cwd=tmp_path)
     assert failed.code == 1, failed
     assert "@local: oops" in failed.err.splitlines()
-    # with no terminal and no -y, exec only shows what it would run
-    planned = corral("@local", "exec", "--", "touch", str(tmp_path / "t"), cwd=tmp_path)
-    assert planned.code == 2 and not (tmp_path / "t").exists(), planned
+    # exec runs the command it is given at once, as pyinfra does: no terminal, no -y
+    ran = corral("@local", "exec", "--", "touch", str(tmp_path / "t"), cwd=tmp_path)
+    assert ran.code == 0 and (tmp_path / "t").exists(), ran
+    # --dry only shows what it would run
+    planned = corral("@local", "exec", "--dry", "--", "touch", str(tmp_path / "u"),
+                     cwd=tmp_path)
+    assert planned.code == 2 and not (tmp_path / "u").exists(), planned
+    assert "would change" in planned.out
 
 
 def test_fact_prints_values_and_json(tmp_path: Path) -> None:
@@ -346,7 +351,7 @@ def test_fact_prints_values_and_json(tmp_path: Path) -> None:
     assert name == "@local" and json.loads(value)["size"] == 3
     js = corral("@local", "fact", "server.Os", "--json", cwd=tmp_path)
     assert js.code == 0, js
-    assert js.events()[-1] == {"event": "fact", "fact": "server.Os",
+    assert js.events()[-1] == {"event": "fact", "fact": "server.Os", "arguments": {},
                                "values": {"@local": "Linux"}}
     missing = corral("@local", "fact", "files.File", f"path={tmp_path / 'nope'}",
                      cwd=tmp_path)

@@ -1,14 +1,17 @@
-"""The ``corral`` command: a thin client of :mod:`corral.api`.
+"""The ``corral`` command: a thin client of :mod:`corral.api`, with pyinfra's flags and
+argument shapes (see :mod:`corral.cli.shapes` and :mod:`corral.cli.flags`).
 
     corral INVENTORY DEPLOY.py...           run deploy files
+    corral INVENTORY module.function ...    an operation, or a deploy or plain function
     corral INVENTORY exec -- CMD...         run a shell command
-    corral INVENTORY fact server.Os [k=v]   read a fact
-    corral INVENTORY files.line path=... line=...   run one operation
+    corral INVENTORY fact server.Os [k=v]   read facts
+    corral INVENTORY debug-inventory        print the hosts, their groups and data
     corral vault ...                        the encrypted secrets file (corral vault --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
-to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input, 130 interrupted
-(Ctrl-C, SIGINT), 143 terminated (SIGTERM, handled as SIGINT).
+to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input (command-line
+usage errors included), 130 interrupted (Ctrl-C, SIGINT), 143 terminated (SIGTERM,
+handled as SIGINT).
 """
 
 from __future__ import annotations
@@ -27,137 +30,25 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from corral import __version__, api
-from corral.engine.loader import error_location
+from corral.engine.loader import (
+    error_location,
+    exclude_inventory,
+    limit_inventory,
+    load_config,
+    load_inventory,
+)
 from corral.model import errors
 from corral.model.config import Config
-from corral.model.context import host
 from corral.model.errors import BadInput, CorralError
 from corral.model.events import Event
+from corral.model.inventory import Inventory
 from corral.model.results import RunResult
-from corral.model.typecheck import matches
 
+from . import flags, shapes
 from .output import HumanOutput, JsonOutput, PlainConsole, Tee, json_default, plain_console
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-def parse_op_args(op: Callable[..., Any], items: tuple[str, ...]) -> dict[str, Any]:
-    """``key=value`` words: values are strings, or JSON where the argument's type wants it."""
-    from corral.model.operation import _GLOBAL_TYPES
-
-    spec = getattr(op, "_spec", None)
-    hints: dict[str, Any] = dict(spec.hints) if spec is not None else {}
-    for name, hint in _GLOBAL_TYPES.items():
-        if hint is not Any:
-            hints.setdefault(name, hint)
-    kwargs: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise BadInput(f"expected key=value, got {item!r}")
-        value: Any = raw
-        hint = hints.get(key)
-        if raw[:1] in "[{" and hint not in (str, str | None):
-            # a list or a dict, even where a string would do too (an Iterable argument)
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                pass
-        elif hint is not None and not matches(raw, hint):
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                if "," in raw:
-                    value = raw.split(",")
-        kwargs[key] = value
-    return kwargs
-
-
-def _deploys(args: tuple[str, ...]) -> tuple[str, list[Any], dict[str, Any]]:
-    """What the positional words after INVENTORY ask for: (mode, deploys, extra)."""
-    if not args:
-        raise BadInput("nothing to run: give deploy files, exec -- CMD, fact NAME, or module.op")
-    head, rest = args[0], args[1:]
-    if head == "exec":
-        words = list(rest[1:] if rest[:1] == ("--",) else rest)
-        if not words:
-            raise BadInput("exec needs a command: corral INVENTORY exec -- CMD")
-        command = " ".join(words)
-        shell_op = api.resolve_operation("server.shell")
-        run_exec = _command_line_call(shell_op, {"name": f"exec: {command}",
-                                                 "commands": [command]})
-        return "exec", [run_exec], {}
-    if head == "fact":
-        if not rest:
-            raise BadInput("fact needs a name: corral INVENTORY fact server.Os")
-        cls = api.resolve_fact(rest[0])
-        fact_kwargs: dict[str, Any] = {}
-        for item in rest[1:]:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise BadInput(f"fact arguments are key=value, got {item!r}")
-            fact_kwargs[key] = value
-        values: dict[str, Any] = {}
-
-        def read_fact() -> None:
-            try:
-                values[host.name] = host.get_fact(cls, **fact_kwargs)
-            except BadInput as exc:
-                raise exc.with_context(file="command line") from None
-
-        return "fact", [read_fact], {"values": values, "fact": cls.name}
-    if head.endswith(".py") or _is_file(head):
-        for word in args:
-            if word.startswith("-"):
-                raise BadInput(f"unknown option {word} (see corral --help)")
-            if not _is_file(word):
-                raise BadInput(f"no deploy file {word}")
-        return "deploy", list(args), {}
-    for word in args:
-        if word.startswith("-"):
-            raise BadInput(f"unknown option {word} (see corral --help)")
-    op = api.resolve_operation(head)
-    op_kwargs = parse_op_args(op, rest)
-    _check_op_args(op, op_kwargs)
-    return "op", [_command_line_call(op, op_kwargs)], {}
-
-
-def _is_file(name: str) -> bool:
-    try:
-        return Path(name).is_file()
-    except OSError:  # a name too long to be a file's
-        return False
-
-
-_COMMAND_LINE = "<command line>"
-
-
-def _command_line_call(op: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], None]:
-    """Call ``op(**kwargs)`` from a frame of its own, so the operation's location (in the
-    summary and in errors) is the command line rather than this module."""
-    code = compile("op(**kwargs)", _COMMAND_LINE, "eval")
-
-    def call() -> None:
-        eval(code, {"op": op, "kwargs": kwargs})
-
-    return call
-
-
-def _check_op_args(op: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-    """Unknown, missing or mistyped arguments of an ad-hoc operation: bad input, before
-    any host is contacted."""
-    from corral.model.operation import bind_arguments, check_argument_text, validate_globals
-
-    spec = getattr(op, "_spec", None)
-    if spec is None:
-        return
-    where = ("command line", 0)
-    given = {k: v for k, v in kwargs.items() if k.startswith("_") or k == "name"}
-    plain = {k: v for k, v in kwargs.items() if k not in given}
-    validate_globals(given, where, spec.name)
-    bind_arguments(spec, (), plain, where)
-    check_argument_text(spec, (), plain, given, where)  # NUL from JSON, bytes from argv
 
 
 class _Terminated(BaseException):
@@ -280,60 +171,155 @@ def _list(kind: str) -> Callable[[click.Context, click.Parameter, bool], None]:
     return show
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"],
-                                 "ignore_unknown_options": True})
+def _support(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--support``: what to put in a bug report."""
+    if not value or ctx.resilient_parsing:
+        return
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    click.echo(f"corral: {__version__}")
+    click.echo(f"Python: {platform.python_version()} ({sys.executable})")
+    click.echo(f"System: {platform.platform()} ({platform.machine()})")
+    for package in ("asyncssh", "click", "rich", "jinja2", "cryptography"):
+        try:
+            click.echo(f"{package}: {version(package)}")
+        except PackageNotFoundError:
+            click.echo(f"{package}: not installed")
+    ctx.exit(0)
+
+
+_HELP = """Run deploys, an operation or function, a command or facts against INVENTORY.
+
+\b
+  corral INVENTORY deploy.py [other.py]...      deploy files, in order
+  corral INVENTORY server.user bob home=/home/bob   an operation
+  corral INVENTORY tasks.install [ARG] [k=v]    a deploy or plain function, by its
+  corral INVENTORY tasks/web.py:install           import name, or from a file
+  corral INVENTORY exec -- CMD...               a shell command, at once
+  corral INVENTORY fact server.Os [files.File path=/x]...   facts
+  corral INVENTORY debug-inventory              the hosts, groups and data
+
+INVENTORY is an inventory file, a host or comma list of hosts, a target such as @local
+or @chroot/PATH, or module.function returning the groups. Secrets: corral vault --help.
+
+\b
+Exit codes: 0 done, 1 an operation failed, 2 changes pending (--dry, or no
+terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
+4 bad input (nothing changed), 130 interrupted, 143 terminated.
+"""
+
+
+@click.command(help=_HELP, context_settings={"help_option_names": ["-h", "--help"],
+                                             "max_content_width": 100})
 @click.option("--list-ops", is_flag=True, expose_value=False, is_eager=True,
               callback=_list("ops"), help="List the operations and exit.")
 @click.option("--list-facts", is_flag=True, expose_value=False, is_eager=True,
               callback=_list("facts"), help="List the facts and exit.")
 @click.argument("inventory")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-@click.option("--dry", is_flag=True, help="Plan only: change nothing, show what would change.")
-@click.option("--limit", multiple=True, help="Only these hosts: names, groups or globs.")
-@click.option("--parallel", type=click.IntRange(1), default=None, help="Hosts at once.")
-@click.option("-y", "--yes", is_flag=True, help="Apply changes without asking.")
-@click.option("--json", "as_json", is_flag=True, help="JSON-lines events on stdout.")
 @click.option("-v", "--verbose", count=True, help="-v facts and reasons, -vv commands, "
               "-vvv remote output.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only failures, errors and asked-for output (exec, fact).")
+@click.option("--dry", is_flag=True, help="Plan only: change nothing, show what would change "
+              "(exit 2 when changes are pending, 0 when none).")
+@click.option("--diff", is_flag=True, help="Show file diffs (corral always does).")
+@click.option("-y", "--yes", is_flag=True, envvar=["CORRAL_YES", "PYINFRA_YES"],
+              show_envvar=True, help="Apply changes without asking.")
+@click.option("--limit", multiple=True, help="Only these hosts: names, groups or globs "
+              "(repeatable, or comma lists).")
+@click.option("--exclude", multiple=True, help="Not these hosts: names, groups or globs.")
 @click.option("--fail-percent", type=click.IntRange(0, 100), default=None,
               help="Stop the run when more than this share of hosts has failed.")
+@click.option("--data", multiple=True, metavar="KEY=VALUE",
+              help="Host data over every other layer (true/false, numbers and JSON read "
+              "as such).")
+@click.option("--group-data", multiple=True, metavar="PATH",
+              help="More group data: a directory of GROUP.py files, or one (overrides).")
+@click.option("--config", "config_file", metavar="FILE", default=None,
+              help="Config file run before the inventory loads (default: ./config.py if "
+              "there is one).")
+@click.option("--chdir", metavar="DIR", default=None,
+              help="Change to this directory first.")
+@click.option("--sudo", is_flag=True, help="Run operations with sudo (config.SUDO).")
+@click.option("--sudo-user", metavar="USER", default=None,
+              help="The user sudo runs them as (with --sudo).")
+@click.option("--same-sudo-password", is_flag=True,
+              help="Ask for the sudo password once, for every host.")
+@click.option("--use-sudo-password", is_flag=True,
+              help="Ask for the sudo password once (corral never asks mid-run).")
+@click.option("--use-sudo-login", is_flag=True, help="A login shell under sudo.")
+@click.option("--su-user", metavar="USER", default=None, help="Run operations with su as USER.")
+@click.option("--dzdo", is_flag=True, hidden=True)
+@click.option("--dzdo-user", default=None, hidden=True)
+@click.option("--shell-executable", metavar="SHELL", default=None,
+              help="The shell commands run in (default sh).")
+@click.option("--parallel", type=click.IntRange(0), default=None,
+              help="Hosts at once (0: the default, 50).")
+@click.option("--serial", is_flag=True, help="One host at a time, each through its whole "
+              "deploy.")
+@click.option("--no-wait", is_flag=True,
+              help="Accepted: corral never makes hosts wait for each other.")
+@click.option("--retry", type=int, default=None, help="Retries of a failed operation.")
+@click.option("--retry-delay", type=int, default=None, help="Seconds between retries.")
+@click.option("--ssh-user", "--user", "ssh_user", metavar="USER", default=None,
+              help="SSH user to connect as.")
+@click.option("--ssh-port", "--port", "ssh_port", type=click.IntRange(1, 65535), default=None,
+              help="SSH port to connect to.")
+@click.option("--ssh-key", "--key", "ssh_key", metavar="PATH", default=None,
+              help="SSH private key file.")
+@click.option("--ssh-key-password", "--key-password", "ssh_key_password", metavar="TEXT",
+              default=None, help="Passphrase of the SSH key.")
+@click.option("--ssh-password", "--password", "ssh_password", metavar="TEXT", default=None,
+              help="SSH password.")
+@click.option("--ssh-password-prompt", is_flag=True, help="Ask for the SSH password.")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON-lines events on stdout (human output on stderr).")
+@click.option("--debug", is_flag=True, help="Tracebacks for internal errors.")
+@click.option("--debug-all", is_flag=True, help="--debug, and the SSH library's debug log.")
+@click.option("--debug-facts", is_flag=True,
+              help="Plan, show the facts read, change nothing, exit 0.")
+@click.option("--debug-operations", is_flag=True,
+              help="Plan, show the operations and their commands, change nothing, exit 0.")
 @click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds to connect and authenticate (default 10).")
 @click.option("--wave-timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds one wave of a host may take (default 3600).")
 @click.option("--vault", "vault_file", metavar="FILE", default=None,
               help="The vault file `secrets[...]` reads (default ./secrets.vault).")
+@click.option("--support", is_flag=True, expose_value=False, is_eager=True, callback=_support,
+              help="Print versions for a bug report and exit.")
 @click.version_option(__version__, prog_name="corral")
-def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...],
-        parallel: int | None, yes: bool, as_json: bool, verbose: int,
-        fail_percent: int | None, connect_timeout: float | None,
-        wave_timeout: float | None, vault_file: str | None) -> None:
-    """Run deploys, commands, facts or one operation against INVENTORY.
-
-    INVENTORY is an inventory file, a comma list of hosts, or a target such as
-    @local or @chroot/PATH. Secrets: see corral vault --help.
-    """
+def cli(inventory: str, args: tuple[str, ...], **options: Any) -> None:
     _TERM.install()
+    # the words after ``--`` (main() takes them off before click reads the rest): a
+    # command for exec, or arguments starting with "-" for a function
+    after = click.get_current_context().obj
+    if after is not None:
+        args = (*args, "--", *after)
+    opts = _Options(inventory, args, **options)
     no_color = bool(os.environ.get("NO_COLOR"))
-    human_stream = sys.stderr if as_json else sys.stdout
+    human_stream = sys.stderr if opts.as_json else sys.stdout
     console = _console(human_stream, no_color)
     err_console = _console(sys.stderr, no_color)
-    deploys = [a for a in args if a.endswith(".py")]
+    debug = opts.debug or opts.debug_all or bool(os.environ.get("CORRAL_DEBUG"))
+    if debug:
+        import logging
+
+        logging.getLogger("corral").setLevel(logging.DEBUG)
+        if opts.debug_all:  # every library's log too (asyncssh's connections)
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    files = [a for a in args if a.endswith(".py")]
     failure: BaseException | None = None
-    if vault_file:
+    if opts.vault_file:
         from corral.vault import configure
 
-        configure(vault_file)
+        configure(opts.vault_file)
     try:
-        config = Config()
-        if connect_timeout:
-            config.CONNECT_TIMEOUT = connect_timeout
-        if wave_timeout:
-            config.WAVE_TIMEOUT = wave_timeout
-        code = _main(console, inventory, args, dry, limit, parallel, yes, as_json, verbose,
-                     fail_percent, config)
+        code = _main(console, err_console, opts)
     except BadInput as exc:
-        failure = _locate(exc, deploys)
+        failure = _locate(exc, files)
         code = errors.EXIT_BAD_INPUT
     except CorralError as exc:
         failure = exc
@@ -345,39 +331,100 @@ def cli(inventory: str, args: tuple[str, ...], dry: bool, limit: tuple[str, ...]
         err_console.print("[bold red]terminated[/] (SIGTERM)")
         code = errors.EXIT_TERMINATED
     except Exception as exc:
-        if os.environ.get("CORRAL_DEBUG"):
+        if debug:
             raise
         failure = RuntimeError(f"internal error: {type(exc).__name__}: {exc} "
-                               "(set CORRAL_DEBUG=1 for a traceback)")
+                               "(run with --debug for a traceback)")
         code = errors.EXIT_FAILED
     if _TERM.received and code == errors.EXIT_INTERRUPTED:
         err_console.print("[bold red]terminated[/] (SIGTERM): the run was interrupted")
         code = errors.EXIT_TERMINATED
     if failure is not None:
         _echo_error(err_console, failure)
-        if as_json:
+        if opts.as_json:
             JsonOutput()(_ErrorEvent(str(failure), code))
     sys.exit(code)
 
 
-def _main(console: Console | PlainConsole, inventory: str, args: tuple[str, ...], dry: bool,
-          limit: tuple[str, ...], parallel: int | None, yes: bool, as_json: bool,
-          verbose: int, fail_percent: int | None, config: Config) -> int:
-    mode, deploys, extra = _deploys(args)
-    inv = api._inventory(inventory, list(limit) or None)
-    human = HumanOutput(console, verbose, show_diffs=True)
-    sink: Callable[[Event], None] = Tee(human, JsonOutput()) if as_json else human
+class _Options:
+    """The command line's values, by the names of its options."""
+
+    def __init__(self, inventory: str, args: tuple[str, ...], **options: Any) -> None:
+        self.inventory = inventory
+        self.args = args
+        self.verbose: int = options.pop("verbose")
+        self.quiet: bool = options.pop("quiet")
+        self.dry: bool = options.pop("dry")
+        self.diff: bool = options.pop("diff")
+        self.yes: bool = options.pop("yes")
+        self.limit: tuple[str, ...] = options.pop("limit")
+        self.exclude: tuple[str, ...] = options.pop("exclude")
+        self.fail_percent: int | None = options.pop("fail_percent")
+        self.parallel: int | None = options.pop("parallel") or None
+        self.serial: bool = options.pop("serial")
+        self.no_wait: bool = options.pop("no_wait")
+        self.as_json: bool = options.pop("as_json")
+        self.debug: bool = options.pop("debug")
+        self.debug_all: bool = options.pop("debug_all")
+        self.debug_facts: bool = options.pop("debug_facts")
+        self.debug_operations: bool = options.pop("debug_operations")
+        self.connect_timeout: float | None = options.pop("connect_timeout")
+        self.wave_timeout: float | None = options.pop("wave_timeout")
+        self.vault_file: str | None = options.pop("vault_file")
+        self.flags = flags.Flags(**options)
+
+
+def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
+          opts: _Options) -> int:
+    flags.change_directory(opts.flags)
+    flags.check(opts.flags)
+    for warning in opts.flags.warnings:
+        err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    cwd = os.getcwd()
+    if cwd not in sys.path:  # deploy functions and inventory functions import from here
+        sys.path.append(cwd)
+    request = shapes.parse(opts.args, opts.flags.chdir)
+    config = _config(opts)
+    override = flags.override_data(opts.flags, flags.ask_password)
+    inv = load_inventory(opts.inventory, override_data=override,
+                         group_data=opts.flags.group_data)
+    if opts.limit:
+        inv = limit_inventory(inv, list(opts.limit))
+    if opts.exclude:
+        inv = exclude_inventory(inv, list(opts.exclude))
+        if not len(inv):  # as a --limit that matches nothing: not what was meant
+            raise BadInput("--exclude leaves no host to run on", file="command line")
+    if request.mode == "debug-inventory":
+        _print_inventory(console, inv, opts.as_json)
+        return errors.EXIT_OK
+    debugging = opts.debug_facts or opts.debug_operations
+    verbose = opts.verbose
+    if opts.debug_facts:
+        verbose = max(verbose, 1)
+    if opts.debug_operations:
+        verbose = max(verbose, 2)
+    human = HumanOutput(console, verbose, show_diffs=True, quiet=opts.quiet)
+    sink: Callable[[Event], None] = Tee(human, JsonOutput()) if opts.as_json else human
+    parallel = 1 if opts.serial else opts.parallel
 
     def execute(dry_run: bool, on_event: Callable[[Event], None]) -> RunResult:
         try:
-            return _TERM.run(inv, deploys, dry=dry_run, parallel=parallel,
-                             fail_percent=fail_percent, on_event=on_event, config=config)
+            return _TERM.run(inv, request.deploys, dry=dry_run, parallel=parallel,
+                             fail_percent=opts.fail_percent, on_event=on_event,
+                             config=config)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 
-    read_only = mode == "fact"
-    if dry or read_only or yes:
-        result = execute(dry and not read_only, sink)
+    if request.mode == "fact":
+        return _facts(console, human, execute(False, sink), request, opts.as_json)
+    if debugging:
+        plan = execute(True, sink)
+        human.summary(plan)
+        ok = (errors.EXIT_OK, errors.EXIT_PENDING)
+        return errors.EXIT_OK if plan.exit_code in ok else plan.exit_code
+    # exec runs the command it is given at once, as pyinfra does: there is nothing to plan
+    if opts.dry or opts.yes or request.mode == "exec":
+        result = execute(opts.dry, sink)
     else:
         interactive = sys.stdin.isatty() and console.is_terminal
         plan = execute(True, sink)
@@ -388,22 +435,80 @@ def _main(console: Console | PlainConsole, inventory: str, args: tuple[str, ...]
             console.print("changes are pending; nothing was changed (no terminal to confirm "
                           "on: run with -y to apply)", highlight=False, soft_wrap=True)
             return errors.EXIT_PENDING
-        if not click.confirm("Apply these changes?", default=False, err=as_json):
+        if not click.confirm("Apply these changes?", default=False, err=opts.as_json):
             return errors.EXIT_PENDING
         result = execute(False, sink)
-    if mode == "exec" and not as_json:
+    if request.mode == "exec" and not opts.as_json and not result.dry:
         _print_exec_output(console, result)
-    if mode != "fact" or result.exit_code != errors.EXIT_OK:
-        human.summary(result)
-    if mode == "fact":
-        values = extra["values"]
-        if as_json:
-            JsonOutput()(_FactEvent(extra["fact"], values))
-        else:
-            for name, value in values.items():
-                text = json.dumps(value, default=json_default, indent=2)
-                console.out(f"{name}: {text}", highlight=False)
+    human.summary(result)
     return result.exit_code
+
+
+def _config(opts: _Options) -> Config:
+    """The run's config: ``config.py`` (or ``--config``) first, then the flags over it."""
+    config = Config()
+    if opts.connect_timeout:
+        config.CONNECT_TIMEOUT = opts.connect_timeout
+    if opts.wave_timeout:
+        config.WAVE_TIMEOUT = opts.wave_timeout
+    given = opts.flags.config_file
+    if given is not None and not Path(given).is_file():
+        raise BadInput(f"--config {given}: no such file", file="command line")
+    path = Path(given or "config.py")
+    if path.is_file():
+        load_config(path, config)
+    flags.configure(config, opts.flags, opts.fail_percent, flags.ask_password)
+    return config
+
+
+def _facts(console: Console | PlainConsole, human: HumanOutput, result: RunResult,
+           request: shapes.Request, as_json: bool) -> int:
+    """Each fact's value on each host: ``host: value`` lines (under the fact's name when
+    several were asked for), or one ``fact`` event per fact."""
+    if result.exit_code != errors.EXIT_OK:
+        human.summary(result)
+    several = len(request.facts) > 1
+    failed = False
+    for fact in request.facts:
+        for name, error in fact.errors.items():
+            failed = True
+            human.line((f"{name}: {error}", "red"))
+        if as_json:
+            JsonOutput()(_FactEvent(fact.name, fact.kwargs, fact.values, fact.errors))
+            continue
+        if several:
+            console.out(fact.label, highlight=False)
+        for name, value in fact.values.items():
+            text = json.dumps(value, default=json_default, indent=2)
+            console.out(f"{name}: {text}", highlight=False)
+    if failed and result.exit_code == errors.EXIT_OK:
+        return errors.EXIT_FAILED
+    return result.exit_code
+
+
+def _print_inventory(console: Console | PlainConsole, inv: Inventory, as_json: bool) -> None:
+    """``debug-inventory``: each host, its groups and its data (passwords masked)."""
+    hosts = [{"name": h.name, "groups": list(h.groups), "data": _shown_data(h.data)}
+             for h in inv]
+    if as_json:
+        JsonOutput()(_InventoryEvent(hosts))
+        return
+    for entry in hosts:
+        console.out(str(entry["name"]), highlight=False)
+        console.out(f"    groups: {', '.join(entry['groups']) or '-'}", highlight=False)
+        data = json.dumps(entry["data"], default=json_default, indent=4).replace("\n", "\n    ")
+        console.out(f"    data: {data}", highlight=False)
+
+
+def _shown_data(data: Any) -> dict[str, Any]:
+    """Host data to show: a password's value (a key naming one) masked, as secrets are."""
+    from corral.model.secrets import MASK
+
+    shown = json.loads(json.dumps(dict(data.dict()), default=json_default))
+    for key, value in shown.items():
+        if "password" in key.lower() and value is not None:
+            shown[key] = MASK
+    return dict(shown)
 
 
 def _print_exec_output(console: Console | PlainConsole, result: RunResult) -> None:
@@ -432,13 +537,30 @@ class _ErrorEvent(Event):
 class _FactEvent(Event):
     kind = "fact"
 
-    def __init__(self, fact: str, values: dict[str, Any]) -> None:
+    def __init__(self, fact: str, arguments: dict[str, Any], values: dict[str, Any],
+                 errors: dict[str, str]) -> None:
         self.fact = fact
+        self.arguments = arguments
         self.values = values
+        self.errors = errors
 
     def to_json(self) -> dict[str, Any]:
-        return {"event": "fact", "fact": self.fact,
-                "values": json.loads(json.dumps(self.values, default=json_default))}
+        event = {"event": "fact", "fact": self.fact,
+                 "arguments": json.loads(json.dumps(self.arguments, default=json_default)),
+                 "values": json.loads(json.dumps(self.values, default=json_default))}
+        if self.errors:
+            event["errors"] = dict(self.errors)
+        return event
+
+
+class _InventoryEvent(Event):
+    kind = "inventory"
+
+    def __init__(self, hosts: list[dict[str, Any]]) -> None:
+        self.hosts = hosts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": "inventory", "hosts": self.hosts}
 
 
 def main() -> None:
@@ -449,11 +571,21 @@ def main() -> None:
         from .vault import main as vault_main
 
         sys.exit(vault_main(sys.argv[2:]))
+    words, after = sys.argv[1:], None
+    if "--" in words:  # what follows is not for click (exec -- ls -la)
+        words, after = words[:words.index("--")], words[words.index("--") + 1:]
     try:
-        cli(prog_name="corral")
+        code = cli.main(args=words, prog_name="corral", standalone_mode=False, obj=after)
     except SystemExit as exc:
         _exit_now(exc.code)
-    _exit_now(0)
+    except click.ClickException as exc:
+        # a flag's value click refuses (a port that is no number, a missing argument): bad
+        # input, one line, exit 4 (click's own code, 2, means changes pending here)
+        print(f"error: {exc.format_message()} (see corral --help)", file=sys.stderr)
+        _exit_now(errors.EXIT_BAD_INPUT)
+    except click.Abort:
+        _exit_now(errors.EXIT_INTERRUPTED)
+    _exit_now(code if isinstance(code, int) else 0)
 
 
 def _exit_now(code: Any) -> None:
@@ -477,4 +609,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["cli", "main", "parse_op_args"]
+__all__ = ["cli", "main"]

@@ -94,11 +94,14 @@ class HumanOutput:
     line cost more controller CPU than the rest of a 50-host run's work on it); on a
     terminal rich styles them and keeps them above the progress bar."""
 
-    def __init__(self, console: Console | PlainConsole, verbose: int, show_diffs: bool) -> None:
+    def __init__(self, console: Console | PlainConsole, verbose: int, show_diffs: bool,
+                 quiet: bool = False) -> None:
         self.console = console
+        #: only failures and errors (``--quiet``): no progress, changes or summary tables
+        self.quiet = quiet and verbose == 0
         self.verbose = verbose
         self.show_diffs = show_diffs
-        self.live = console.is_terminal
+        self.live = console.is_terminal and not self.quiet
         #: no terminal and no colours: lines go to the stream as they are
         self.plain = not self.live and console.color_system is None
         self.progress: Progress | None = None
@@ -156,7 +159,8 @@ class HumanOutput:
             self.progress = None
 
     def _operation(self, op: OpResult) -> None:
-        interesting = op.changed or op.status in (OpStatus.FAILED, OpStatus.MAY_HAVE_RUN)
+        failed = op.status in (OpStatus.FAILED, OpStatus.MAY_HAVE_RUN)
+        interesting = failed or (op.changed and not self.quiet)
         if not interesting and self.verbose < 1:
             return
         label = {OpStatus.PLANNED: "would change" if op.changed else "no change"}.get(
@@ -175,7 +179,7 @@ class HumanOutput:
                     self.line((f"    {text}", "dim"))
                 for text in out.stderr.splitlines():
                     self.line((f"    {text}", "red"))
-        if self.show_diffs or self.verbose >= 1:
+        if (self.show_diffs and not self.quiet) or self.verbose >= 1:
             for diff in op.diffs:
                 text = unified_diff(diff)
                 if self.plain:
@@ -189,6 +193,12 @@ class HumanOutput:
 
     def summary(self, result: RunResult) -> None:
         self.stop()
+        if self.quiet:
+            for h in result.hosts:  # (an unreachable host's line is shown when found)
+                if h.error and h.status is not HostStatus.UNREACHABLE:
+                    self.line((f"{h.host}: {h.status.value}: {h.error.splitlines()[0]}",
+                               _HOST_STYLE[h.status]))
+            return
         rows = []
         for h in result.hosts:
             status = h.status.value

@@ -126,10 +126,10 @@ class HostRun:
             given.get("_sudo_user", self.run.config.SUDO_USER),
             given.get("_su_user", self.run.config.SU_USER),
             bool(given.get("_use_sudo_login", self.run.config.USE_SUDO_LOGIN)),
-            given.get("_sudo_password"),
+            given.get("_sudo_password", self.run.config.SUDO_PASSWORD),
         )
-        collect_secrets(given.get("_sudo_password"), self.secrets)
-        self._note_sudo_password(given.get("_sudo_password"))
+        collect_secrets(privilege[4], self.secrets)
+        self._note_sudo_password(privilege[4])
         key = make_fact_key(fact_cls, args, kwargs, privilege)
         value = await_only(self.read_fact(key))
         if isinstance(value, FactFailed):

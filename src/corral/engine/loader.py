@@ -11,7 +11,7 @@ import runpy
 import sys
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -190,14 +190,46 @@ def _group_data(directory: Path, group: str) -> dict[str, Any]:
     return _public_data(_run_python(path)) if path.is_file() else {}
 
 
-def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
-    """An inventory from a Python file, a comma list of hosts, or a connector target."""
+def extra_group_data(paths: Sequence[str | Path]) -> dict[str, dict[str, Any]]:
+    """Group data from further places (the command line's ``--group-data``): each a
+    directory of ``GROUP.py`` files or one such file, later places overriding earlier
+    ones. A place that does not exist is bad input (a mistyped path would drop the data
+    silently)."""
+    found: dict[str, dict[str, Any]] = {}
+    for place in map(Path, paths):
+        if place.is_dir():
+            files = sorted(p for p in place.iterdir() if p.suffix == ".py" and p.is_file())
+        elif place.is_file() and place.suffix == ".py":
+            files = [place]
+        else:
+            raise BadInput(f"no group data directory or .py file {str(place)!r}",
+                           file="command line")
+        for file in files:
+            found.setdefault(file.stem, {}).update(_public_data(_run_python(file)))
+    return found
+
+
+def load_inventory(spec: str, cwd: Path | None = None, *,
+                   override_data: Mapping[str, Any] | None = None,
+                   group_data: Sequence[str | Path] = ()) -> Inventory:
+    """An inventory from a Python file, a comma list of hosts, a connector target, or a
+    Python object named ``module.attribute`` (or ``module:attribute``): a function that
+    returns the groups, or a list of hosts.
+
+    ``override_data`` is the top layer of every host's data (the command line's
+    ``--data``, ``--user``...); ``group_data`` adds places to read group data from, over
+    the ``group_data`` directory (:func:`extra_group_data`)."""
     cwd = cwd or Path.cwd()
+    extra = _Extra(dict(override_data or {}), extra_group_data(group_data))
     path = Path(spec)
     if spec.endswith(".py") or _is_file(path):
         if not _is_file(path):
             raise BadInput(f"no inventory file {spec}")
-        return _inventory_file(path)
+        return _inventory_file(path, extra)
+    if "," not in spec and "@" not in spec and "ssh_hostname" not in extra.override:
+        found = _import_attribute(spec)
+        if found is not None:
+            return _inventory_object(spec, found, cwd, extra)
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise BadInput("empty inventory")
@@ -207,7 +239,78 @@ def load_inventory(spec: str, cwd: Path | None = None) -> Inventory:
     entries: list[tuple[str, dict[str, Any]]] = [
         (_check_name(n, "command line"), {}) for n in names
     ]
-    return _build(entries, {}, cwd, None)
+    return _build(entries, {}, cwd, None, extra)
+
+
+class _Extra:
+    """What the command line adds to an inventory: the top data layer, more group data."""
+
+    def __init__(self, override: dict[str, Any], groups: dict[str, dict[str, Any]]) -> None:
+        self.override = override
+        self.groups = groups
+
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _import_attribute(spec: str) -> Any:
+    """The object ``module.attribute`` or ``module:attribute`` names, or None when no such
+    module exists (then the words are a host name, such as ``web1.example.com``). An
+    error inside the module is bad input at its line."""
+    module, sep, attribute = spec.rpartition(":")
+    if not sep:
+        module, _, attribute = spec.rpartition(".")
+    if not module or not _DOTTED.match(module) or not _DOTTED.match(attribute):
+        return None
+    try:
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            return None
+        imported = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise BadInput(f"cannot import {module}: {exc}") from None
+    except SyntaxError as exc:
+        raise BadInput(f"syntax error: {exc.msg}", file=exc.filename, line=exc.lineno) from None
+    except Exception as exc:
+        file, line = error_location(exc)
+        raise BadInput(f"importing {module}: {type(exc).__name__}: {exc}", file=file,
+                       line=line) from None
+    return getattr(imported, attribute, None)
+
+
+def _inventory_object(spec: str, found: Any, cwd: Path, extra: _Extra) -> Inventory:
+    """An inventory from a Python object: a function returning ``{group: hosts}`` (as an
+    inventory file's module-level lists), or a list of hosts."""
+    where = f"inventory {spec}"
+    if callable(found):
+        try:
+            groups = found()
+        except BadInput:
+            raise
+        except Exception as exc:
+            file, line = error_location(exc)
+            raise BadInput(f"inventory function {spec}: {type(exc).__name__}: {exc}",
+                           file=file, line=line) from None
+        if not isinstance(groups, dict):
+            raise BadInput(f"inventory function {spec} returned {type(groups).__name__}, "
+                           "not a dict of groups", file="command line")
+        return _inventory_namespace(groups, where, None, cwd, extra)
+    if isinstance(found, list | tuple):
+        entries: list[tuple[str, dict[str, Any]]] = []
+        for item in found:
+            data: dict[str, Any] = {}
+            if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict):
+                item, data = item[0], dict(item[1])
+            name = _check_name(item, where)
+            if any(name == seen for seen, _ in entries):
+                raise BadInput("listed twice", file=where, host=name)
+            entries.append((name, data))
+        if not entries:
+            raise BadInput(f"{spec} lists no hosts", file="command line")
+        return _build(entries, {}, cwd, None, extra)
+    raise BadInput(f"{spec} is {type(found).__name__}: an inventory named module.attribute "
+                   "is a function returning groups, or a list of hosts", file="command line")
 
 
 def _is_file(path: Path) -> bool:
@@ -217,8 +320,14 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _inventory_file(path: Path) -> Inventory:
-    ns = _run_python(path)
+def _inventory_file(path: Path, extra: _Extra | None = None) -> Inventory:
+    return _inventory_namespace(_run_python(path), str(path), path, path.parent, extra)
+
+
+def _inventory_namespace(ns: dict[str, Any], where: str, path: Path | None,
+                         directory: Path, extra: _Extra | None) -> Inventory:
+    """An inventory from a file's module-level names (or an inventory function's groups):
+    each list is a group of hosts."""
     groups: dict[str, list[str]] = {}
     entries: list[tuple[str, dict[str, Any]]] = []
     seen: dict[str, dict[str, Any]] = {}
@@ -230,10 +339,10 @@ def _inventory_file(path: Path) -> Inventory:
             data: dict[str, Any] = {}
             if isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], dict):
                 item, data = item[0], dict(item[1])
-            name = _check_name(item, str(path), path)
+            name = _check_name(item, where, path)
             if name in members:
                 raise BadInput(f"listed twice in group {group}",
-                               file=str(path), line=_name_line(name, path, 2), host=name)
+                               file=where, line=_name_line(name, path, 2), host=name)
             members.append(name)
             if name in seen:
                 # the same host in several groups (as pyinfra has it): its data merge; a
@@ -241,7 +350,7 @@ def _inventory_file(path: Path) -> Inventory:
                 clash = _clashing_key(seen[name], data)
                 if clash is not None:
                     raise BadInput("defined twice with different data "
-                                   f"({clash!r} differs; group {group})", file=str(path),
+                                   f"({clash!r} differs; group {group})", file=where,
                                    line=_name_line(name, path, 2), host=name)
                 seen[name].update(data)
             else:
@@ -250,8 +359,8 @@ def _inventory_file(path: Path) -> Inventory:
         groups[group] = members
     if not entries:
         raise BadInput("the inventory defines no hosts (each module-level list is a group)",
-                       file=str(path))
-    return _build(entries, groups, path.parent, path)
+                       file=where)
+    return _build(entries, groups, directory, path, extra)
 
 
 def _clashing_key(old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -268,17 +377,20 @@ def _clashing_key(old: dict[str, Any], new: dict[str, Any]) -> str | None:
 
 
 def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str]],
-           directory: Path, source: Path | None) -> Inventory:
-    all_data = _group_data(directory, "all")
-    group_layers = {g: _group_data(directory, g) for g in groups}
+           directory: Path, source: Path | None, extra: _Extra | None = None) -> Inventory:
+    extra = extra or _Extra({}, {})
+    all_data = {**_group_data(directory, "all"), **extra.groups.get("all", {})}
+    group_layers = {g: {**_group_data(directory, g), **extra.groups.get(g, {})}
+                    for g in groups}
     hosts: list[Host] = []
     for name, data in entries:
         member_of = tuple(g for g, members in groups.items() if name in members)
-        layers = [data, *(group_layers[g] for g in reversed(member_of)), all_data, {}]
+        layers = [extra.override, data, *(group_layers[g] for g in reversed(member_of)),
+                  all_data, {}]
         conn, target = parse_target(name)
         if conn == "ssh":
             where = str(source) if source is not None else "command line"
-            target = _ssh_target(name, target, data, where, source)
+            target = _ssh_target(name, target, {**data, **extra.override}, where, source)
         host = Host(name, HostData(*layers), member_of, conn, target)
         check_connector(host, source)
         hosts.append(host)
@@ -287,19 +399,70 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
 
 def limit_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
     """Keep hosts matching any pattern: a host name, a group name, or a glob."""
-    from fnmatch import fnmatchcase
-
     keep: list[str] = []
     for pattern in patterns:
         for p in (x.strip() for x in pattern.split(",")):
             if not p:
                 continue
-            matched = [h.name for h in inventory.get_group(p)] if p in inventory.groups else []
-            matched += [h.name for h in inventory if fnmatchcase(h.name, p)]
+            matched = _matching(inventory, p)
             if not matched:
                 raise BadInput(f"--limit {p} matches no host or group")
             keep += matched
     return inventory.subset(keep)
+
+
+def exclude_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
+    """Drop hosts matching any pattern (as :func:`limit_inventory` matches them). A
+    pattern that matches nothing is bad input, as for ``--limit``: it was meant to keep
+    some host out of the run."""
+    drop: set[str] = set()
+    for pattern in patterns:
+        for p in (x.strip() for x in pattern.split(",")):
+            if not p:
+                continue
+            matched = _matching(inventory, p)
+            if not matched:
+                raise BadInput(f"--exclude {p} matches no host or group")
+            drop.update(matched)
+    return inventory.subset([h.name for h in inventory if h.name not in drop])
+
+
+def _matching(inventory: Inventory, pattern: str) -> list[str]:
+    """The hosts a ``--limit``/``--exclude`` pattern names: a group's, a host's by its
+    name (which may hold ``[``, as ``[::1]`` does), or those whose names match the glob."""
+    from fnmatch import fnmatchcase
+
+    matched = [h.name for h in inventory.get_group(pattern)] if pattern in inventory.groups else []
+    return matched + [h.name for h in inventory if h.name == pattern
+                      or fnmatchcase(h.name, pattern)]
+
+
+class _ConfigOnly:
+    """What ``config.py`` sees as the run: the config, and no inventory yet (it runs before
+    the inventory loads, as in pyinfra)."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    @property
+    def inventory(self) -> Inventory:
+        from corral.model.context import NoContextError
+
+        raise NoContextError("the inventory is not loaded yet while config.py runs")
+
+
+def load_config(path: Path, config: Any) -> None:
+    """Run a config file (``config.py``, or the command line's ``--config``) before the
+    inventory loads: its changes to ``config`` (``from corral import config``;
+    ``config.SUDO = True``) are the run's defaults. Bare names (``SUDO = True``) do
+    nothing, as in pyinfra 3."""
+    from corral.model.context import current_run
+
+    token = current_run.set(_ConfigOnly(config))  # type: ignore[arg-type]
+    try:
+        _run_python(path)
+    finally:
+        current_run.reset(token)
 
 
 class DeployFile:

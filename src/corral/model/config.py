@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -19,6 +20,9 @@ class Config:
     SUDO: bool = False
     SUDO_USER: str | None = None
     SU_USER: str | None = None
+    #: the default of ``_sudo_password`` (pyinfra's name; the command line's
+    #: ``--same-sudo-password`` asks for it once)
+    SUDO_PASSWORD: Any = None
     USE_SUDO_LOGIN: bool = False
     PRESERVE_SUDO_ENV: bool = False
     SHELL: str = "sh"

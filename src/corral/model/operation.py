@@ -90,6 +90,7 @@ _CONFIG_GLOBALS = {
     "SUDO": "_sudo",
     "SUDO_USER": "_sudo_user",
     "SU_USER": "_su_user",
+    "SUDO_PASSWORD": "_sudo_password",
     "USE_SUDO_LOGIN": "_use_sudo_login",
     "PRESERVE_SUDO_ENV": "_preserve_sudo_env",
     "SHELL": "_shell_executable",
