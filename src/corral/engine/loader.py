@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from corral.model.context import current_file
 from corral.model.errors import BadInput
 from corral.model.host import Host, HostData
 from corral.model.inventory import Inventory
@@ -394,7 +395,8 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         host = Host(name, HostData(*layers), member_of, conn, target)
         check_connector(host, source)
         hosts.append(host)
-    return Inventory(hosts, {"all": [h.name for h in hosts], **groups})
+    return Inventory(hosts, groups, data=all_data, group_data=group_layers,
+                     host_data=dict(entries))
 
 
 def limit_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
@@ -485,6 +487,10 @@ class DeployFile:
             if directory not in sys.path:
                 sys.path.insert(0, directory)
             ns = {"__name__": "__corral_deploy__", "__file__": str(self.path)}
-            exec(self.code, ns)
+            token = current_file.set(str(self.path))
+            try:
+                exec(self.code, ns)
+            finally:
+                current_file.reset(token)
 
         return run

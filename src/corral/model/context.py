@@ -7,6 +7,7 @@ below the engine never import it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .inventory import Inventory
     from .operation import OpCall
     from .results import OperationMeta
+    from .state import State
 
 
 class HostContext(Protocol):
@@ -35,10 +37,18 @@ class HostContext(Protocol):
 class RunContext(Protocol):
     inventory: Inventory
     config: Any
+    state: State
 
 
 current_host: ContextVar[HostContext | None] = ContextVar("corral_host", default=None)
 current_run: ContextVar[RunContext | None] = ContextVar("corral_run", default=None)
+#: the data a ``local.include(path, data=...)`` gives the file it runs (pyinfra's deploy
+#: data): the lowest layer of ``host.data`` while that file runs, and while the operations
+#: it called are planned and run (they keep the layer of their call)
+deploy_data: ContextVar[Mapping[str, Any]] = ContextVar("corral_deploy_data", default={})  # noqa: B039
+#: the deploy file running now (a ``local.include``d one inside it): ``./x.py`` given to
+#: ``local.include`` is relative to its directory
+current_file: ContextVar[str | None] = ContextVar("corral_current_file", default=None)
 
 
 class NoContextError(CorralError):
@@ -130,6 +140,16 @@ class ConfigProxy(_Proxy):
         return require_run().config
 
 
+class StateProxy(_Proxy):
+    """``from corral import state``: the run's :class:`~corral.model.state.State`."""
+
+    __slots__ = ()
+
+    def _target(self) -> Any:
+        return require_run().state
+
+
 host: Any = HostProxy()
 inventory: Any = InventoryProxy()
 config: Any = ConfigProxy()
+state: Any = StateProxy()
