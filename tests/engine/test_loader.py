@@ -130,7 +130,7 @@ def test_a_label_with_ssh_hostname_is_checked_by_its_address(tmp_path: Path) -> 
         load_inventory(str(inv_file))
     assert (info.value.host, info.value.line) == ("db", 3)
     inv_file.write_text("web = [('app_server', {'ssh_hostname': '127.0.0.5'})]\n")
-    assert list(load_inventory(str(inv_file)))[0].target == "127.0.0.5"
+    assert load_inventory(str(inv_file)).get_host("app_server").target == "127.0.0.5"
 
 
 def test_inventory_syntax_error_names_file_and_line(tmp_path: Path) -> None:

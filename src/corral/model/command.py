@@ -182,28 +182,32 @@ def _stdin_lines(value: Any) -> tuple[Any, ...] | None:
 
 
 def make_formatted_string_command(string: str, *args: Any, **kwargs: Any) -> StringCommand:
-    """A :class:`StringCommand` from a command written as a format string: the string is
-    split into words as a shell would (``shlex``), and each ``{...}`` field in a word is
-    filled from the arguments, kept as an object (a :class:`QuoteString` stays quoted, a
-    secret stays masked), as pyinfra's helper does::
+    """A :class:`StringCommand` from a command written as a format string: each ``{...}``
+    field is filled from the arguments, kept as an object (a :class:`QuoteString` is
+    quoted, a secret masked), and the text around the fields stays shell text as written::
 
         make_formatted_string_command("curl -sSLf {0} -o {1}", QuoteString(url),
                                       QuoteString(dest))
+
+    (pyinfra splits the text into words with ``shlex`` first, which drops the quotes the
+    text holds: ``'a b'`` becomes two words. Here it is the one word the text says.)
     """
     formatter = Formatter()
-    words: list[object] = []
-    for word in shlex.split(string):
-        pieces: list[object] = []
-        for literal, field_name, _spec, _conversion in formatter.parse(word):
-            if literal:
-                pieces.append(literal)
-            if field_name:
-                pieces.append(formatter.get_field(field_name, args, kwargs)[0])
-        if len(pieces) == 1:
-            words.append(pieces[0])
-        elif pieces:
-            words.append(StringCommand(*pieces, _separator=""))
-    return StringCommand(*words)
+    bits: list[object] = []
+    automatic = 0  # "{}" fields take the positional arguments in turn
+    for literal, field_name, spec, conversion in formatter.parse(string):
+        if literal:
+            bits.append(literal)
+        if field_name is not None:
+            if field_name == "":
+                field_name, automatic = str(automatic), automatic + 1
+            value = formatter.get_field(field_name, args, kwargs)[0]
+            if conversion:
+                value = formatter.convert_field(value, conversion)
+            if spec:
+                value = formatter.format_field(value, spec)
+            bits.append(value)
+    return StringCommand(*bits, _separator="")
 
 
 class FunctionCommand:
