@@ -91,6 +91,35 @@ def test_raise_exception_fails_the_host_with_that_exception(tmp_path: Path) -> N
     assert (tmp_path / "before").exists() and not (tmp_path / "after").exists()
 
 
+def test_run_shell_command_in_a_callback_and_in_deploy_code(tmp_path: Path) -> None:
+    """pyinfra's callbacks run commands with host.run_shell_command: (succeeded, output),
+    after the operations called before it; the facts are read again afterwards."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    got: list[Any] = []
+
+    def callback() -> None:
+        ok, out = host.run_shell_command(f"cat {a}; echo err >&2")
+        got.append((ok, out.stdout, out.stderr))
+        got.append(host.run_shell_command("exit 4", _success_exit_codes=[4])[0])
+        ok, _ = host.run_shell_command(f"touch {b}; exit 1")
+        got.append((ok, host.get_fact(File, str(b)) is not None))
+
+    def deploy() -> None:
+        files.line(path=str(a), line="hello")
+        python.call(function=callback)
+        got.append(host.run_shell_command(StringCommand("cat", str(a)))[1].stdout)
+
+    assert api.run("@local", deploy).exit_code == 0
+    assert got == [(True, "hello\n", "err\n"), True, (False, True), "hello\n"]
+
+
+def test_run_shell_command_refuses_what_an_operation_refuses() -> None:
+    with pytest.raises(BadInput, match="unknown global argument _bogus"):
+        api.run("@local", lambda: host.run_shell_command("true", _bogus=1))
+    with pytest.raises(BadInput, match="must be str or StringCommand"):
+        api.run("@local", lambda: host.run_shell_command(["true"]))
+
+
 def test_raise_exception_wants_an_exception_class() -> None:
     def deploy() -> None:
         python.raise_exception("ValueError")

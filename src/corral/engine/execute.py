@@ -183,17 +183,7 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
             text = shell.wrap(shell.download(command.src), g)
         elif isinstance(command, StringCommand):
             g = command_globals(g, command)
-            text = command.render()
-            stdin = command.stdin()
-            if stdin is not None:
-                # the builtin printf feeds it: no process, and the text never on a command
-                # line of its own (a large or secret one goes through a private file)
-                text = f"printf '%s' {shlex.quote(stdin)} | {{ {text}\n}}"
-            if (command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values())
-                    or (stdin is not None and len(stdin) > HIDDEN_STDIN_MIN)):
-                text = shell.wrap_hidden(text, g)
-            else:
-                text = shell.wrap(text, g)
+            text = command_text(command, g)
         else:  # a FunctionCommand: run apart, by engine.callbacks
             raise BadInput(f"{type(command).__name__} mixed into a wave",
                            file=meta.call.file, line=meta.call.line,
@@ -207,6 +197,21 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
 #: ``sh -c`` (sudo, su, another shell) it would be one argument, which Linux limits to
 #: 128 KiB
 HIDDEN_STDIN_MIN = 32 * 1024
+
+
+def command_text(command: StringCommand, g: GlobalArgs) -> str:
+    """A shell command as a script's step runs it, with its global arguments (``g``, its
+    own connector arguments included) and its standard input."""
+    text = command.render()
+    stdin = command.stdin()
+    if stdin is not None:
+        # the builtin printf feeds it: no process, and the text never on a command line
+        # of its own (a large or secret one goes through a private file)
+        text = f"printf '%s' {shlex.quote(stdin)} | {{ {text}\n}}"
+    if (command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values())
+            or (stdin is not None and len(stdin) > HIDDEN_STDIN_MIN)):
+        return shell.wrap_hidden(text, g)
+    return shell.wrap(text, g)
 
 
 def command_globals(g: GlobalArgs, command: StringCommand) -> GlobalArgs:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from corral.connectors.base import Connector
-from corral.model.command import CommandOutput, FunctionCommand
+from corral.connectors.framing import Step
+from corral.model.command import CommandOutput, FunctionCommand, StringCommand
 from corral.model.context import current_host, deploy_data
 from corral.model.errors import (
     BadInput,
@@ -25,12 +26,15 @@ from corral.model.errors import (
 from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
-from corral.model.keys import Key, conflicts
+from corral.model.keys import ANY, Key, conflicts
 from corral.model.operation import (
     GLOBAL_ARG_NAMES,
     OpCall,
+    build_global_args,
     caller_location,
     check_config,
+    check_text,
+    config_defaults,
     validate_globals,
 )
 from corral.model.results import OperationMeta, OpStatus
@@ -41,6 +45,8 @@ from .batching import fact_step, fact_value, families, output_lines, plan_fetch
 from .callbacks import execute_callback, has_function
 from .execute import (
     WavePlan,
+    command_globals,
+    command_text,
     describe,
     digest_output,
     execute_wave,
@@ -144,6 +150,45 @@ class HostRun:
                 return key.cls.default()
             raise FactError(value.message)
         return value
+
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]
+                          ) -> tuple[bool, CommandOutput]:
+        """pyinfra's ``host.run_shell_command``: run one command now, after the operations
+        called before it, past the start gate; (succeeded, output). It may change
+        anything: the facts are read again when next needed."""
+        where = caller_location(2)
+        what = "host.run_shell_command"
+        given = {k: v for k, v in arguments.items() if k not in ("print_output", "print_input")}
+        validate_globals(given, where, what)
+        check_text(given, where, what, "global argument")
+        check_config(self.run.config, where, what)
+        if isinstance(command, StringCommand):
+            cmd = command
+        elif isinstance(command, str):
+            cmd = StringCommand(command)
+        else:
+            raise BadInput(f"{what}: the command must be str or StringCommand, not "
+                           f"{type(command).__name__}", file=where[0], line=where[1])
+        check_text({"command": cmd}, where, what, "argument")
+        g = command_globals(build_global_args(given, config_defaults(self.run.config)), cmd)
+        collect_secrets((cmd.bits, g.env, g.sudo_password), self.secrets)
+        self._note_sudo_password(g.sudo_password)
+        await_only(self.flush())  # what was called before it runs first
+        if self.failed or self.run.stopping:
+            raise HostAborted()
+        return await_only(self._run_now(cmd, g))
+
+    async def _run_now(self, cmd: StringCommand, g: Any) -> tuple[bool, CommandOutput]:
+        await self.run.before_change(self)
+        conn = await self.ensure_connected()
+        step = Step(text=command_text(cmd, g), ok_codes=g.success_exit_codes, may_fail=True)
+        try:
+            (out,) = await conn.run([step], timeout=self.run.wave_timeout)
+        finally:
+            self.invalidate({ANY})
+        if out is None:  # pragma: no cover - a one-step script always runs its step
+            out = CommandOutput("", "", -1)
+        return out.exit_code in g.success_exit_codes, out
 
     def _note_sudo_password(self, password: Any) -> None:
         if password is not None:

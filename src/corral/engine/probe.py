@@ -165,6 +165,9 @@ class ProbeContext:
     def noop(self, description: str) -> None:
         self._probe.notes.append(description)
 
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any:
+        raise BadInput("host.run_shell_command inside an operation: yield the command")
+
 
 def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     """Run the operation's generator once; collect what it yields and the facts it read.

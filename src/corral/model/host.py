@@ -99,3 +99,12 @@ class Host:
         from .context import require_context
 
         require_context(self).noop(description)
+
+    def run_shell_command(self, command: Any, **arguments: Any) -> tuple[bool, Any]:
+        """Run a shell command on the host now (pyinfra's, for ``python.call`` functions
+        and deploy code): ``(whether it succeeded, its CommandOutput)``. The operations
+        called before it run first; global arguments (``_sudo=True``, ``_env``...) apply,
+        over the config's defaults. It is in no operation's result."""
+        from .context import require_context
+
+        return require_context(self).run_shell_command(command, arguments)  # type: ignore[no-any-return]
