@@ -93,6 +93,7 @@ def test_string_command_takes_pyinfra_s_keywords() -> None:
     ({"_stdin": 5}, "_stdin must be text"),
     ({"_stdin": ["a\0b"]}, "NUL"),
     ({"_separator": 1}, "_separator must be str"),
+    ({"separator": ""}, "given as _separator"),
 ])
 def test_string_command_refuses_what_it_cannot_run(kwargs: dict[str, Any],
                                                    message: str) -> None:

@@ -146,6 +146,9 @@ def _checked_arguments(given: dict[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for key, value in given.items():
+        if key == "separator":
+            raise BadInput("StringCommand: the separator is given as _separator (pyinfra's "
+                           "name)")
         if key not in COMMAND_ARGUMENTS:
             known = ", ".join(sorted(COMMAND_ARGUMENTS))
             raise BadInput(f"StringCommand: unknown or unsupported argument {key} "
