@@ -71,6 +71,9 @@ def fact_value(key: FactKey, out: CommandOutput) -> Any:
         return FactFailed(f"fact {_short(key.label)} failed (exit code {out.exit_code}): "
                           f"{said}")
     try:
+        # as pyinfra, process() runs on the instance whose command() made the command: a
+        # fact may keep there what it needs to parse (a path, say)
+        fact.command(*key.args, **key.call_kwargs())
         return fact.process(output_lines(out.stdout))
     except FactProcessError as exc:  # corral's FactParseError, or a custom fact's
         return FactFailed(f"fact {_short(key.label)}: {exc}")

@@ -68,6 +68,17 @@ def require_context(host: Host | None = None) -> HostContext:
     return ctx
 
 
+def read_fact(ctx: HostContext, fact_cls: Any, args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> Any:
+    """A fact's value through a context; a ``ShortFactBase`` is its base fact's value
+    passed through its ``process_data``."""
+    from .facts import ShortFactBase
+
+    if isinstance(fact_cls, type) and issubclass(fact_cls, ShortFactBase):
+        return fact_cls().process_data(ctx.get_fact(fact_cls.fact, args, kwargs))
+    return ctx.get_fact(fact_cls, args, kwargs)
+
+
 def require_run() -> RunContext:
     run = current_run.get()
     if run is None:
@@ -114,7 +125,7 @@ class HostProxy(_Proxy):
         return require_context().host
 
     def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        return require_context().get_fact(fact_cls, args, kwargs)
+        return read_fact(require_context(), fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         require_context().noop(description)

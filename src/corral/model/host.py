@@ -91,9 +91,9 @@ class Host:
 
     # Deploy-time helpers, answered by the engine through the current context.
     def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        from .context import require_context
+        from .context import read_fact, require_context
 
-        return require_context(self).get_fact(fact_cls, args, kwargs)
+        return read_fact(require_context(self), fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         from .context import require_context
