@@ -19,6 +19,7 @@ from corral.model.context import current_file
 from corral.model.errors import BadInput
 from corral.model.host import Host, HostData
 from corral.model.inventory import Inventory
+from corral.model.state import State
 
 _HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:%\[\]-]+(@[A-Za-z0-9_.:%\[\]-]+)?)$")
 
@@ -396,7 +397,7 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         check_connector(host, source)
         hosts.append(host)
     return Inventory(hosts, groups, data=all_data, group_data=group_layers,
-                     host_data=dict(entries))
+                     host_data=dict(entries), override_data=extra.override)
 
 
 def limit_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
@@ -445,6 +446,7 @@ class _ConfigOnly:
 
     def __init__(self, config: Any) -> None:
         self.config = config
+        self.state = State(None, config)
 
     @property
     def inventory(self) -> Inventory:
