@@ -152,10 +152,16 @@ def test_deploy_code_reads_state_and_is_cli_under_the_cli(tmp_path: Path) -> Non
         "from corral import logger, state, inventory, config\n"
         "logger.info('cwd=%s cli=%s same=%s', state.cwd, corral.is_cli,\n"
         "            state.inventory is inventory._target() and state.config is config._target())\n"
-        "logger.debug('not shown without -vv')\n"))
-    proc = subprocess.run([sys.executable, "-m", "corral", "-y", "@local", "deploy.py"],
-                          cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+        "logger.debug('a debug line')\n"))
+    def cli(*flags: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([sys.executable, "-m", "corral", "-y", *flags, "@local",
+                               "deploy.py"], cwd=tmp_path, capture_output=True, text=True,
+                              env={**os.environ, "NO_COLOR": "1"}, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    proc = cli()
     assert f"cwd={tmp_path} cli=True same=True" in proc.stderr
-    assert "not shown" not in proc.stderr + proc.stdout
+    assert "a debug line" not in proc.stderr + proc.stdout
+    assert "a debug line" in cli("--debug").stderr
+    assert "cwd=" not in cli("--quiet").stderr
