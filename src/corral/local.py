@@ -4,10 +4,8 @@ for the current host (:func:`include`), and run commands on the controller
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,11 +13,12 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from corral.engine.greenlets import await_only, in_driven
 from corral.model.context import current_file, deploy_data, require_context, require_run
 from corral.model.errors import BadInput, CorralError
-from corral.model.operation import caller_location, deploy_names
 from corral.model.state import get_file_path
+
+# ``import corral`` imports this module: what only a call needs (asyncio, subprocess, the
+# engine's greenlets, the operation machinery) is imported by the call
 
 #: compiled included files: (path, mtime, size) -> code (each host of a run includes
 #: the same files)
@@ -37,6 +36,8 @@ def include(filename: str | os.PathLike[str], data: Mapping[str, Any] | None = N
     to ``config`` inside the file are undone when it ends. A missing file or a syntax
     error is bad input (exit 4), found before any host changes.
     """
+    from corral.model.operation import caller_location, deploy_names
+
     require_context()  # deploy code run by corral, for one host
     run = require_run()
     where = caller_location(2)
@@ -122,6 +123,10 @@ def shell(commands: str | Sequence[str], splitlines: bool = False,
 
 
 def _run_local(command: str) -> tuple[int, str, str]:
+    import subprocess
+
+    from corral.engine.greenlets import await_only, in_driven
+
     if in_driven():  # deploy code: the other hosts' tasks run while this one waits
         return await_only(_run_async(command))
     done = subprocess.run(command, shell=True, capture_output=True, stdin=subprocess.DEVNULL,
@@ -130,6 +135,9 @@ def _run_local(command: str) -> tuple[int, str, str]:
 
 
 async def _run_async(command: str) -> tuple[int, str, str]:
+    import asyncio
+    import subprocess
+
     proc = await asyncio.create_subprocess_shell(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
