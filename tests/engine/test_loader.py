@@ -31,7 +31,7 @@ def test_groups_and_layered_data(tmp_path: Path) -> None:
     inv = load_inventory(str(write_inventory(tmp_path)))
     assert [h.name for h in inv] == ["@testlocal/web1", "@testlocal/web2", "@testlocal/db1",
                                      "@local"]
-    web1, web2, db1, local = inv.hosts
+    web1, web2, db1, local = inv
     assert web1.data.port == 3 and web1.data.role == "web" and web1.data.region == "eu"
     assert web2.data.port == 2
     assert db1.data.port == 1 and db1.data.role == "db"
@@ -39,12 +39,12 @@ def test_groups_and_layered_data(tmp_path: Path) -> None:
     assert web1.groups == ("web",) and local.groups == ("db",)
     assert local.connector == "local" and web1.connector == "testlocal"
     assert web1.target == "web1"
-    assert sorted(inv.groups) == ["all", "db", "web"]
+    assert sorted(inv.groups) == ["db", "web"]  # "all" is no group, as in pyinfra
 
 
 def test_targets_and_comma_lists() -> None:
     inv = load_inventory("@local,@chroot/srv/root")
-    local, chroot = inv.hosts
+    local, chroot = inv
     assert (local.connector, chroot.connector, chroot.target) == ("local", "chroot", "/srv/root")
 
 
@@ -64,7 +64,7 @@ def test_a_host_in_several_groups_is_one_host_with_merged_data(tmp_path: Path) -
         "app = [('h1', {'ssh_hostname': '127.0.0.1', 'x': 1})]\n")
     inv = load_inventory(str(inv_file))
     assert [h.name for h in inv] == ["h1", "h2"]
-    h1, h2 = inv.hosts
+    h1, h2 = inv
     assert h1.groups == ("web", "db", "app") and h2.groups == ("web", "db")
     assert (h1.data.role, h1.data.x, h2.data.port) == ("web", 1, 5)
     assert h1.target == "127.0.0.1" and h2.target == "h2"
@@ -105,7 +105,7 @@ LONGEST = ".".join(["a" * 63] * 3 + ["b" * 61])  # 253 characters
     ("x1", "x1"),
 ])
 def test_addresses_ssh_connects_to(spec: str, target: str) -> None:
-    (h,) = load_inventory(spec).hosts
+    (h,) = load_inventory(spec)
     assert (h.connector, h.target) == ("ssh", target)
 
 
@@ -130,7 +130,7 @@ def test_a_label_with_ssh_hostname_is_checked_by_its_address(tmp_path: Path) -> 
         load_inventory(str(inv_file))
     assert (info.value.host, info.value.line) == ("db", 3)
     inv_file.write_text("web = [('app_server', {'ssh_hostname': '127.0.0.5'})]\n")
-    assert load_inventory(str(inv_file)).hosts[0].target == "127.0.0.5"
+    assert load_inventory(str(inv_file)).get_host("app_server").target == "127.0.0.5"
 
 
 def test_inventory_syntax_error_names_file_and_line(tmp_path: Path) -> None:

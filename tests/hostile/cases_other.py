@@ -135,6 +135,9 @@ CURL = (Argv(("curl",)),)
 IPT = (Argv(("iptables",)),)
 UFW = (Argv(("ufw",)),)
 
+_ON_CONTROLLER = {"args": "passed to a Python function on the controller",
+                  "data": "passed to a Python function on the controller"}
+
 CASES: list[Case] = [
     Case(
         "git.config", lambda c: {"key": f"hostile.k{c.n}", "value": "v"},
@@ -278,4 +281,9 @@ CASES: list[Case] = [
         ),
     ),
     Case("ufw.service", lambda c: {}, ()),
+    # Python on the controller: what it is given never reaches a shell
+    Case("python.call", lambda c: {"function": print}, (),
+         exempt={**_ON_CONTROLLER, "function": "a Python function, run on the controller"}),
+    Case("python.raise_exception", lambda c: {"exception": ValueError}, (),
+         exempt=_ON_CONTROLLER),
 ]

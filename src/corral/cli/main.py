@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+import corral
 from corral import __version__, api
 from corral.engine.loader import (
     error_location,
@@ -154,6 +155,27 @@ def _locate(exc: BadInput, deploys: list[str]) -> BadInput:
                 exc.with_context(file=file, line=line)
                 break
     return exc
+
+
+def _show_log(verbose: int, quiet: bool) -> None:
+    """What deploy code logs with ``corral.logger`` (pyinfra's ``logger``), on stderr:
+    info and above (warnings and above with --quiet), debug too at -vv."""
+    import logging
+
+    class Stderr(logging.Handler):
+        """Writes to the sys.stderr of the moment (tests swap it)."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                print(self.format(record), file=sys.stderr)
+            except Exception:
+                self.handleError(record)
+
+    if not any(type(h).__name__ == "Stderr" for h in corral.logger.handlers):
+        corral.logger.addHandler(Stderr())
+        corral.logger.propagate = False  # once, even under --debug-all's root handler
+    level = logging.DEBUG if verbose > 1 else logging.WARNING if quiet else logging.INFO
+    corral.logger.setLevel(level)
 
 
 def _list(kind: str) -> Callable[[click.Context, click.Parameter, bool], None]:
@@ -299,11 +321,13 @@ def cli(inventory: str, args: tuple[str, ...], **options: Any) -> None:
     if after is not None:
         args = (*args, "--", *after)
     opts = _Options(inventory, args, **options)
+    corral.is_cli = True  # deploy code may ask (pyinfra's is_cli)
     no_color = bool(os.environ.get("NO_COLOR"))
     human_stream = sys.stderr if opts.as_json else sys.stdout
     console = _console(human_stream, no_color)
     err_console = _console(sys.stderr, no_color)
     debug = opts.debug or opts.debug_all or bool(os.environ.get("CORRAL_DEBUG"))
+    _show_log(opts.verbose, opts.quiet)
     if debug:
         import logging
 

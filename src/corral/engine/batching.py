@@ -20,7 +20,7 @@ from typing import Any
 from corral.connectors import shell
 from corral.connectors.framing import RC_FUNCTION, Step
 from corral.model.command import CommandOutput, MaskString
-from corral.model.errors import FactParseError
+from corral.model.errors import FactProcessError
 from corral.model.facts import FactBatch
 
 from .probe import KEY_CACHE, FactFailed, FactKey, clear_key_caches, privilege_globals
@@ -71,8 +71,11 @@ def fact_value(key: FactKey, out: CommandOutput) -> Any:
         return FactFailed(f"fact {_short(key.label)} failed (exit code {out.exit_code}): "
                           f"{said}")
     try:
+        # as pyinfra, process() runs on the instance whose command() made the command: a
+        # fact may keep there what it needs to parse (a path, say)
+        fact.command(*key.args, **key.call_kwargs())
         return fact.process(output_lines(out.stdout))
-    except FactParseError as exc:
+    except FactProcessError as exc:  # corral's FactParseError, or a custom fact's
         return FactFailed(f"fact {_short(key.label)}: {exc}")
     except Exception as exc:
         return FactFailed(f"fact {_short(key.label)}: cannot parse its output "

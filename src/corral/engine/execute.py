@@ -27,6 +27,7 @@ from corral.model.command import (
 from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
 from corral.model.host import Host
 from corral.model.keys import Key
+from corral.model.operation import GlobalArgs
 from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
@@ -49,6 +50,8 @@ class WavePlan:
     changes: set[Key] = field(default_factory=set)
     #: operation id -> the facts to check again on the host before it runs, with digests
     guards: dict[int, list[tuple[FactKey, tuple[str, ...]]]] = field(default_factory=dict)
+    #: the wave is one operation that runs Python on the controller (engine.callbacks)
+    callback: bool = False
 
 
 #: a fact output up to this size is compared by the shell itself in a guard (no process)
@@ -166,9 +169,9 @@ def out_summary(cmd: Any, out: CommandOutput) -> str:
 
 
 def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, Any]]:
-    g = meta.call.globals
     steps = []
     for command in p.commands:
+        g = meta.call.globals
         if isinstance(command, FileUploadCommand):
             try:
                 text = shell.upload(command, _upload_content(command), g)
@@ -178,13 +181,54 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
                                operation=meta.call.spec.name) from None
         elif isinstance(command, FileDownloadCommand):
             text = shell.wrap(shell.download(command.src), g)
-        elif command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values()):
-            text = shell.wrap_hidden(command.render(), g)
-        else:
-            text = shell.wrap(command.render(), g)
+        elif isinstance(command, StringCommand):
+            g = command_globals(g, command)
+            text = command_text(command, g)
+        else:  # a FunctionCommand: run apart, by engine.callbacks
+            raise BadInput(f"{type(command).__name__} mixed into a wave",
+                           file=meta.call.file, line=meta.call.line,
+                           operation=meta.call.spec.name)
         steps.append((Step(text=text, group=group, ok_codes=g.success_exit_codes,
                            may_fail=g.ignore_errors), command))
     return steps
+
+
+#: standard input longer than this is written to a private file with its command: through
+#: ``sh -c`` (sudo, su, another shell) it would be one argument, which Linux limits to
+#: 128 KiB
+HIDDEN_STDIN_MIN = 32 * 1024
+
+
+def command_text(command: StringCommand, g: GlobalArgs) -> str:
+    """A shell command as a script's step runs it, with its global arguments (``g``, its
+    own connector arguments included) and its standard input."""
+    text = command.render()
+    stdin = command.stdin()
+    if stdin is not None:
+        # the builtin printf feeds it: no process, and the text never on a command line
+        # of its own (a large or secret one goes through a private file)
+        text = f"printf '%s' {shlex.quote(stdin)} | {{ {text}\n}}"
+    if (command.has_secrets() or any(isinstance(v, Secret) for v in g.env.values())
+            or (stdin is not None and len(stdin) > HIDDEN_STDIN_MIN)):
+        return shell.wrap_hidden(text, g)
+    return shell.wrap(text, g)
+
+
+def command_globals(g: GlobalArgs, command: StringCommand) -> GlobalArgs:
+    """The operation's global arguments with those one command sets over them (pyinfra's
+    connector arguments: ``StringCommand(..., _sudo=True)``), checked when it was made."""
+    changes: dict[str, Any] = {}
+    for key, value in command.connector_arguments.items():
+        if key == "_stdin":
+            continue
+        if key == "_success_exit_codes":
+            value = tuple(value)
+        elif key in ("_timeout", "_retry_delay") and value is not None:
+            value = float(value)
+        elif key == "_env":
+            value = {str(k): v for k, v in value.items()}
+        changes[key[1:]] = value
+    return replace(g, **changes) if changes else g
 
 
 #: uploads larger than this are streamed: read while the script is sent (connectors.streams)
@@ -298,8 +342,8 @@ async def execute_wave(plan: WavePlan) -> None:
                     note="skipped after an earlier failure")
             continue
         ran = [o for o in outs if o is not None]
-        bad = [(c, o) for (_, c), o in zip(steps[a:b], outs, strict=True)
-               if o is not None and o.exit_code not in meta.call.globals.success_exit_codes]
+        bad = [(c, o) for (step, c), o in zip(steps[a:b], outs, strict=True)
+               if o is not None and o.exit_code not in step.ok_codes]
         if bad:
             cmd, out = bad[0]
             _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,

@@ -23,6 +23,11 @@ class _Driven(greenlet):  # type: ignore[misc]
     driven = True
 
 
+def in_driven() -> bool:
+    """Whether this is code run by :func:`run_sync` (which may :func:`await_only`)."""
+    return bool(getattr(getcurrent(), "driven", False))
+
+
 def await_only(awaitable: Awaitable[T]) -> T:
     """From synchronous code run by :func:`run_sync`, wait for ``awaitable``."""
     current = getcurrent()

@@ -7,27 +7,34 @@ the facts the next wave needs are read at the end of this wave's script.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from corral.connectors.base import Connector
-from corral.model.command import CommandOutput
-from corral.model.context import current_host
+from corral.connectors.framing import Step
+from corral.model.command import CommandOutput, FunctionCommand, StringCommand
+from corral.model.context import current_host, deploy_data
 from corral.model.errors import (
     BadInput,
     CorralError,
     FactError,
+    NestedOperationError,
+    OperationError,
 )
 from corral.model.events import FactsGathered
 from corral.model.facts import FactBatch
 from corral.model.host import Host
-from corral.model.keys import Key, conflicts
+from corral.model.keys import ANY, Key, conflicts
 from corral.model.operation import (
     GLOBAL_ARG_NAMES,
     OpCall,
+    build_global_args,
     caller_location,
     check_config,
+    check_text,
+    config_defaults,
     validate_globals,
 )
 from corral.model.results import OperationMeta, OpStatus
@@ -35,8 +42,11 @@ from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask, reveal
 
 from .batching import fact_step, fact_value, families, output_lines, plan_fetch
+from .callbacks import execute_callback, has_function
 from .execute import (
     WavePlan,
+    command_globals,
+    command_text,
     describe,
     digest_output,
     execute_wave,
@@ -97,6 +107,8 @@ class HostRun:
         self.code_done = False
         self._occurrences: dict[tuple[str, int], int] = {}
         self._keys: dict[int, tuple[str, int, int]] = {}
+        #: while a python.call function runs: the operations after it, held back
+        self._held: list[OperationMeta] = []
         self.started = time.monotonic()
 
     # -- the context deploy code sees ------------------------------------------------
@@ -139,6 +151,45 @@ class HostRun:
             raise FactError(value.message)
         return value
 
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]
+                          ) -> tuple[bool, CommandOutput]:
+        """pyinfra's ``host.run_shell_command``: run one command now, after the operations
+        called before it, past the start gate; (succeeded, output). It may change
+        anything: the facts are read again when next needed."""
+        where = caller_location(2)
+        what = "host.run_shell_command"
+        given = {k: v for k, v in arguments.items() if k not in ("print_output", "print_input")}
+        validate_globals(given, where, what)
+        check_text(given, where, what, "global argument")
+        check_config(self.run.config, where, what)
+        if isinstance(command, StringCommand):
+            cmd = command
+        elif isinstance(command, str):
+            cmd = StringCommand(command)
+        else:
+            raise BadInput(f"{what}: the command must be str or StringCommand, not "
+                           f"{type(command).__name__}", file=where[0], line=where[1])
+        check_text({"command": cmd}, where, what, "argument")
+        g = command_globals(build_global_args(given, config_defaults(self.run.config)), cmd)
+        collect_secrets((cmd.bits, g.env, g.sudo_password), self.secrets)
+        self._note_sudo_password(g.sudo_password)
+        await_only(self.flush())  # what was called before it runs first
+        if self.failed or self.run.stopping:
+            raise HostAborted()
+        return await_only(self._run_now(cmd, g))
+
+    async def _run_now(self, cmd: StringCommand, g: Any) -> tuple[bool, CommandOutput]:
+        await self.run.before_change(self)
+        conn = await self.ensure_connected()
+        step = Step(text=command_text(cmd, g), ok_codes=g.success_exit_codes, may_fail=True)
+        try:
+            (out,) = await conn.run([step], timeout=self.run.wave_timeout)
+        finally:
+            self.invalidate({ANY})
+        if out is None:  # pragma: no cover - a one-step script always runs its step
+            out = CommandOutput("", "", -1)
+        return out.exit_code in g.success_exit_codes, out
+
     def _note_sudo_password(self, password: Any) -> None:
         if password is not None:
             self.sudo_passwords.add(reveal(password))
@@ -147,6 +198,9 @@ class HostRun:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
 
     def _resolve(self, meta: OperationMeta) -> None:
+        if any(m is meta for m in self._held):
+            raise OperationError(f"{meta.call.display_name} ({meta.call.location}) comes "
+                                 "after the python.call running now: it has not run yet")
         await_only(self.flush())
         if meta.result is None:
             meta.result = skipped_result(self.host, meta, "not run")
@@ -348,6 +402,15 @@ class HostRun:
         changed: set[Key] = set()
         for meta in metas:
             p = probes[id(meta)]
+            if not self.run.dry and p.error is None and has_function(p):
+                # Python run on the controller (python.call) between the host's commands:
+                # the wave ends before it, and it is a step of its own
+                if plan.ops:
+                    plan.deferred = metas[metas.index(meta):]
+                else:
+                    plan.ops.append((meta, p))
+                    plan.callback = True
+                break
             stale = set()
             if changed and not self.run.dry:
                 stale = {k for k in p.reads if conflicts(k.reads(), changed)}
@@ -380,7 +443,10 @@ class HostRun:
 
     async def _execute(self, plan: WavePlan) -> None:
         self.waves += 1
-        await execute_wave(plan)
+        if plan.callback:
+            await execute_callback(self, *plan.ops[0])
+        else:
+            await execute_wave(plan)
         done = {id(m) for m, _ in plan.ops if m.result is not None}
         self.pending = [m for m in self.pending if id(m) not in done]
 
@@ -406,6 +472,43 @@ class HostRun:
                            host=self.host.name) from None
         finally:
             current_host.reset(token)
+
+
+    def run_callback(self, meta: OperationMeta, command: FunctionCommand) -> str | None:
+        """Run a ``python.call`` function, in its own greenlet, at its operation's turn:
+        the operations before it have run, those after it are held back until it and the
+        operations it calls have run. Returns why it failed, or None."""
+        held = [m for m in self.pending if m is not meta]
+        self.pending, self._held = [], held
+        token = current_host.set(self)
+        data_token = deploy_data.set(meta.call.data)
+        try:
+            args = command.args
+            if _wants_state_and_host(command.function):
+                args = (self.run.state, self.host, *args)
+            command.function(*args, **command.kwargs)
+            await_only(self.flush())  # what it called, before the rest
+            if self.failed:
+                return str(NestedOperationError(f"an operation it called failed: "
+                                                f"{self.failed}"))
+            return None
+        except (HostAborted, BadInput):
+            raise
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        finally:
+            deploy_data.reset(data_token)
+            current_host.reset(token)
+            self.pending, self._held = self.pending + held, []
+
+
+def _wants_state_and_host(function: Any) -> bool:
+    """pyinfra 1.x's callback form, still honoured by pyinfra 3: ``f(state, host, ...)``."""
+    try:
+        params = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return "state" in params and "host" in params
 
 
 def _condition(cond: Any) -> bool:

@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from corral.model.context import current_file
 from corral.model.errors import BadInput
 from corral.model.host import Host, HostData
 from corral.model.inventory import Inventory
+from corral.model.state import State
 
 _HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:%\[\]-]+(@[A-Za-z0-9_.:%\[\]-]+)?)$")
 
@@ -394,7 +396,8 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         host = Host(name, HostData(*layers), member_of, conn, target)
         check_connector(host, source)
         hosts.append(host)
-    return Inventory(hosts, {"all": [h.name for h in hosts], **groups})
+    return Inventory(hosts, groups, data=all_data, group_data=group_layers,
+                     host_data=dict(entries), override_data=extra.override)
 
 
 def limit_inventory(inventory: Inventory, patterns: list[str]) -> Inventory:
@@ -443,6 +446,7 @@ class _ConfigOnly:
 
     def __init__(self, config: Any) -> None:
         self.config = config
+        self.state = State(None, config)
 
     @property
     def inventory(self) -> Inventory:
@@ -485,6 +489,10 @@ class DeployFile:
             if directory not in sys.path:
                 sys.path.insert(0, directory)
             ns = {"__name__": "__corral_deploy__", "__file__": str(self.path)}
-            exec(self.code, ns)
+            token = current_file.set(str(self.path))
+            try:
+                exec(self.code, ns)
+            finally:
+                current_file.reset(token)
 
         return run

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from corral.model.command import Command, Diff, HostDiff, Note, to_command
-from corral.model.context import current_host
+from corral.model.context import current_host, deploy_data
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host
@@ -165,6 +165,9 @@ class ProbeContext:
     def noop(self, description: str) -> None:
         self._probe.notes.append(description)
 
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any:
+        raise BadInput("host.run_shell_command inside an operation: yield the command")
+
 
 def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     """Run the operation's generator once; collect what it yields and the facts it read.
@@ -176,6 +179,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     result = Probe()
     ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
     token = current_host.set(ctx)
+    data_token = deploy_data.set(call.data)
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -197,5 +201,6 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         # probe may see facts an earlier operation of the wave is about to change.
         result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
+        deploy_data.reset(data_token)
         current_host.reset(token)
     return result

@@ -27,6 +27,7 @@ from corral.model.events import (
 from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
 from corral.model.secrets import mask
+from corral.model.state import State
 
 from .batching import clear_caches
 from .greenlets import run_sync
@@ -58,6 +59,8 @@ class Run:
         self.config = options.config or Config()
         if options.parallel:
             self.config.PARALLEL = options.parallel
+        #: what deploy code reads as ``state`` (the working directory as the run starts)
+        self.state = State(inventory, self.config)
         self.dry = options.dry
         self.wave_timeout = options.wave_timeout or self.config.WAVE_TIMEOUT
         self.stopping = False

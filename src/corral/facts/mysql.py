@@ -57,7 +57,7 @@ def mysql_command(
     """``[MYSQL_PWD=...] mysql [-u USER] [-h HOST] [-P PORT] [DATABASE]``, password masked."""
     bits: list[object] = []
     if password:
-        bits.append(StringCommand("MYSQL_PWD=", QuoteString(secret_bit(password)), separator=""))
+        bits.append(StringCommand("MYSQL_PWD=", QuoteString(secret_bit(password)), _separator=""))
     bits.append(executable)
     if user:
         bits += ["-u", QuoteString(user)]

@@ -56,7 +56,7 @@ def psql_command(
     """``[PGPASSWORD=...] psql -X [-d DB] [-U USER] [-h HOST] [-p PORT]``, password masked."""
     bits: list[object] = []
     if password:
-        bits.append(StringCommand("PGPASSWORD=", QuoteString(secret_bit(password)), separator=""))
+        bits.append(StringCommand("PGPASSWORD=", QuoteString(secret_bit(password)), _separator=""))
     bits.append(executable)
     if executable == "psql":
         bits.append("-X")

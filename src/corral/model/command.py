@@ -8,9 +8,11 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from string import Formatter
 from typing import IO, Any
 
-from .secrets import MASK, Secret
+from .errors import BadInput
+from .secrets import MASK, Secret, reveal
 
 
 class QuoteString:
@@ -60,17 +62,53 @@ def _render_bit(bit: object, masked: bool) -> str:
     return str(bit)
 
 
+#: the connector arguments a :class:`StringCommand` may carry (pyinfra's, that corral runs
+#: per command); pyinfra's others (``_doas``, ``_su_shell``, ``_get_pty``...) are refused
+COMMAND_ARGUMENTS = frozenset({
+    "_sudo", "_sudo_user", "_use_sudo_login", "_sudo_password", "_preserve_sudo_env",
+    "_su_user", "_shell_executable", "_chdir", "_env", "_success_exit_codes", "_timeout",
+    "_retries", "_retry_delay", "_stdin",
+})
+
+
 class StringCommand:
-    """A shell command made of bits: raw strings, :class:`QuoteString` and secrets."""
+    """A shell command made of bits: raw strings, :class:`QuoteString` and secrets.
 
-    __slots__ = ("bits", "separator")
+    As pyinfra's: ``_separator`` joins the bits (a space), and connector arguments
+    (``_sudo=True``, ``_stdin="text"``, ``_env={...}``...) change how this one command runs,
+    over the operation's global arguments. ``_stdin`` is text, or lines (each given a
+    final newline, as pyinfra writes them), or a file object whose lines are read; mark a
+    secret one with :class:`~corral.model.secrets.Secret` to keep it off command lines.
+    """
 
-    def __init__(self, *bits: object, separator: str = " ") -> None:
+    __slots__ = ("bits", "connector_arguments", "separator")
+
+    def __init__(self, *bits: object, _separator: str = " ", **connector_arguments: Any) -> None:
         self.bits = tuple(b for b in bits if b is not None and b != "")
-        self.separator = separator
+        if not isinstance(_separator, str):
+            raise BadInput(f"StringCommand: _separator must be str, not "
+                           f"{type(_separator).__name__}")
+        self.separator = _separator
+        self.connector_arguments = _checked_arguments(connector_arguments)
 
     def render(self, masked: bool = False) -> str:
         return self.separator.join(_render_bit(b, masked) for b in self.bits)
+
+    def get_raw_value(self) -> str:
+        """pyinfra's name: the command with its secrets."""
+        return self.render()
+
+    def get_masked_value(self) -> str:
+        """pyinfra's name: the command as shown, secrets masked."""
+        return self.render(masked=True)
+
+    def stdin(self) -> str | None:
+        """The text given to the command's standard input (``_stdin``), secrets revealed."""
+        given = self.connector_arguments.get("_stdin")
+        if given is None:
+            return None
+        texts = [reveal(line) for line in given]
+        return "".join(t if t.endswith("\n") else t + "\n" for t in texts)
 
     def has_secrets(self) -> bool:
         """Whether a bit is secret: the engine then keeps the command off command lines."""
@@ -80,7 +118,8 @@ class StringCommand:
                 return True
             if isinstance(inner, StringCommand) and inner.has_secrets():
                 return True
-        return False
+        return any(isinstance(line, Secret | MaskString)
+                   for line in self.connector_arguments.get("_stdin") or ())
 
     def __str__(self) -> str:
         return self.render(masked=True)
@@ -90,11 +129,112 @@ class StringCommand:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
-            return self.render() == other
-        return isinstance(other, StringCommand) and other.render() == self.render()
+            return not self.connector_arguments and self.render() == other
+        return (isinstance(other, StringCommand) and other.render() == self.render()
+                and other.connector_arguments == self.connector_arguments)
 
     def __hash__(self) -> int:
         return hash(self.render())
+
+
+def _checked_arguments(given: dict[str, Any]) -> dict[str, Any]:
+    """A command's connector arguments: names corral runs per command, values as the
+    operation's global arguments take them (bad input otherwise, raised while the
+    operation is planned, so it names the operation's call). ``_stdin`` becomes a tuple
+    of lines."""
+    from .operation import global_problem
+
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if key == "separator":
+            raise BadInput("StringCommand: the separator is given as _separator (pyinfra's "
+                           "name)")
+        if key not in COMMAND_ARGUMENTS:
+            known = ", ".join(sorted(COMMAND_ARGUMENTS))
+            raise BadInput(f"StringCommand: unknown or unsupported argument {key} "
+                           f"(corral runs these per command: {known})")
+        if key == "_stdin":
+            out[key] = _stdin_lines(value)
+            continue
+        problem = global_problem(key, value)
+        if problem is not None:
+            raise BadInput(f"StringCommand: {key} {problem}")
+        out[key] = value
+    return out
+
+
+def _stdin_lines(value: Any) -> tuple[Any, ...] | None:
+    if value is None:
+        return None
+    if hasattr(value, "readlines") and not isinstance(value, str | bytes):
+        value = value.readlines()
+    if isinstance(value, str | Secret):
+        lines: tuple[Any, ...] = (value,)
+    elif isinstance(value, list | tuple):
+        lines = tuple(value)
+    else:
+        raise BadInput("StringCommand: _stdin must be text, a list of lines or a text file "
+                       f"object, not {type(value).__name__}")
+    for line in lines:
+        if not isinstance(line, str | Secret):
+            raise BadInput(f"StringCommand: a line of _stdin must be str, not "
+                           f"{type(line).__name__}")
+        if "\0" in reveal(line):
+            raise BadInput("StringCommand: _stdin holds a NUL byte")
+    return lines
+
+
+def make_formatted_string_command(string: str, *args: Any, **kwargs: Any) -> StringCommand:
+    """A :class:`StringCommand` from a command written as a format string: each ``{...}``
+    field is filled from the arguments, kept as an object (a :class:`QuoteString` is
+    quoted, a secret masked), and the text around the fields stays shell text as written::
+
+        make_formatted_string_command("curl -sSLf {0} -o {1}", QuoteString(url),
+                                      QuoteString(dest))
+
+    (pyinfra splits the text into words with ``shlex`` first, which drops the quotes the
+    text holds: ``'a b'`` becomes two words. Here it is the one word the text says.)
+    """
+    formatter = Formatter()
+    bits: list[object] = []
+    automatic = 0  # "{}" fields take the positional arguments in turn
+    for literal, field_name, spec, conversion in formatter.parse(string):
+        if literal:
+            bits.append(literal)
+        if field_name is not None:
+            if field_name == "":
+                field_name, automatic = str(automatic), automatic + 1
+            value = formatter.get_field(field_name, args, kwargs)[0]
+            if conversion:
+                value = formatter.convert_field(value, conversion)
+            if spec:
+                value = formatter.format_field(value, spec)
+            bits.append(value)
+    return StringCommand(*bits, _separator="")
+
+
+class FunctionCommand:
+    """A Python function run on the controller, at its operation's place in the host's
+    order (``python.call``): ``function(*args, **func_kwargs)``, with ``host`` bound to the
+    host. Its exception fails the operation."""
+
+    __slots__ = ("args", "connector_arguments", "function", "kwargs")
+
+    def __init__(self, function: Any, args: Any = (), func_kwargs: Any = None,
+                 **connector_arguments: Any) -> None:
+        if not callable(function):
+            raise BadInput(f"FunctionCommand: {function!r} is not callable")
+        self.function = function
+        self.args = tuple(args)
+        self.kwargs = dict(func_kwargs or {})
+        self.connector_arguments = connector_arguments
+
+    def __str__(self) -> str:
+        return f"call {getattr(self.function, '__name__', repr(self.function))}"
+
+    def __repr__(self) -> str:
+        return (f"FunctionCommand({getattr(self.function, '__name__', self.function)}, "
+                f"{self.args!r}, {self.kwargs!r})")
 
 
 @dataclass(frozen=True)
@@ -213,16 +353,17 @@ class Note:
     text: str
 
 
-Command = StringCommand | FileUploadCommand | FileDownloadCommand
-Yielded = (str | StringCommand | FileUploadCommand | FileDownloadCommand | Diff | HostDiff
-           | Note)
+Command = StringCommand | FileUploadCommand | FileDownloadCommand | FunctionCommand
+Yielded = (str | StringCommand | FileUploadCommand | FileDownloadCommand | FunctionCommand
+           | Diff | HostDiff | Note)
 
 
 def to_command(item: Any) -> Command:
     """Normalise a yielded command: a plain string is a raw shell command."""
     if isinstance(item, str):
         return StringCommand(item)
-    if isinstance(item, StringCommand | FileUploadCommand | FileDownloadCommand):
+    if isinstance(item, StringCommand | FileUploadCommand | FileDownloadCommand
+                  | FunctionCommand):
         return item
     raise TypeError(f"an operation yielded {type(item).__name__}, not a command")
 

@@ -7,6 +7,7 @@ below the engine never import it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .inventory import Inventory
     from .operation import OpCall
     from .results import OperationMeta
+    from .state import State
 
 
 class HostContext(Protocol):
@@ -28,6 +30,8 @@ class HostContext(Protocol):
 
     def noop(self, description: str) -> None: ...
 
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any: ...
+
     @property
     def in_operation(self) -> bool: ...
 
@@ -35,10 +39,18 @@ class HostContext(Protocol):
 class RunContext(Protocol):
     inventory: Inventory
     config: Any
+    state: State
 
 
 current_host: ContextVar[HostContext | None] = ContextVar("corral_host", default=None)
 current_run: ContextVar[RunContext | None] = ContextVar("corral_run", default=None)
+#: the data a ``local.include(path, data=...)`` gives the file it runs (pyinfra's deploy
+#: data): the lowest layer of ``host.data`` while that file runs, and while the operations
+#: it called are planned and run (they keep the layer of their call)
+deploy_data: ContextVar[Mapping[str, Any]] = ContextVar("corral_deploy_data", default={})  # noqa: B039
+#: the deploy file running now (a ``local.include``d one inside it): ``./x.py`` given to
+#: ``local.include`` is relative to its directory
+current_file: ContextVar[str | None] = ContextVar("corral_current_file", default=None)
 
 
 class NoContextError(CorralError):
@@ -54,6 +66,17 @@ def require_context(host: Host | None = None) -> HostContext:
     if host is not None and ctx.host is not host:
         raise NoContextError(f"host {host.name} is not the host this deploy is running for")
     return ctx
+
+
+def read_fact(ctx: HostContext, fact_cls: Any, args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> Any:
+    """A fact's value through a context; a ``ShortFactBase`` is its base fact's value
+    passed through its ``process_data``."""
+    from .facts import ShortFactBase
+
+    if isinstance(fact_cls, type) and issubclass(fact_cls, ShortFactBase):
+        return fact_cls().process_data(ctx.get_fact(fact_cls.fact, args, kwargs))
+    return ctx.get_fact(fact_cls, args, kwargs)
 
 
 def require_run() -> RunContext:
@@ -102,7 +125,7 @@ class HostProxy(_Proxy):
         return require_context().host
 
     def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        return require_context().get_fact(fact_cls, args, kwargs)
+        return read_fact(require_context(), fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         require_context().noop(description)
@@ -130,6 +153,16 @@ class ConfigProxy(_Proxy):
         return require_run().config
 
 
+class StateProxy(_Proxy):
+    """``from corral import state``: the run's :class:`~corral.model.state.State`."""
+
+    __slots__ = ()
+
+    def _target(self) -> Any:
+        return require_run().state
+
+
 host: Any = HostProxy()
 inventory: Any = InventoryProxy()
 config: Any = ConfigProxy()
+state: Any = StateProxy()

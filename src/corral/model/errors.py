@@ -1,4 +1,12 @@
-"""The project's exceptions and their exit codes."""
+"""The project's exceptions and their exit codes.
+
+pyinfra's exception names are here too, as corral classes: ``PyinfraError`` is
+:class:`CorralError` itself, so ``except PyinfraError`` in a deploy catches every error
+corral raises on purpose, and each other name keeps pyinfra's bases (``NoHostError`` is a
+``KeyError``, ``FactTypeError`` a ``TypeError``...). Errors pyinfra raises for input that
+cannot run (an inventory, a connector, an argument type) are :class:`BadInput` here: one
+line, exit 4, nothing changed.
+"""
 
 from __future__ import annotations
 
@@ -69,6 +77,44 @@ class BadInput(CorralError):
         return ": ".join(parts)
 
 
+#: pyinfra's name for the base of every error it raises on purpose
+PyinfraError = CorralError
+
+
+class DeployError(CorralError):
+    """Raised by deploy code that cannot go on for its host: the host fails (exit 1)."""
+
+
+class InventoryError(BadInput):
+    """An inventory that cannot be read."""
+
+
+class NoConnectorError(BadInput, ValueError):
+    """A host names a connector corral does not have."""
+
+
+class ConnectorDataTypeError(BadInput, TypeError):
+    """Host data a connector reads has the wrong type."""
+
+
+class ArgumentTypeError(BadInput, TypeError):
+    """A global argument has the wrong type."""
+
+
+class NoHostError(CorralError, KeyError):
+    """``inventory.get_host(name)`` for a host the inventory does not have."""
+
+    def __str__(self) -> str:  # a KeyError would quote its message
+        return str(self.args[0]) if self.args else ""
+
+
+class NoGroupError(CorralError, KeyError):
+    """``inventory.get_group(name)`` for a group the inventory does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class OperationError(CorralError):
     """Raised by an operation when its arguments or the host's state make it impossible."""
 
@@ -81,12 +127,49 @@ class OperationTypeError(OperationError, TypeError):
     """An operation argument has the wrong type."""
 
 
+class NestedOperationError(OperationError):
+    """An operation run from a ``python.call`` callback failed."""
+
+
 class FactError(CorralError):
     """A fact could not be gathered."""
 
 
-class FactParseError(FactError):
+class FactTypeError(FactError, TypeError):
+    """A fact was given an argument of the wrong type."""
+
+
+class FactValueError(FactError, ValueError):
+    """A fact was given an argument with a value it cannot use."""
+
+
+class FactProcessError(FactError, RuntimeError):
+    """A fact's ``process`` could not make sense of what its command printed."""
+
+
+class FactParseError(FactProcessError):
     """A fact's parser could not make sense of the command's output."""
+
+
+class FactNotCollected(FactError):
+    """A fact that was not read: its program is missing, or a precondition failed."""
+
+
+class MissingCommandError(FactNotCollected):
+    """The program a fact's ``requires_command`` names is not on the host."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        super().__init__(f"command not found on the host: {command}")
+
+
+class FactPreconditionError(FactNotCollected):
+    """A fact's precondition is not met on the host."""
+
+    def __init__(self, fact_cls: type, reason: str) -> None:
+        self.fact_cls = fact_cls
+        self.reason = reason
+        super().__init__(f"precondition of fact {fact_cls.__name__} not met: {reason}")
 
 
 class ConnectError(CorralError):

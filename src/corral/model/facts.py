@@ -42,6 +42,9 @@ class FactBase(Generic[T]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        text = cls.__dict__.get("command")
+        if isinstance(text, str):  # pyinfra's facts may give their command as plain text
+            setattr(cls, "command", _fixed_command(text))  # noqa: B010
         if cls.__dict__.get("abstract"):
             return
         module = cls.__module__
@@ -87,6 +90,13 @@ class FactBase(Generic[T]):
         return None
 
 
+def _fixed_command(text: str) -> Any:
+    def command(self: FactBase[Any]) -> str:
+        return text
+
+    return command
+
+
 class FactBatch:
     """Facts of one kind read together by one command, where their own commands would
     start a process each (``stat`` for every path).
@@ -130,7 +140,8 @@ class FactBatch:
 
 
 class ShortFactBase(Generic[T]):
-    """A fact derived from another fact's value by ``process_data``."""
+    """A fact derived from another fact's value by ``process_data``: reading it reads
+    ``fact`` with the same arguments and returns ``process_data`` of its value."""
 
     name: ClassVar[str] = ""
     fact: ClassVar[type[FactBase[Any]]]

@@ -9,7 +9,9 @@ from typing import Any
 class HostData(Mapping[str, Any]):
     """Host data with attribute access; a missing key reads as ``None`` (as in pyinfra).
 
-    Layers, highest first: the host's own data, its groups' data, then ``all``.
+    Layers, highest first: the host's own data, its groups' data, then ``all``, then the
+    deploy data of the code running now (``local.include(path, data=...)``,
+    :data:`~corral.model.context.deploy_data`), as pyinfra orders them.
     """
 
     __slots__ = ("_layers",)
@@ -17,15 +19,21 @@ class HostData(Mapping[str, Any]):
     def __init__(self, *layers: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_layers", layers)
 
+    def _all_layers(self) -> tuple[Mapping[str, Any], ...]:
+        from .context import deploy_data
+
+        below = deploy_data.get()
+        return (*self._layers, below) if below else self._layers
+
     def __getitem__(self, key: str) -> Any:
-        for layer in self._layers:
+        for layer in self._all_layers():
             if key in layer:
                 return layer[key]
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for layer in self._layers:
+        for layer in self._all_layers():
             for key in layer:
                 if key not in seen:
                     seen.add(key)
@@ -83,11 +91,20 @@ class Host:
 
     # Deploy-time helpers, answered by the engine through the current context.
     def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        from .context import require_context
+        from .context import read_fact, require_context
 
-        return require_context(self).get_fact(fact_cls, args, kwargs)
+        return read_fact(require_context(self), fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         from .context import require_context
 
         require_context(self).noop(description)
+
+    def run_shell_command(self, command: Any, **arguments: Any) -> tuple[bool, Any]:
+        """Run a shell command on the host now (pyinfra's, for ``python.call`` functions
+        and deploy code): ``(whether it succeeded, its CommandOutput)``. The operations
+        called before it run first; global arguments (``_sudo=True``, ``_env``...) apply,
+        over the config's defaults. It is in no operation's result."""
+        from .context import require_context
+
+        return require_context(self).run_shell_command(command, arguments)  # type: ignore[no-any-return]

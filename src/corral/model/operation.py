@@ -8,13 +8,13 @@ import math
 import re
 import sys
 import typing
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from . import keys as _keys
-from .context import require_context
+from .context import deploy_data, require_context
 from .errors import BadInput
 from .keys import Key
 from .secrets import Secret, reveal
@@ -176,6 +176,9 @@ class OpCall:
     file: str
     line: int
     deploy: tuple[str, ...] = ()
+    #: the deploy data layer of ``host.data`` where it was called (``local.include``'s
+    #: ``data``): its generator sees the same layer when it is planned and run
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -517,6 +520,7 @@ def operation(
                 file=where[0],
                 line=where[1],
                 deploy=deploy_names.get(),
+                data=deploy_data.get(),
             )
             return ctx.add_op(call)
 

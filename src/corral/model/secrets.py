@@ -29,6 +29,31 @@ class Secret:
         return hash(self._value)
 
 
+
+class HiddenValue(Secret):
+    """pyinfra's name for a secret value: ``HiddenValue(text)``, shown as ``masked_value``;
+    ``unmask()`` (or :meth:`reveal`) gives the text. corral masks it as any
+    :class:`Secret`."""
+
+    __slots__ = ("masked_value",)
+
+    def __init__(self, content: str = "", masked_value: str = MASK) -> None:
+        super().__init__(content)
+        self.masked_value = masked_value
+
+    def unmask(self) -> str:
+        return self.reveal()
+
+    @property
+    def raw_value(self) -> str:
+        return self.reveal()
+
+    def __str__(self) -> str:
+        return str(self.masked_value)
+
+    def __repr__(self) -> str:
+        return repr(self.masked_value)
+
 def reveal(value: object) -> str:
     """The real text of a value, secrets revealed."""
     if isinstance(value, Secret):

@@ -40,7 +40,7 @@ def ensure_dir(
     path: str, info: Any, user: str, group: str, mode: int | None
 ) -> list[StringCommand]:
     """Commands making ``path`` a directory owned by user:group (with ``mode`` if given)."""
-    owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
+    owner = StringCommand(QuoteString(user), ":", QuoteString(group), _separator="")
     cmds: list[StringCommand] = []
     if info is None:
         cmds.append(StringCommand("mkdir", "-p", QuoteString(path)))
@@ -87,7 +87,7 @@ def ensure_keys(
         if keys_info["mode"] != 600:
             yield StringCommand("chmod", "600", QuoteString(keys_file))
         if keys_info["user"] != user or keys_info["group"] != group:
-            owner = StringCommand(QuoteString(user), ":", QuoteString(group), separator="")
+            owner = StringCommand(QuoteString(user), ":", QuoteString(group), _separator="")
             yield StringCommand("chown", owner, QuoteString(keys_file))
 
 

@@ -138,7 +138,7 @@ def sysctl(
         host.noop(f"sysctl {key} is {text}")
     elif writable:
         yield StringCommand("sysctl", "-w",
-                            StringCommand(QuoteString(key), "=", QuoteString(text), separator=""))
+                            StringCommand(QuoteString(key), "=", QuoteString(text), _separator=""))
     elif writable is None and not persist:
         raise OperationError(f"the host has no sysctl {key}")
     else:
@@ -255,7 +255,7 @@ def mount(
             {_normal_option(o) for o in options}
             - {_normal_option(o) for o in mounts[at]["options"]}):
         yield StringCommand("mount", "-o", StringCommand("remount,", joined(options, ","),
-                                                         separator=""), "--", QuoteString(at))
+                                                         _separator=""), "--", QuoteString(at))
     else:
         host.noop(f"{path} is {'mounted' if mounted else 'not mounted'}")
 

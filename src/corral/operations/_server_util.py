@@ -32,4 +32,4 @@ def joined(words: list[str], separator: str = " ") -> StringCommand:
         if parts:
             parts.append(separator)
         parts.append(QuoteString(word))
-    return StringCommand(*parts, separator="")
+    return StringCommand(*parts, _separator="")

@@ -204,7 +204,7 @@ def _comma_list(names: list[str]) -> StringCommand:
         if parts:
             parts.append(",")
         parts.append(QuoteString(name))
-    return StringCommand(*parts, separator="")
+    return StringCommand(*parts, _separator="")
 
 
 def _set_password(user: str, password: str) -> StringCommand:

@@ -19,6 +19,7 @@ from corral.model.command import (
     StringCommand,
 )
 from corral.model.context import current_host
+from corral.model.errors import BadInput
 from corral.model.facts import freeze
 from corral.model.host import Host, HostData
 
@@ -86,6 +87,9 @@ class _TableContext:
 
     def noop(self, description: str) -> None:
         self._planned.notes.append(description)
+
+    def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any:
+        raise BadInput("host.run_shell_command inside an operation: yield the command")
 
 
 def plan(op: Any, *args: Any, facts: dict[FactKey, Any] | None = None,

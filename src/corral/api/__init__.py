@@ -5,8 +5,12 @@
     for host in result.hosts:
         print(host.host, host.status, host.changed)
 
-Extensions written for pyinfra import ``FactBase``, ``operation``, ``deploy`` and the
-command types from here, as they did from ``pyinfra.api``.
+Extensions written for pyinfra import ``FactBase``, ``operation``, ``deploy``, the command
+types and the exceptions from here, as they did from ``pyinfra.api``, or from the
+submodules named as pyinfra's (``corral.api.deploy``, ``.operation``, ``.facts``,
+``.exceptions``, ``.command``, ``.host``, ``.inventory``, ``.state``, ``.config``,
+``.util``, ``.arguments``, ``.hiddenvalue``). Each name is defined once, in
+``corral.model``, and re-exported here.
 """
 
 from __future__ import annotations
@@ -18,37 +22,58 @@ from typing import Any
 
 from corral.engine.loader import DeployFile, limit_inventory, load_inventory
 from corral.engine.runner import Run, RunOptions
-from corral.model.command import (
-    Diff,
-    FileDownloadCommand,
-    FileUploadCommand,
-    MaskString,
-    QuoteString,
-    StringCommand,
-)
-from corral.model.config import Config
-from corral.model.context import host
-from corral.model.errors import (
-    BadInput,
-    CorralError,
-    FactError,
-    OperationError,
-    OperationTypeError,
-    OperationValueError,
-)
+from corral.model.command import Diff
+from corral.model.context import host as _host
 from corral.model.events import Event
-from corral.model.facts import FactBase, ShortFactBase
-from corral.model.inventory import Inventory
-from corral.model.operation import deploy, operation
 from corral.model.results import (
     HostResult,
     HostStatus,
-    OperationMeta,
     OpResult,
     OpStatus,
     RunResult,
 )
 from corral.model.secrets import Secret
+
+from .command import (
+    FileDownloadCommand,
+    FileUploadCommand,
+    FunctionCommand,
+    MaskString,
+    QuoteString,
+    StringCommand,
+)
+from .config import Config
+from .deploy import deploy
+from .exceptions import (
+    ArgumentTypeError,
+    BadInput,
+    ConnectError,
+    ConnectorDataTypeError,
+    CorralError,
+    DeployError,
+    FactError,
+    FactNotCollected,
+    FactPreconditionError,
+    FactProcessError,
+    FactTypeError,
+    FactValueError,
+    InventoryError,
+    MissingCommandError,
+    NestedOperationError,
+    NoConnectorError,
+    NoGroupError,
+    NoHostError,
+    OperationError,
+    OperationTypeError,
+    OperationValueError,
+    PyinfraError,
+)
+from .facts import FactBase, ShortFactBase
+from .hiddenvalue import HiddenValue
+from .host import Host, HostData
+from .inventory import Inventory
+from .operation import OperationMeta, operation
+from .state import State
 
 DeploySource = str | Path | Callable[[], Any]
 
@@ -124,7 +149,7 @@ async def afacts(inventory: str | Inventory, fact: type[FactBase[Any]] | str, *a
     values: dict[str, Any] = {}
 
     def read() -> None:
-        values[host.name] = host.get_fact(cls, *args, **kwargs)
+        values[_host.name] = _host.get_fact(cls, *args, **kwargs)
 
     result = await arun(inventory, read, limit=limit)
     return result, values
@@ -181,27 +206,49 @@ def resolve_operation(name: str) -> Callable[..., Any]:
 
 
 __all__ = [
+    "ArgumentTypeError",
     "BadInput",
     "Config",
+    "ConnectError",
+    "ConnectorDataTypeError",
     "CorralError",
+    "DeployError",
     "Diff",
     "FactBase",
     "FactError",
+    "FactNotCollected",
+    "FactPreconditionError",
+    "FactProcessError",
+    "FactTypeError",
+    "FactValueError",
     "FileDownloadCommand",
     "FileUploadCommand",
+    "FunctionCommand",
+    "HiddenValue",
+    "Host",
+    "HostData",
     "HostResult",
     "HostStatus",
+    "Inventory",
+    "InventoryError",
     "MaskString",
+    "MissingCommandError",
+    "NestedOperationError",
+    "NoConnectorError",
+    "NoGroupError",
+    "NoHostError",
     "OpResult",
     "OpStatus",
     "OperationError",
     "OperationMeta",
     "OperationTypeError",
     "OperationValueError",
+    "PyinfraError",
     "QuoteString",
     "RunResult",
     "Secret",
     "ShortFactBase",
+    "State",
     "StringCommand",
     "afacts",
     "arun",

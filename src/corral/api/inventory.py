@@ -1,0 +1,5 @@
+"""The inventory (``pyinfra.api.inventory``)."""
+
+from corral.model.inventory import Inventory
+
+__all__ = ["Inventory"]
