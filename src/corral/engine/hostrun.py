@@ -19,7 +19,7 @@ from corral.model.errors import (
     CorralError,
     FactError,
 )
-from corral.model.events import FactsGathered
+from corral.model.events import FactsGathered, HostLog
 from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import Key, conflicts
@@ -45,7 +45,7 @@ from .execute import (
 )
 from .greenlets import await_only
 from .loader import error_location
-from .probe import FactFailed, FactKey, Probe, make_fact_key, probe
+from .probe import FactFailed, FactKey, Probe, make_fact_key, probe, temp_directory
 
 if TYPE_CHECKING:
     from .runner import Run
@@ -109,7 +109,7 @@ class HostRun:
         collect_secrets((call.args, call.kwargs, call.globals.env, call.globals.sudo_password),
                         self.secrets)
         self._note_sudo_password(call.globals.sudo_password)
-        meta = OperationMeta(call, self._resolve)
+        meta = OperationMeta(call, self._resolve, self._predict)
         self._keys[id(meta)] = (call.file, call.line, n)
         self._precheck(meta)
         self.pending.append(meta)
@@ -146,10 +146,60 @@ class HostRun:
     def noop(self, description: str) -> None:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
 
+    def temp_directory(self) -> str:
+        return temp_directory(self)
+
+    def log(self, host: Host, message: str) -> None:
+        """``host.log`` from deploy code: shown in the run's output (secrets masked)."""
+        text = mask(message, self.secrets) if self.secrets else message
+        self.run.emit(HostLog(host.name, text))
+
     def _resolve(self, meta: OperationMeta) -> None:
         await_only(self.flush())
         if meta.result is None:
             meta.result = skipped_result(self.host, meta, "not run")
+
+    def _predict(self, meta: OperationMeta) -> bool:
+        return await_only(self.predict(meta))
+
+    async def predict(self, meta: OperationMeta) -> bool:
+        """Whether a pending operation will change the host (``will_change``), found
+        without running it when it can be: the operations before it and it are planned on
+        the host's facts (fetched with one invocation if needed). Only when operations
+        before it may change what it reads do those run first (then it is planned on what
+        they left); an operation with ``_if``, ``_serial`` or ``_run_once``, or one that
+        cannot be planned (it fails when it runs), runs to answer."""
+        if not any(m is meta for m in self.pending):
+            await self.flush()  # not pending: it is about to be skipped, or done
+            return _tried_to_change(meta)
+        index = next(i for i, m in enumerate(self.pending) if m is meta)
+        after = self.pending[index + 1] if index + 1 < len(self.pending) else None
+        if _is_barrier(meta.call):
+            await self.flush(until=after)
+            return _tried_to_change(meta)
+        if any(_is_barrier(m.call) for m in self.pending[:index]):
+            await self.flush(until=meta)
+        if meta.result is not None:
+            return _tried_to_change(meta)
+        index = next(i for i, m in enumerate(self.pending) if m is meta)
+        earlier = self.pending[:index]
+        probes = await self._probe_all([*earlier, meta])
+        p = probes[id(meta)]
+        if earlier and not self.run.dry:
+            changes: set[Key] = set()
+            for other in earlier:
+                q = probes[id(other)]
+                if q.error is not None or q.commands or conflicts(_reads(q), changes):
+                    changes |= other.call.spec.change_keys(other.call.args, other.call.kwargs)
+            if conflicts(_reads(p), changes):
+                await self.flush(until=meta)
+                if meta.result is not None:
+                    return _tried_to_change(meta)
+                p = (await self._probe_all([meta]))[id(meta)]
+        if p.error is not None and not self.run.dry:
+            await self.flush(until=after)
+            return _tried_to_change(meta)
+        return bool(p.commands)
 
     def _precheck(self, meta: OperationMeta) -> None:
         """Plan the operation once with no facts: errors in its arguments, source files and
@@ -268,9 +318,9 @@ class HostRun:
         labels = tuple(mask(k.label, self.secrets) if self.secrets else k.label for k in keys)
         self.run.emit(FactsGathered(self.host.name, labels))
 
-    async def flush(self) -> None:
-        """Run every pending operation."""
-        while self.pending:
+    async def flush(self, until: OperationMeta | None = None) -> None:
+        """Run every pending operation (those before ``until``, if given)."""
+        while self.pending and self.pending[0] is not until:
             if self.failed or self.run.stopping:
                 for meta in self.pending:
                     meta.result = skipped_result(self.host, meta, "skipped after a failure"
@@ -278,13 +328,14 @@ class HostRun:
                     self.run.op_done(meta)
                 self.pending.clear()
                 return
-            await self._wave()
+            await self._wave(until)
 
-    async def _wave(self) -> None:
+    async def _wave(self, until: OperationMeta | None = None) -> None:
         first = self.pending[0]
         g = first.call.globals
         if g.if_ is not None and not _condition(g.if_):
             self.pending.pop(0)
+            first.condition_false = True
             first.result = skipped_result(self.host, first, "_if condition is false",
                                           status=OpStatus.SKIPPED)
             self.run.op_done(first)
@@ -299,7 +350,7 @@ class HostRun:
         candidates = [first]
         if not _is_barrier(first.call):
             for meta in self.pending[1:]:
-                if _is_barrier(meta.call):
+                if meta is until or _is_barrier(meta.call):
                     break
                 candidates.append(meta)
         probes = await self._probe_all(candidates)
@@ -406,6 +457,18 @@ class HostRun:
                            host=self.host.name) from None
         finally:
             current_host.reset(token)
+
+
+def _reads(p: Probe) -> set[Key]:
+    """The state keys the facts an operation was planned on read."""
+    reads: set[Key] = set()
+    for key in p.reads:
+        reads |= key.reads()
+    return reads
+
+
+def _tried_to_change(meta: OperationMeta) -> bool:
+    return meta.will_change if meta.result is not None else False
 
 
 def _condition(cond: Any) -> bool:

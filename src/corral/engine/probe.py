@@ -11,7 +11,7 @@ from corral.model.command import Command, Diff, HostDiff, Note, to_command
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
-from corral.model.host import Host
+from corral.model.host import Host, deploy_data
 from corral.model.keys import Key
 from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
 
@@ -139,11 +139,13 @@ class ProbeContext:
     in_operation = True
 
     def __init__(self, host: Host, facts: dict[FactKey, Any], privilege: tuple[Any, ...],
-                 probe: Probe) -> None:
+                 probe: Probe, call: OpCall | None = None) -> None:
         self.host = host
         self._facts = facts
         self._privilege = privilege
         self._probe = probe
+        #: the operation being planned (``host.current_op_global_arguments``)
+        self.call = call
 
     def add_op(self, call: OpCall) -> Any:
         raise BadInput("operations cannot call other operations directly")
@@ -165,6 +167,16 @@ class ProbeContext:
     def noop(self, description: str) -> None:
         self._probe.notes.append(description)
 
+    def temp_directory(self) -> str:
+        return temp_directory(self)
+
+
+def temp_directory(ctx: Any) -> str:
+    """The host's temporary directory, as the ``server.TmpDir`` fact reads it."""
+    from corral.facts.server import TmpDir
+
+    return str(ctx.get_fact(TmpDir, (), {}) or "")
+
 
 def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     """Run the operation's generator once; collect what it yields and the facts it read.
@@ -174,8 +186,10 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     such guesses is thrown away and it is planned again once the facts are fetched.
     """
     result = Probe()
-    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
+    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result, call)
     token = current_host.set(ctx)
+    # host.data falls back on the data defaults of the @deploy the operation was called in
+    data_token = deploy_data.set((host.data, call.deploy_data or {}))
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -197,5 +211,6 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         # probe may see facts an earlier operation of the wave is about to change.
         result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
+        deploy_data.reset(data_token)
         current_host.reset(token)
     return result

@@ -28,6 +28,10 @@ class HostContext(Protocol):
 
     def noop(self, description: str) -> None: ...
 
+    def temp_directory(self) -> str:
+        """The host's temporary directory (``server.TmpDir``), "" if it names none."""
+        ...
+
     @property
     def in_operation(self) -> bool: ...
 

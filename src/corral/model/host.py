@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: the data defaults of the ``@deploy`` being run (``data_defaults``), and the host data
+#: they are for: the lowest layer of that host's data while its deploy code is inside
+deploy_data: ContextVar[tuple[Any, Mapping[str, Any]]] = ContextVar(
+    "corral_deploy_data", default=(None, {}))
 
 
 class HostData(Mapping[str, Any]):
     """Host data with attribute access; a missing key reads as ``None`` (as in pyinfra).
 
-    Layers, highest first: the host's own data, its groups' data, then ``all``.
+    Layers, highest first: the host's own data, its groups' data, then ``all``, then the
+    data defaults of the ``@deploy`` being run.
     """
 
     __slots__ = ("_layers",)
@@ -17,15 +30,22 @@ class HostData(Mapping[str, Any]):
     def __init__(self, *layers: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_layers", layers)
 
+    def _deploy_layer(self) -> Mapping[str, Any]:
+        owner, data = deploy_data.get()
+        return data if owner is self else {}
+
     def __getitem__(self, key: str) -> Any:
         for layer in self._layers:
             if key in layer:
                 return layer[key]
+        defaults = self._deploy_layer()
+        if key in defaults:
+            return defaults[key]
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for layer in self._layers:
+        for layer in (*self._layers, self._deploy_layer()):
             for key in layer:
                 if key not in seen:
                     seen.add(key)
@@ -55,11 +75,20 @@ class HostData(Mapping[str, Any]):
         return f"HostData({self.dict()!r})"
 
 
+logger = logging.getLogger("corral")
+
+
 class Host:
     """One target. ``connector`` names the transport (``local``, ``chroot``, ``ssh``...)
-    and ``target`` its argument (a path for chroot, a hostname for ssh)."""
+    and ``target`` its argument (a path for chroot, a hostname for ssh).
 
-    __slots__ = ("connector", "data", "groups", "name", "target")
+    What pyinfra's ``Host`` offers deploy code is here too: ``loop``, ``when``,
+    ``arguments``, ``deploy``, ``host_data``, ``group_data``, ``log``,
+    ``get_temp_filename``, the ``current_deploy_*`` state, ``connector_data``.
+    """
+
+    __slots__ = ("_group_data", "_host_data", "connector", "connector_data", "data",
+                 "groups", "loop_position", "name", "target")
 
     def __init__(
         self,
@@ -68,12 +97,21 @@ class Host:
         groups: tuple[str, ...],
         connector: str,
         target: str,
+        *,
+        host_data: Mapping[str, Any] | None = None,
+        group_data: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.data = data
         self.groups = groups
         self.connector = connector
         self.target = target
+        self._host_data = host_data
+        self._group_data = group_data
+        #: free for connectors and deploy code (as pyinfra's)
+        self.connector_data: dict[str, Any] = {}
+        #: the index in each ``host.loop`` being iterated, outermost first
+        self.loop_position: list[int] = []
 
     def __repr__(self) -> str:
         return f"Host({self.name!r})"
@@ -91,3 +129,181 @@ class Host:
         from .context import require_context
 
         require_context(self).noop(description)
+
+    # -- data -------------------------------------------------------------------------
+    @property
+    def host_data(self) -> dict[str, Any]:
+        """The data given to this host itself in the inventory (not its groups')."""
+        if self._host_data is not None:
+            return dict(self._host_data)
+        layers = self.data._layers
+        return dict(layers[0]) if layers else {}
+
+    @property
+    def group_data(self) -> dict[str, Any]:
+        """The data of this host's groups, merged (a later group wins), ``all`` not
+        included: as pyinfra's ``host.group_data``."""
+        if self._group_data is not None:
+            return dict(self._group_data)
+        merged: dict[str, Any] = {}
+        for layer in reversed(self.data._layers[1:-2]):
+            merged.update(layer)
+        return merged
+
+    def get_deploy_data(self) -> dict[str, Any]:
+        """The data defaults of the ``@deploy`` being run ({} outside one)."""
+        return dict(self.data._deploy_layer())
+
+    # -- the deploy code's position -------------------------------------------------------
+    def loop(self, iterable: Iterable[T]) -> Iterator[T]:
+        """The items of ``iterable``, unchanged (pyinfra's ``host.loop``); the index of
+        the current item is kept in ``loop_position`` while the loop runs."""
+        self.loop_position.append(0)
+        try:
+            for index, item in enumerate(iterable):
+                self.loop_position[-1] = index
+                yield item
+        finally:
+            self.loop_position.pop()
+
+    def deploy(self, name: str, kwargs: Mapping[str, Any] | None = None,
+               data: Mapping[str, Any] | None = None,
+               in_deploy: bool = True) -> AbstractContextManager[None]:
+        """A block whose operations are named ``name | ...``, get the global arguments
+        ``kwargs`` as defaults and see ``data`` as data defaults (what ``@deploy`` does).
+
+            with host.deploy("Web server", {"_sudo": True}, {"port": 8080}):
+                ...
+        """
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(name or None, dict(kwargs or {}), data, in_deploy,
+                            caller_location(2))
+
+    def when(self, condition: Callable[[], Any]) -> AbstractContextManager[None]:
+        """A block whose operations run only if ``condition()`` holds when each of them
+        is about to run (an ``_if`` added to each)::
+
+            with host.when(lambda: config_file.changed):
+                systemd.service(service="app", restarted=True)
+        """
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(None, {"_if": [condition]}, None, False, caller_location(2))
+
+    def arguments(self, **arguments: Any) -> AbstractContextManager[None]:
+        """A block whose operations get these global arguments (``_sudo=True``...) as
+        defaults."""
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(None, arguments, None, False, caller_location(2))
+
+    @property
+    def in_deploy(self) -> bool:
+        from .operation import in_deploy
+
+        return in_deploy.get()
+
+    @property
+    def in_op(self) -> bool:
+        """Whether an operation of this host is being planned here (its generator)."""
+        from .context import current_host
+
+        ctx = current_host.get()
+        return bool(ctx is not None and ctx.host is self and ctx.in_operation)
+
+    in_callback_op = False
+
+    @property
+    def current_deploy_name(self) -> str | None:
+        from .operation import deploy_names
+
+        return " | ".join(deploy_names.get()) or None
+
+    @property
+    def current_deploy_kwargs(self) -> dict[str, Any] | None:
+        from .operation import deploy_defaults
+
+        return dict(deploy_defaults.get()) or None
+
+    @property
+    def current_deploy_data(self) -> dict[str, Any] | None:
+        return self.get_deploy_data() or None
+
+    @property
+    def current_op_global_arguments(self) -> dict[str, Any] | None:
+        """The global arguments of the operation being planned here (None outside one)."""
+        from .context import current_host
+
+        ctx = current_host.get()
+        call = getattr(ctx, "call", None)
+        if ctx is None or ctx.host is not self or call is None:
+            return None
+        return call.globals.as_arguments()  # type: ignore[no-any-return]
+
+    # -- output -----------------------------------------------------------------------
+    @property
+    def print_prefix(self) -> str:
+        return f"[{self.name}] "
+
+    def style_print_prefix(self, *_args: Any, **_kwargs: Any) -> str:
+        return self.print_prefix
+
+    def log(self, message: str, log_func: Callable[[str], Any] | None = None) -> None:
+        """Show ``message`` for this host (``[name] message``): in corral's output during
+        a run, or through ``log_func`` if one is given (``logger.warning``...)."""
+        from .context import current_host
+
+        if log_func is not None:
+            log_func(f"{self.print_prefix}{message}")
+            return
+        ctx = current_host.get()
+        emit = getattr(ctx, "log", None)
+        if emit is not None:
+            emit(self, str(message))
+        else:
+            logger.info("%s%s", self.print_prefix, message)
+
+    def log_styled(self, message: str, log_func: Callable[[str], Any] | None = None,
+                   **_style: Any) -> None:
+        """:meth:`log` (corral's output has no per-message styles)."""
+        self.log(message, log_func)
+
+    # -- temporary files ----------------------------------------------------------------
+    def get_temp_dir_config(self) -> str:
+        """The temporary directory set in the config (``TEMP_DIR``), else ``/tmp``."""
+        from .context import current_run
+
+        run = current_run.get()
+        config = run.config if run is not None else None
+        return str(getattr(config, "TEMP_DIR", None) or getattr(config, "DEFAULT_TEMP_DIR",
+                                                                None) or "/tmp")
+
+    def _get_temp_directory(self) -> str:
+        from .context import current_run, require_context
+
+        run = current_run.get()
+        configured = getattr(run.config, "TEMP_DIR", None) if run is not None else None
+        if configured:
+            return str(configured)
+        found = require_context(self).temp_directory()
+        return found or self.get_temp_dir_config()
+
+    def get_temp_filename(self, hash_key: str | None = None, hash_filename: bool = True,
+                          *, temp_directory: str | None = None) -> str:
+        """A path for a temporary file on the host: in ``temp_directory``, else the config's
+        ``TEMP_DIR``, else the host's ``$TMPDIR`` (the ``server.TmpDir`` fact), else
+        ``/tmp``; named from ``hash_key`` (its SHA-1 unless ``hash_filename=False``), or
+        unique when no key is given."""
+        directory = temp_directory or self._get_temp_directory()
+        key = hash_key or str(uuid.uuid4())
+        if hash_filename:
+            key = hashlib.sha1(key.encode()).hexdigest()  # a name, not a secret
+        return f"{directory.rstrip('/') or '/'}/corral-{key}".replace("//", "/")
+
+    # -- the run --------------------------------------------------------------------
+    @property
+    def inventory(self) -> Any:
+        from .context import require_run
+
+        return require_run().inventory

@@ -87,6 +87,12 @@ class _TableContext:
     def noop(self, description: str) -> None:
         self._planned.notes.append(description)
 
+    def temp_directory(self) -> str:
+        """``server.TmpDir`` from the table ("" when the table does not hold it)."""
+        from corral.facts.server import TmpDir
+
+        return str(self._facts.get((TmpDir, freeze({})), ""))
+
 
 def plan(op: Any, *args: Any, facts: dict[FactKey, Any] | None = None,
          data: dict[str, Any] | None = None, host_name: str = "testhost",
