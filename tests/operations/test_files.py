@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -727,6 +728,8 @@ def test_put_missing_local_file() -> None:
 
 
 def test_put_assume_exists_uploads_the_path() -> None:
+    # not there yet, in the working directory nor the deploy directory: the working
+    # directory's path, as pyinfra's
     result = plan(
         files.put,
         "later.txt",
@@ -736,8 +739,8 @@ def test_put_assume_exists_uploads_the_path() -> None:
         facts=_put_facts("/etc/x", info(), OTHER_SUM),
     )
     assert result.commands == [
-        FileUploadCommand(str(HERE / "later.txt"), "/etc/x", mode="644", user="root", group="root",
-                          owner_kept=True)
+        FileUploadCommand(os.path.join(os.getcwd(), "later.txt"), "/etc/x", mode="644",
+                          user="root", group="root", owner_kept=True)
     ]
 
 
@@ -771,19 +774,25 @@ def test_get_cases(tmp_path: Path) -> None:
     assert plan(files.get, "/etc/os-release", str(local), facts=facts).shell == [
         "download /etc/os-release"
     ]
-    # relative dest under the deploy dir, local dir created
-    result = plan(
-        files.get,
-        "/etc/os-release",
-        "out/release",
-        create_local_dir=True,
-        facts=facts,
-        data={"_deploy_dir": str(tmp_path)},
-    )
+    # a relative dest whose directory is in neither the working directory nor the deploy
+    # directory: the working directory's (as pyinfra's), local dir created
+    work = tmp_path / "work"
+    work.mkdir()
+    with contextlib.chdir(work):
+        result = plan(files.get, "/etc/os-release", "out/release", create_local_dir=True,
+                      facts=facts, data={"_deploy_dir": str(tmp_path)})
     assert result.commands == [
-        FileDownloadCommand("/etc/os-release", str(tmp_path / "out/release"))
+        FileDownloadCommand("/etc/os-release", str(work / "out/release"))
     ]
-    assert (tmp_path / "out").is_dir()
+    assert (work / "out").is_dir()
+    # the deploy directory when only it holds dest's directory
+    (tmp_path / "keep").mkdir()
+    with contextlib.chdir(work):
+        result = plan(files.get, "/etc/os-release", Path("keep/release"), facts=facts,
+                      data={"_deploy_dir": str(tmp_path)})
+    assert result.commands == [
+        FileDownloadCommand("/etc/os-release", str(tmp_path / "keep/release"))
+    ]
 
 
 # -- files.template -----------------------------------------------------------------------
