@@ -16,6 +16,7 @@ from corral.model.command import CommandOutput
 from corral.model.context import current_host
 from corral.model.errors import (
     BadInput,
+    ConnectError,
     CorralError,
     FactError,
 )
@@ -97,6 +98,10 @@ class HostRun:
         self.code_done = False
         self._occurrences: dict[tuple[str, int], int] = {}
         self._keys: dict[int, tuple[str, int, int]] = {}
+        #: connections to other hosts of the run, to read their facts (other.get_fact)
+        self.borrowed: dict[str, Connector] = {}
+        #: facts of other hosts read for this host's deploy code, by host name
+        self.other_facts: dict[str, dict[FactKey, Any]] = {}
         self.started = time.monotonic()
 
     # -- the context deploy code sees ------------------------------------------------
@@ -116,7 +121,10 @@ class HostRun:
         self.metas.append(meta)
         return meta
 
-    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                 of: Host | None = None) -> Any:
+        """A fact of this host for its deploy code; ``of``: of another host of the run
+        (``other.get_fact(...)``, read over a connection of this host's own)."""
         given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
         where, what = caller_location(2), f"fact {getattr(fact_cls, 'name', fact_cls)}"
         validate_globals(given, where, what)
@@ -131,12 +139,45 @@ class HostRun:
         collect_secrets(privilege[4], self.secrets)
         self._note_sudo_password(privilege[4])
         key = make_fact_key(fact_cls, args, kwargs, privilege)
-        value = await_only(self.read_fact(key))
+        value = await_only(self.read_fact(key) if of is None else self.read_other_fact(of, key))
         if isinstance(value, FactFailed):
             # as pyinfra: the host fails, unless the read ignores errors
             if given.get("_ignore_errors", self.run.config.IGNORE_ERRORS):
                 return key.cls.default()
             raise FactError(value.message)
+        return value
+
+    def get_fact_of(self, other: Host, fact_cls: Any, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Any:
+        return self.get_fact(fact_cls, args, kwargs, of=other)
+
+    async def read_other_fact(self, other: Host, key: FactKey) -> Any:
+        """A fact of another host of the run, for this host's deploy code (the token a
+        cluster's first host made, say). It is read as it is now, over a connection this
+        host opens to the other (kept for more such reads, closed with this host's own):
+        the other host's chain and connection are not touched. Read once per run."""
+        if not any(hr.host is other for hr in self.run.hosts):
+            raise FactError(f"host {other.name} is not part of this run (--limit?): "
+                            f"cannot read its facts")
+        known = self.other_facts.setdefault(other.name, {})
+        if key not in known:
+            conn = self.borrowed.get(other.name)
+            if conn is None:
+                try:
+                    conn = await self.run.connect_to(other)
+                except ConnectError as exc:
+                    raise FactError(f"cannot read {key.label} on {other.name}: {exc}") from None
+                conn.sudo_passwords = self.sudo_passwords
+                self.borrowed[other.name] = conn
+            outputs = await conn.run([fact_step(key)], timeout=self.run.wave_timeout)
+            out = outputs[0]
+            known[key] = (FactFailed(f"fact {key.label} on {other.name}: no output")
+                          if out is None else fact_value(key, out))
+            labels = (mask(key.label, self.secrets) if self.secrets else key.label,)
+            self.run.emit(FactsGathered(other.name, labels))
+        value = known[key]
+        if isinstance(value, FactFailed):
+            return FactFailed(f"{value.message} (on {other.name})")
         return value
 
     def _note_sudo_password(self, password: Any) -> None:

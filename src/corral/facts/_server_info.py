@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from corral.model import keys
 from corral.model.errors import FactParseError
@@ -83,7 +83,7 @@ class MacosVersion(FactBase[str | None]):
         return NOTHING
 
 
-def _linux_distribution() -> type[FactBase[object]]:
+def _linux_distribution() -> type[FactBase[Any]]:
     from .server import LinuxDistribution
 
     return LinuxDistribution

@@ -121,9 +121,17 @@ class Host:
 
     # Deploy-time helpers, answered by the engine through the current context.
     def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        from .context import require_context
+        """A fact of this host. From another host's deploy code too (as pyinfra allows):
+        it is then read on this host as it is now."""
+        from .context import NoContextError, require_context
 
-        return require_context(self).get_fact(fact_cls, args, kwargs)
+        ctx = require_context()
+        if ctx.host is self:
+            return ctx.get_fact(fact_cls, args, kwargs)
+        of_other = getattr(ctx, "get_fact_of", None)
+        if of_other is None:
+            raise NoContextError(f"host {self.name} is not the host this deploy is running for")
+        return of_other(self, fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         from .context import require_context
