@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from corral import api, host
+from corral import api
 from corral.api import operation
 from corral.model.events import Event, OperationDone
 from corral.model.results import HostStatus, OpStatus
