@@ -101,6 +101,8 @@ def test_a_bad_global_argument_in_a_block_is_bad_input() -> None:
 def web(tmp: str, seen: dict[str, Any]) -> None:
     seen["outer"] = (host.data.port, host.data.get("bind"), host.current_deploy_name,
                      host.in_deploy, host.current_deploy_kwargs)
+    with host.when(lambda: True):  # a block keeps the deploy's data defaults
+        seen["when"] = host.data.get("port")
     inner(seen)
     # an operation planned later (by the engine) still sees the deploy's data defaults
     files.template(src=io.StringIO("port={{ host.data.port }}\n"), dest=f"{tmp}/web.conf")
@@ -108,7 +110,7 @@ def web(tmp: str, seen: dict[str, Any]) -> None:
 
 @deploy("Inner", data_defaults={"port": 9090})
 def inner(seen: dict[str, Any]) -> None:
-    seen["inner"] = (host.data.port, host.data.bind, host.current_deploy_name,
+    seen["inner"] = (host.data.port, host.data.get("bind"), host.current_deploy_name,
                      host.get_deploy_data())
 
 
@@ -121,8 +123,9 @@ def test_deploy_data_defaults_are_read_through_host_data(tmp_path: Path) -> None
 
     run(body)
     assert seen["outer"] == (8080, "0.0.0.0", "Web", True, {"_env": {"A": "1"}})
-    # nested: the inner deploy's defaults win, the outer's still show through
-    assert seen["inner"] == (9090, "0.0.0.0", "Web | Inner", {"port": 9090, "bind": "0.0.0.0"})
+    assert seen["when"] == 8080
+    # nested: as in pyinfra, the inner deploy's defaults replace the outer's
+    assert seen["inner"] == (9090, None, "Web | Inner", {"port": 9090})
     assert seen["after"] == (None, None, False)
     assert (tmp_path / "web.conf").read_text() == "port=8080\n"
 

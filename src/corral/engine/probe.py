@@ -11,7 +11,7 @@ from corral.model.command import Command, Diff, HostDiff, Note, to_command
 from corral.model.context import current_host
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
-from corral.model.host import Host, deploy_data
+from corral.model.host import Host
 from corral.model.keys import Key
 from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
 
@@ -188,8 +188,9 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     result = Probe()
     ctx = ProbeContext(host, facts, call.globals.privilege_key(), result, call)
     token = current_host.set(ctx)
-    # host.data falls back on the data defaults of the @deploy the operation was called in
-    data_token = deploy_data.set((host.data, call.deploy_data or {}))
+    # the data defaults of the @deploy the call was made in (planned later, maybe after
+    # the deploy returned: its templates and host.data reads still see them)
+    defaults = host.data.push_defaults(call.data_defaults) if call.data_defaults else None
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -211,6 +212,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         # probe may see facts an earlier operation of the wave is about to change.
         result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
-        deploy_data.reset(data_token)
+        if defaults is not None:
+            host.data.pop_defaults(defaults)
         current_host.reset(token)
     return result

@@ -7,45 +7,53 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-#: the data defaults of the ``@deploy`` being run (``data_defaults``), and the host data
-#: they are for: the lowest layer of that host's data while its deploy code is inside
-deploy_data: ContextVar[tuple[Any, Mapping[str, Any]]] = ContextVar(
-    "corral_deploy_data", default=(None, {}))
-
 
 class HostData(Mapping[str, Any]):
     """Host data with attribute access; a missing key reads as ``None`` (as in pyinfra).
 
     Layers, highest first: the host's own data, its groups' data, then ``all``, then the
-    data defaults of the ``@deploy`` being run.
+    data defaults of the ``@deploy`` being run (:meth:`push_defaults`).
     """
 
-    __slots__ = ("_layers",)
+    __slots__ = ("_defaults", "_layers")
+    _defaults: Mapping[str, Any]
+    _layers: tuple[Mapping[str, Any], ...]
 
     def __init__(self, *layers: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_layers", layers)
-
-    def _deploy_layer(self) -> Mapping[str, Any]:
-        owner, data = deploy_data.get()
-        return data if owner is self else {}
+        object.__setattr__(self, "_defaults", {})
 
     def __getitem__(self, key: str) -> Any:
         for layer in self._layers:
             if key in layer:
                 return layer[key]
-        defaults = self._deploy_layer()
-        if key in defaults:
-            return defaults[key]
+        if key in self._defaults:
+            return self._defaults[key]
         raise KeyError(key)
+
+    def push_defaults(self, defaults: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        """Make ``defaults`` the data defaults layer (``@deploy(data_defaults=...)``) and
+        return the layer it replaces, for :meth:`pop_defaults`. As in pyinfra the layer is
+        replaced, not merged: inside a nested deploy only its own defaults are seen."""
+        previous: Mapping[str, Any] = self._defaults
+        object.__setattr__(self, "_defaults", defaults if defaults is not None else {})
+        return previous
+
+    def pop_defaults(self, previous: Mapping[str, Any]) -> None:
+        """Put back the layer :meth:`push_defaults` returned."""
+        object.__setattr__(self, "_defaults", previous)
+
+    @property
+    def current_defaults(self) -> Mapping[str, Any]:
+        """The data defaults layer in force now."""
+        return self._defaults
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for layer in (*self._layers, self._deploy_layer()):
+        for layer in (*self._layers, self._defaults):
             for key in layer:
                 if key not in seen:
                     seen.add(key)
@@ -160,7 +168,7 @@ class Host:
 
     def get_deploy_data(self) -> dict[str, Any]:
         """The data defaults of the ``@deploy`` being run ({} outside one)."""
-        return dict(self.data._deploy_layer())
+        return dict(self.data.current_defaults)
 
     # -- the deploy code's position -------------------------------------------------------
     def loop(self, iterable: Iterable[T]) -> Iterator[T]:
@@ -197,14 +205,16 @@ class Host:
         """
         from .operation import caller_location, deploy_scope
 
-        return deploy_scope(None, {"_if": [condition]}, None, False, caller_location(2))
+        return deploy_scope(None, {"_if": [condition]}, None, False, caller_location(2),
+                            replace_data=False)
 
     def arguments(self, **arguments: Any) -> AbstractContextManager[None]:
         """A block whose operations get these global arguments (``_sudo=True``...) as
         defaults."""
         from .operation import caller_location, deploy_scope
 
-        return deploy_scope(None, arguments, None, False, caller_location(2))
+        return deploy_scope(None, arguments, None, False, caller_location(2),
+                            replace_data=False)
 
     @property
     def in_deploy(self) -> bool:

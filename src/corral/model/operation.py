@@ -111,12 +111,14 @@ def combine_ifs(outer: Any, inner: Any) -> Any:
 @contextlib.contextmanager
 def deploy_scope(name: str | None, arguments: dict[str, Any] | None,
                  data: Mapping[str, Any] | None, deploy: bool = True,
-                 where: tuple[str, int] | None = None) -> Iterator[None]:
+                 where: tuple[str, int] | None = None,
+                 replace_data: bool = True) -> Iterator[None]:
     """What ``@deploy``, ``host.deploy``, ``host.when`` and ``host.arguments`` open:
     operations called inside get ``arguments`` (global arguments) as defaults, their names
     are prefixed with ``name``, and ``host.data`` falls back on ``data`` (``@deploy``'s
-    ``data_defaults``). Scopes nest: an inner scope's arguments and data win over the
-    outer's, and ``_if`` conditions add up (all must hold)."""
+    ``data_defaults``; with ``replace_data``, as pyinfra, the enclosing deploy's are not
+    seen inside). Scopes nest: an inner scope's arguments win over the outer's, and
+    ``_if`` conditions add up (all must hold)."""
     where = where or caller_location(3)
     label = name or "deploy"
     given = dict(arguments or {})
@@ -130,23 +132,14 @@ def deploy_scope(name: str | None, arguments: dict[str, Any] | None,
     if name:
         tokens.append(deploy_names.set((*deploy_names.get(), name)))
     tokens.append(in_deploy.set(deploy or in_deploy.get()))
-    data_token = None
-    if data:
-        from .host import deploy_data
-
-        owner, known = deploy_data.get()
-        ctx = current_host.get()
-        if ctx is not None:
-            if owner is not ctx.host.data:
-                known = {}
-            data_token = deploy_data.set((ctx.host.data, {**known, **data}))
+    ctx = current_host.get()
+    host_data = ctx.host.data if ctx is not None and replace_data else None
+    previous = host_data.push_defaults(data) if host_data is not None else None
     try:
         yield
     finally:
-        if data_token is not None:
-            from .host import deploy_data
-
-            deploy_data.reset(data_token)
+        if host_data is not None and previous is not None:
+            host_data.pop_defaults(previous)
         for token in reversed(tokens):
             token.var.reset(token)
 
@@ -242,9 +235,9 @@ class OpCall:
     file: str
     line: int
     deploy: tuple[str, ...] = ()
-    #: the data defaults of the enclosing ``@deploy`` when it was called: ``host.data``
-    #: falls back on them while the operation is planned, as in deploy code
-    deploy_data: Mapping[str, Any] | None = None
+    #: the host's data defaults layer (``@deploy(data_defaults=...)``) where the call was
+    #: made: in force again whenever the operation is planned, as when pyinfra runs it
+    data_defaults: Any = None
 
     @property
     def display_name(self) -> str:
@@ -589,7 +582,7 @@ def operation(
                 file=where[0],
                 line=where[1],
                 deploy=deploy_names.get(),
-                deploy_data=current_deploy_data(ctx.host),
+                data_defaults=getattr(ctx.host.data, "current_defaults", None),
             )
             return ctx.add_op(call)
 
@@ -602,14 +595,6 @@ def operation(
     if func is not None:
         return decorate(func)
     return decorate
-
-
-def current_deploy_data(host: Any) -> Mapping[str, Any] | None:
-    """The data defaults in force for ``host`` here (None outside ``@deploy``)."""
-    from .host import deploy_data
-
-    owner, data = deploy_data.get()
-    return data if data and owner is getattr(host, "data", None) else None
 
 
 def deploy(name: str | Callable[..., Any] | None = None,
