@@ -150,21 +150,13 @@ class Host:
     @property
     def host_data(self) -> dict[str, Any]:
         """The data given to this host itself in the inventory (not its groups')."""
-        if self._host_data is not None:
-            return dict(self._host_data)
-        layers = self.data._layers
-        return dict(layers[0]) if layers else {}
+        return dict(self._host_data or {})
 
     @property
     def group_data(self) -> dict[str, Any]:
         """The data of this host's groups, merged (a later group wins), ``all`` not
         included: as pyinfra's ``host.group_data``."""
-        if self._group_data is not None:
-            return dict(self._group_data)
-        merged: dict[str, Any] = {}
-        for layer in reversed(self.data._layers[1:-2]):
-            merged.update(layer)
-        return merged
+        return dict(self._group_data or {})
 
     def get_deploy_data(self) -> dict[str, Any]:
         """The data defaults of the ``@deploy`` being run ({} outside one)."""
