@@ -6,10 +6,14 @@ what the engine makes of their exit codes."""
 from __future__ import annotations
 
 import json
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corral.engine.batching import fact_value
 from corral.engine.probe import FactFailed, make_fact_key
@@ -144,3 +148,53 @@ def test_every_server_fact_of_pyinfra_3_10_exists() -> None:
              "Sysctl", "Timezone", "TmpDir", "Uptime", "User", "Users", "Which"]
     missing = [n for n in names if f"server.{n}" not in registered_facts()]
     assert missing == []
+
+
+# -- arguments that reach the shell, hostile ------------------------------------------------
+
+_TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+                min_size=1, max_size=40)
+_NASTY = st.sampled_from(["$(touch {m})", "`touch {m}`", "x; touch {m}", "x\ntouch {m}",
+                          "'; touch {m}; '", "~root/$(touch {m})", "-x", "a$", "*", "~"])
+
+
+def _sh(command: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=20,
+                          cwd=tmp, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(user=st.one_of(_TEXT, _NASTY), path=st.one_of(st.none(), _TEXT, _NASTY))
+def test_authorized_keys_arguments_are_only_names(user: str, path: str | None) -> None:
+    """A user name or path runs nothing: the command reads (at most) one file and exits 0
+    when it is not there."""
+    with tempfile.TemporaryDirectory() as tmp:
+        marker = Path(tmp) / "ran"
+        user = user.replace("{m}", str(marker))
+        path = path.replace("{m}", str(marker)) if path else path
+        done = _sh(server.AuthorizedKeys().command(user, path), Path(tmp))
+        assert not marker.exists()
+        if path is not None and (Path(tmp) / path).is_dir():  # "." or "/": cat fails
+            assert done.returncode != 0 and "Is a directory" in done.stderr
+            return
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(path=st.one_of(_TEXT, _NASTY))
+def test_etc_hosts_path_is_only_a_path(path: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        marker = Path(tmp) / "ran"
+        path = path.replace("{m}", str(marker))
+        done = _sh(server.EtcHosts().command(path), Path(tmp))
+        assert not marker.exists()
+        if (Path(tmp) / path).is_dir():  # "." or "/": a failure, not an empty file
+            assert done.returncode != 0
+            return
+        assert done.returncode == 0 and done.stdout == ""
+        hosts = Path(tmp) / path.lstrip("/")[:20].replace("/", "_")
+        if hosts.name and not hosts.name.startswith("-"):
+            hosts.write_text("10.1.1.1 a\n")
+            read = _sh(server.EtcHosts().command(str(hosts)), Path(tmp))
+            assert server.EtcHosts().process(read.stdout.splitlines()) == {"10.1.1.1": ["a"]}

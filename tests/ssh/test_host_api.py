@@ -135,3 +135,22 @@ def test_a_host_reads_another_hosts_facts(fleet: Fleet, tmp_path: Path) -> None:
     assert seen["token"] == "s3cret-token"
     assert seen["hostname"] != seen["mine"]
     assert first.name in str(seen["error"]) and "No such file" in str(seen["error"])
+
+
+def test_a_custom_fact_whose_command_fails_fails_the_host(fleet: Fleet, tmp_path: Path
+                                                          ) -> None:
+    """As pyinfra 3.10 (exit 1): not its default, not a run that succeeds."""
+    (tmp_path / "deploy.py").write_text(
+        "from corral import host\n"
+        "from corral.api import FactBase\n"
+        "from corral.operations import files\n\n"
+        "class Token(FactBase):\n"
+        "    def command(self):\n"
+        "        return 'cat /srv/no-such-token'\n\n"
+        "token = host.get_fact(Token)\n"
+        "files.directory(path='/srv/after-token')\n")
+    inventory = host_inventory(fleet, KEYS_HOST, tmp_path)
+    ran = corral(inventory.name, "deploy.py", "-y", cwd=tmp_path)
+    assert ran.code == 1, ran
+    assert "Token" in ran.out + ran.err and "No such file" in ran.out + ran.err, ran
+    assert not (host_root(fleet, KEYS_HOST) / "srv/after-token").exists()
