@@ -85,7 +85,8 @@ def test_operation_results_expose_output(tmp_path: Path) -> None:
                     ok=op.did_succeed(), error=op.did_error())
 
     run(deploy)
-    assert seen == {"stdout": "out\n", "stderr": "err\n", "changed": True, "ok": True,
+    # joined lines, no final newline: as pyinfra's OperationMeta
+    assert seen == {"stdout": "out", "stderr": "err", "changed": True, "ok": True,
                     "error": False}
 
 
@@ -158,13 +159,15 @@ def test_global_arguments_env_chdir_shell_timeout_retries(tmp_path: Path) -> Non
         )
         slow = server.shell(commands=["sleep 20"], _timeout=1, _ignore_errors=True)
         seen.update(env=env.stdout, cwd=cwd.stdout, bash=bash.stdout, retry=retry.did_succeed(),
-                    slow=slow.did_error())
+                    slow=slow.did_error(), retried=retry.get_retry_info())
 
     run(deploy)
-    assert seen["env"] == "hi there\n"
-    assert seen["cwd"] == f"{tmp_path}\n"
+    assert seen["env"] == "hi there"
+    assert seen["cwd"] == f"{tmp_path}"
     assert seen["bash"].strip()[:1].isdigit()
     assert seen["retry"] is True and counter.read_text().count("x") == 2
+    assert seen["retried"] == {"retry_attempts": 1, "max_retries": 2, "was_retried": True,
+                               "retry_succeeded": True}
     assert seen["slow"] is True
 
 

@@ -181,3 +181,24 @@ def test_user_lifecycle(target: Target, tmp_path: Path) -> None:
     assert t.passwd("alice") is None and t.passwd("bob") is None
     assert "alice" not in t.read("/etc/shadow")
     assert t.path(home).is_dir()
+
+
+def test_timezone_utc_on_debian_12(target: Target) -> None:
+    """server.timezone("UTC") on the Debian 12 image, whose /usr/share/zoneinfo/UTC is a
+    link to Etc/UTC (it was refused: "the host has no time zone UTC"); then back."""
+    t = target
+    assert t.path("/usr/share/zoneinfo/UTC").is_symlink()
+
+    def to_utc() -> None:
+        server.timezone(name="utc", timezone="UTC")
+
+    first = ops(converge(t, to_utc))
+    assert first["utc"].changed, first
+    assert t.sh("readlink", "/etc/localtime").stdout.strip() == "/usr/share/zoneinfo/UTC"
+    assert t.read("/etc/timezone") == "UTC\n"
+
+    def back() -> None:
+        server.timezone(name="back", timezone="Etc/UTC")
+
+    converge(t, back)
+    assert t.read("/etc/timezone") == "Etc/UTC\n"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import os
 import shlex
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,12 @@ import pytest
 from corral.facts._shelltext import escape_value
 from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
 from corral.model.command import FileDownloadCommand, FileUploadCommand, HostDiff
-from corral.model.errors import BadInput, OperationError, OperationTypeError
+from corral.model.errors import (
+    BadInput,
+    LocalFileMissing,
+    OperationError,
+    OperationTypeError,
+)
 from corral.model.secrets import Secret
 from corral.operations import _files_base as edit
 from corral.operations import files
@@ -727,6 +735,8 @@ def test_put_missing_local_file() -> None:
 
 
 def test_put_assume_exists_uploads_the_path() -> None:
+    # not there yet, in the working directory nor the deploy directory: the working
+    # directory's path, as pyinfra's
     result = plan(
         files.put,
         "later.txt",
@@ -736,8 +746,8 @@ def test_put_assume_exists_uploads_the_path() -> None:
         facts=_put_facts("/etc/x", info(), OTHER_SUM),
     )
     assert result.commands == [
-        FileUploadCommand(str(HERE / "later.txt"), "/etc/x", mode="644", user="root", group="root",
-                          owner_kept=True)
+        FileUploadCommand(os.path.join(os.getcwd(), "later.txt"), "/etc/x", mode="644",
+                          user="root", group="root", owner_kept=True)
     ]
 
 
@@ -771,19 +781,25 @@ def test_get_cases(tmp_path: Path) -> None:
     assert plan(files.get, "/etc/os-release", str(local), facts=facts).shell == [
         "download /etc/os-release"
     ]
-    # relative dest under the deploy dir, local dir created
-    result = plan(
-        files.get,
-        "/etc/os-release",
-        "out/release",
-        create_local_dir=True,
-        facts=facts,
-        data={"_deploy_dir": str(tmp_path)},
-    )
+    # a relative dest whose directory is in neither the working directory nor the deploy
+    # directory: the working directory's (as pyinfra's), local dir created
+    work = tmp_path / "work"
+    work.mkdir()
+    with contextlib.chdir(work):
+        result = plan(files.get, "/etc/os-release", "out/release", create_local_dir=True,
+                      facts=facts, data={"_deploy_dir": str(tmp_path)})
     assert result.commands == [
-        FileDownloadCommand("/etc/os-release", str(tmp_path / "out/release"))
+        FileDownloadCommand("/etc/os-release", str(work / "out/release"))
     ]
-    assert (tmp_path / "out").is_dir()
+    assert (work / "out").is_dir()
+    # the deploy directory when only it holds dest's directory
+    (tmp_path / "keep").mkdir()
+    with contextlib.chdir(work):
+        result = plan(files.get, "/etc/os-release", Path("keep/release"), facts=facts,
+                      data={"_deploy_dir": str(tmp_path)})
+    assert result.commands == [
+        FileDownloadCommand("/etc/os-release", str(tmp_path / "keep/release"))
+    ]
 
 
 # -- files.template -----------------------------------------------------------------------
@@ -854,6 +870,64 @@ def test_template_errors(name: str, line: int, message: str) -> None:
 def test_template_missing_file() -> None:
     with pytest.raises(BadInput, match=r"absent\.j2"):
         plan(files.template, "templates/absent.j2", "/etc/x", facts={}, data=DATA)
+
+
+# -- local paths: str, pathlib.Path, importlib.resources; working directory first ------------
+
+
+def test_a_relative_src_is_looked_for_in_the_working_directory_then_the_deploy_directory(
+        tmp_path: Path) -> None:
+    deploy_dir, work = tmp_path / "deploy", tmp_path / "work"
+    for d in (deploy_dir / "files", work / "files"):
+        d.mkdir(parents=True)
+    (work / "files" / "both.txt").write_text("work\n")
+    (deploy_dir / "files" / "both.txt").write_text("deploy\n")
+    (deploy_dir / "files" / "deploy-only.txt").write_text("deploy only\n")
+    data = {"_deploy_dir": str(deploy_dir)}
+    facts = {**_put_facts("/etc/a", None, None), **_put_facts("/etc/b", None, None)}
+    with contextlib.chdir(work):
+        both = plan(files.put, Path("files/both.txt"), "/etc/a", data=data, facts=facts)
+        only = plan(files.put, "files/deploy-only.txt", "/etc/b", data=data, facts=facts)
+        with pytest.raises(LocalFileMissing) as caught:
+            plan(files.put, "files/none.txt", "/etc/a", data=data, facts=facts)
+    # as pyinfra: the working directory's; the deploy directory's when only it has one
+    assert both.commands[-1].src == b"work\n"
+    assert only.commands[-1].src == b"deploy only\n"
+    # bad input (one line, exit 4) that deploy code may catch as IOError, naming both places
+    assert isinstance(caught.value, OSError) and isinstance(caught.value, BadInput)
+    assert caught.value.errno == errno.ENOENT
+    assert str(work / "files/none.txt") in str(caught.value)
+    assert str(deploy_dir / "files/none.txt") in str(caught.value)
+
+
+def test_template_from_a_path_and_from_a_zip_resource(tmp_path: Path) -> None:
+    (tmp_path / "t.j2").write_text("hello {{ who }}\n")
+    archive = tmp_path / "res.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("pkg/t.j2", "zipped {{ who }}\n")
+    facts = _put_facts("/etc/t", None, None)
+    from_path = plan(files.template, tmp_path / "t.j2", "/etc/t", who="path", facts=facts)
+    from_zip = plan(files.template, zipfile.Path(archive, "pkg/t.j2"), "/etc/t", who="zip",
+                    facts=facts)
+    put_zip = plan(files.put, zipfile.Path(archive, "pkg/t.j2"), "/etc/t", facts=facts)
+    assert from_path.commands[-1].src == b"hello path\n"  # it crashed: 'PosixPath' ... 'read'
+    assert from_zip.commands[-1].src == b"zipped zip\n"
+    assert put_zip.commands[-1].src == b"zipped {{ who }}\n"
+    with pytest.raises(LocalFileMissing):
+        plan(files.template, zipfile.Path(archive, "pkg/none.j2"), "/etc/t", facts=facts)
+
+
+def test_template_includes_are_found_from_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "work" / "templates").mkdir(parents=True)
+    (tmp_path / "work" / "templates" / "main.j2").write_text(
+        "{% include 'templates/part.j2' %}")
+    (tmp_path / "work" / "templates" / "part.j2").write_text("part\n")
+    with contextlib.chdir(tmp_path / "work"):
+        result = plan(files.template, "templates/main.j2", "/etc/t",
+                      data={"_deploy_dir": str(tmp_path / "deploy")},
+                      facts=_put_facts("/etc/t", None, None))
+    assert result.commands[-1].src == b"part\n"
 
 
 def test_changes_keys() -> None:

@@ -15,7 +15,7 @@ from corral.facts.server import Groups, UserAccounts
 from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
 from corral.model.context import current_host
-from corral.model.errors import OperationError, OperationValueError
+from corral.model.errors import LocalFileMissing, OperationError, OperationValueError
 from corral.model.host import Host, HostData
 from corral.model.operation import OperationSpec
 from corral.model.secrets import Secret
@@ -175,8 +175,11 @@ def test_script_relative_src_is_found_in_the_deploy_directory(local_script: str)
 
 
 def test_script_missing_local_file(tmp_path: Path) -> None:
-    with pytest.raises(OperationValueError, match="not a local file"):
+    with pytest.raises(LocalFileMissing, match="local script not found") as caught:
         plan(server.script, src=str(tmp_path / "nope.sh"))
+    assert isinstance(caught.value, OSError)  # as pyinfra's (files.put's) OSError
+    with pytest.raises(OperationValueError, match="not a local file"):
+        plan(server.script, src=str(tmp_path))
 
 
 # --- group ---------------------------------------------------------------------------------

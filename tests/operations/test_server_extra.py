@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from corral.facts.deb import DebPackages
-from corral.facts.files import Directory, File, FileContents, FindInFile, Link
+from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
 from corral.facts.server import (
     Hostname,
     KernelModules,
@@ -256,7 +256,8 @@ def tz_facts(current: str | None, saved: list[str] | None, systemd: bool = False
         fact(Timezone): current,
         fact(Which, command="timedatectl"): "/usr/bin/timedatectl" if systemd else None,
         fact(Directory, path="/run/systemd/system"): INFO if systemd else None,
-        fact(File, path=f"/usr/share/zoneinfo/{zone}"): INFO if exists else None,
+        # the zone's file, found through links: a hash only for a regular file
+        fact(Sha256File, path=f"/usr/share/zoneinfo/{zone}"): "ab" * 32 if exists else None,
         fact(FileContents, path="/etc/timezone"): saved,
     }
 
@@ -275,6 +276,16 @@ def tz_facts(current: str | None, saved: list[str] | None, systemd: bool = False
 ])
 def test_timezone(facts: dict[Any, Any], expected: list[str]) -> None:
     assert plan(server.timezone, timezone="Europe/Paris", facts=facts).shell == expected
+
+
+def test_timezone_utc_whose_file_is_a_link() -> None:
+    """Debian 12: /usr/share/zoneinfo/UTC is a link to Etc/UTC (the File fact reads a link
+    as False: it was refused as "no time zone")."""
+    facts = tz_facts("Etc/UTC", ["Etc/UTC"], zone="UTC")
+    assert plan(server.timezone, timezone="UTC", facts=facts).shell == [
+        "ln -sfn -- /usr/share/zoneinfo/UTC /etc/localtime", "upload /etc/timezone"]
+    assert plan(server.timezone, timezone="UTC", facts=tz_facts("UTC", ["UTC"], zone="UTC")
+                ).shell == []
 
 
 def test_timezone_errors() -> None:

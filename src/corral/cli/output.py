@@ -17,6 +17,7 @@ from corral.model.events import (
     FactsGathered,
     HostConnected,
     HostDone,
+    HostLog,
     HostUnreachable,
     OperationDone,
     RunStarted,
@@ -112,6 +113,8 @@ class HumanOutput:
             self._operation(event.result)
         elif isinstance(event, RunStarted):
             self._start(len(event.hosts), event.dry)
+        elif isinstance(event, HostLog):
+            self.line((f"[{event.host}] ", "bold"), (event.message, ""))
         elif isinstance(event, HostUnreachable):
             self.line((event.host, "bold magenta"), (f": unreachable: {event.error}", ""))
         elif isinstance(event, HostConnected) and self.verbose >= 1:

@@ -127,12 +127,33 @@ def wrap(command: str, g: GlobalArgs, trusted: bool = False, inline: bool = Fals
     if g.sudo and g.sudo_password is not None:
         text = _given_password(text, g.sudo_password)
     if g.retries:
+        # how many times it ran again is told on stderr, after its own output
+        # (split_retries takes it off)
         text = (
             f"__cn=0; while :; do {text}\n__cr=$?; [ $__cr -eq 0 ] && break; "
             f"__cn=$((__cn+1)); [ $__cn -gt {int(g.retries)} ] && break; "
-            f"sleep {seconds(g.retry_delay)}; done; {RC_FUNCTION} $__cr"
+            f"sleep {seconds(g.retry_delay)}; done; "
+            f"[ $__cn -eq 0 ] || printf '\\037{RETRIED} %d\\n' $__cn >&2; {RC_FUNCTION} $__cr"
         )
     return text
+
+
+#: what a command run with ``_retries`` prints on stderr (after ``\x1f``) when it ran
+#: more than once, with the number of runs after the first
+RETRIED = "corral-retried"
+
+
+def split_retries(stderr: str, retries: int) -> tuple[str, int]:
+    """A command's standard error without the retry count :func:`wrap` added, and the count
+    (how many times it ran again: at most ``retries``)."""
+    mark = f"\x1f{RETRIED} "
+    at = stderr.rfind(mark)
+    if at < 0:
+        return stderr, 0
+    count = stderr[at + len(mark):].strip()
+    if not count.isdigit():
+        return stderr, 0
+    return stderr[:at], min(int(count), retries)
 
 
 def wrap_hidden(command: str, g: GlobalArgs) -> str:

@@ -329,7 +329,7 @@ async def execute_wave(plan: WavePlan) -> None:
         n_old = len(p.host_diffs) if p.commands and p.error is None else 0
         old_outs, a = [None if isinstance(o, LostOutput) else o
                        for o in outputs[a:a + n_old]], a + n_old
-        outs = outputs[a:b]
+        outs, retried = _without_retry_counts(outputs[a:b], meta.call.globals.retries)
         if replan:
             continue
         if p.error is not None:
@@ -347,7 +347,7 @@ async def execute_wave(plan: WavePlan) -> None:
         if bad:
             cmd, out = bad[0]
             _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
-                    error=failure_message(describe(cmd), out))
+                    error=failure_message(describe(cmd), out), retries=retried)
             if not meta.call.globals.ignore_errors:
                 hr.failed = f"{meta.call.display_name}: {out_summary(cmd, out)}"
                 script_ok = False
@@ -365,7 +365,7 @@ async def execute_wave(plan: WavePlan) -> None:
                              for d, o in zip(p.host_diffs, old_outs, strict=False))]
         _finish(hr, meta, p, ran, status, elapsed, diffs=diffs,
                 note="its output was lost on the host" if any(
-                    isinstance(o, LostOutput) for o in ran) else None)
+                    isinstance(o, LostOutput) for o in ran) else None, retries=retried)
     if lost is not None:
         hr.failed = f"{hr.failed}; {lost}" if hr.failed else lost
         script_ok = False
@@ -389,6 +389,24 @@ async def execute_wave(plan: WavePlan) -> None:
             hr.unbatchable |= families(again)
 
 
+def _without_retry_counts(outs: list[CommandOutput | None],
+                          retries: int) -> tuple[list[CommandOutput | None], int]:
+    """An operation's command outputs without the retry counts ``_retries`` adds to their
+    standard error, and the number of reruns of all its commands together."""
+    if not retries:
+        return outs, 0
+    cleaned: list[CommandOutput | None] = []
+    total = 0
+    for out in outs:
+        if out is not None:
+            stderr, count = shell.split_retries(out.stderr, retries)
+            if count:
+                total += count
+                out = replace(out, stderr=stderr)
+        cleaned.append(out)
+    return cleaned, total
+
+
 def _interrupted(hr: HostRun, plan: WavePlan, elapsed: float) -> None:
     """The run was interrupted while this wave's script was being sent or ran: its
     operations that had commands may have run (in whole or in part), not "not run"."""
@@ -407,7 +425,8 @@ def _interrupted(hr: HostRun, plan: WavePlan, elapsed: float) -> None:
 
 def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
             status: OpStatus, elapsed: float, error: str | None = None,
-            note: str | None = None, diffs: list[Diff] | None = None) -> None:
+            note: str | None = None, diffs: list[Diff] | None = None,
+            retries: int = 0) -> None:
     call = meta.call
     changed = status in (OpStatus.CHANGED,) or (status is OpStatus.PLANNED and bool(p.commands))
     if status is OpStatus.FAILED:
@@ -427,6 +446,7 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
         error=error,
         duration=elapsed,
         wave=hr.waves,
+        retries=retries,
     )
     meta.raw_result = raw
     meta.result = mask_result(raw, hr.secrets) if hr.secrets else raw

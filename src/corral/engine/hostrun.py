@@ -18,12 +18,13 @@ from corral.model.command import CommandOutput, FunctionCommand, StringCommand
 from corral.model.context import current_host, deploy_data
 from corral.model.errors import (
     BadInput,
+    ConnectError,
     CorralError,
     FactError,
     NestedOperationError,
     OperationError,
 )
-from corral.model.events import FactsGathered
+from corral.model.events import FactsGathered, HostLog
 from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import ANY, Key, conflicts
@@ -55,7 +56,7 @@ from .execute import (
 )
 from .greenlets import await_only
 from .loader import error_location
-from .probe import FactFailed, FactKey, Probe, make_fact_key, probe
+from .probe import FactFailed, FactKey, Probe, make_fact_key, probe, temp_directory
 
 if TYPE_CHECKING:
     from .runner import Run
@@ -109,9 +110,14 @@ class HostRun:
         self._keys: dict[int, tuple[str, int, int]] = {}
         #: while a python.call function runs: the operations after it, held back
         self._held: list[OperationMeta] = []
+        #: connections to other hosts of the run, to read their facts (other.get_fact)
+        self.borrowed: dict[str, Connector] = {}
+        #: facts of other hosts read for this host's deploy code, by host name
+        self.other_facts: dict[str, dict[FactKey, Any]] = {}
         self.started = time.monotonic()
 
     # -- the context deploy code sees ------------------------------------------------
+
     def add_op(self, call: OpCall) -> OperationMeta:
         if self.failed or self.unreachable or self.run.stopping:
             raise HostAborted()
@@ -121,14 +127,17 @@ class HostRun:
         collect_secrets((call.args, call.kwargs, call.globals.env, call.globals.sudo_password),
                         self.secrets)
         self._note_sudo_password(call.globals.sudo_password)
-        meta = OperationMeta(call, self._resolve)
+        meta = OperationMeta(call, self._resolve, self._predict)
         self._keys[id(meta)] = (call.file, call.line, n)
         self._precheck(meta)
         self.pending.append(meta)
         self.metas.append(meta)
         return meta
 
-    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def get_fact(self, fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                 of: Host | None = None) -> Any:
+        """A fact of this host for its deploy code; ``of``: of another host of the run
+        (``other.get_fact(...)``, read over a connection of this host's own)."""
         given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
         where, what = caller_location(2), f"fact {getattr(fact_cls, 'name', fact_cls)}"
         validate_globals(given, where, what)
@@ -143,7 +152,7 @@ class HostRun:
         collect_secrets(privilege[4], self.secrets)
         self._note_sudo_password(privilege[4])
         key = make_fact_key(fact_cls, args, kwargs, privilege)
-        value = await_only(self.read_fact(key))
+        value = await_only(self.read_fact(key) if of is None else self.read_other_fact(of, key))
         if isinstance(value, FactFailed):
             # as pyinfra: the host fails, unless the read ignores errors
             if given.get("_ignore_errors", self.run.config.IGNORE_ERRORS):
@@ -190,12 +199,53 @@ class HostRun:
             out = CommandOutput("", "", -1)
         return out.exit_code in g.success_exit_codes, out
 
+    def get_fact_of(self, other: Host, fact_cls: Any, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> Any:
+        return self.get_fact(fact_cls, args, kwargs, of=other)
+
+    async def read_other_fact(self, other: Host, key: FactKey) -> Any:
+        """A fact of another host of the run, for this host's deploy code (the token a
+        cluster's first host made, say). It is read as it is now, over a connection this
+        host opens to the other (kept for more such reads, closed with this host's own):
+        the other host's chain and connection are not touched. Read once per run."""
+        if not any(hr.host is other for hr in self.run.hosts):
+            raise FactError(f"host {other.name} is not part of this run (--limit?): "
+                            f"cannot read its facts")
+        known = self.other_facts.setdefault(other.name, {})
+        if key not in known:
+            conn = self.borrowed.get(other.name)
+            if conn is None:
+                try:
+                    conn = await self.run.connect_to(other)
+                except ConnectError as exc:
+                    raise FactError(f"cannot read {key.label} on {other.name}: {exc}") from None
+                conn.sudo_passwords = self.sudo_passwords
+                self.borrowed[other.name] = conn
+            outputs = await conn.run([fact_step(key)], timeout=self.run.wave_timeout)
+            out = outputs[0]
+            known[key] = (FactFailed(f"fact {key.label} on {other.name}: no output")
+                          if out is None else fact_value(key, out))
+            labels = (mask(key.label, self.secrets) if self.secrets else key.label,)
+            self.run.emit(FactsGathered(other.name, labels))
+        value = known[key]
+        if isinstance(value, FactFailed):
+            return FactFailed(f"{value.message} (on {other.name})")
+        return value
+
     def _note_sudo_password(self, password: Any) -> None:
         if password is not None:
             self.sudo_passwords.add(reveal(password))
 
     def noop(self, description: str) -> None:
         """Outside an operation a noop note has nothing to attach to; pyinfra ignores it."""
+
+    def temp_directory(self) -> str:
+        return temp_directory(self)
+
+    def log(self, host: Host, message: str) -> None:
+        """``host.log`` from deploy code: shown in the run's output (secrets masked)."""
+        text = mask(message, self.secrets) if self.secrets else message
+        self.run.emit(HostLog(host.name, text))
 
     def _resolve(self, meta: OperationMeta) -> None:
         if any(m is meta for m in self._held):
@@ -204,6 +254,48 @@ class HostRun:
         await_only(self.flush())
         if meta.result is None:
             meta.result = skipped_result(self.host, meta, "not run")
+
+    def _predict(self, meta: OperationMeta) -> bool:
+        return await_only(self.predict(meta))
+
+    async def predict(self, meta: OperationMeta) -> bool:
+        """Whether a pending operation will change the host (``will_change``), found
+        without running it when it can be: the operations before it and it are planned on
+        the host's facts (fetched with one invocation if needed). Only when operations
+        before it may change what it reads do those run first (then it is planned on what
+        they left); an operation with ``_if``, ``_serial`` or ``_run_once``, or one that
+        cannot be planned (it fails when it runs), runs to answer."""
+        if not any(m is meta for m in self.pending):
+            await self.flush()  # not pending: it is about to be skipped, or done
+            return _tried_to_change(meta)
+        index = next(i for i, m in enumerate(self.pending) if m is meta)
+        after = self.pending[index + 1] if index + 1 < len(self.pending) else None
+        if _is_barrier(meta.call):
+            await self.flush(until=after)
+            return _tried_to_change(meta)
+        if any(_is_barrier(m.call) for m in self.pending[:index]):
+            await self.flush(until=meta)
+        if meta.result is not None:
+            return _tried_to_change(meta)
+        index = next(i for i, m in enumerate(self.pending) if m is meta)
+        earlier = self.pending[:index]
+        probes = await self._probe_all([*earlier, meta])
+        p = probes[id(meta)]
+        if earlier and not self.run.dry:
+            changes: set[Key] = set()
+            for other in earlier:
+                q = probes[id(other)]
+                if q.error is not None or q.commands or conflicts(_reads(q), changes):
+                    changes |= other.call.spec.change_keys(other.call.args, other.call.kwargs)
+            if conflicts(_reads(p), changes):
+                await self.flush(until=meta)
+                if meta.result is not None:
+                    return _tried_to_change(meta)
+                p = (await self._probe_all([meta]))[id(meta)]
+        if p.error is not None and not self.run.dry:
+            await self.flush(until=after)
+            return _tried_to_change(meta)
+        return bool(p.commands)
 
     def _precheck(self, meta: OperationMeta) -> None:
         """Plan the operation once with no facts: errors in its arguments, source files and
@@ -322,9 +414,9 @@ class HostRun:
         labels = tuple(mask(k.label, self.secrets) if self.secrets else k.label for k in keys)
         self.run.emit(FactsGathered(self.host.name, labels))
 
-    async def flush(self) -> None:
-        """Run every pending operation."""
-        while self.pending:
+    async def flush(self, until: OperationMeta | None = None) -> None:
+        """Run every pending operation (those before ``until``, if given)."""
+        while self.pending and self.pending[0] is not until:
             if self.failed or self.run.stopping:
                 for meta in self.pending:
                     meta.result = skipped_result(self.host, meta, "skipped after a failure"
@@ -332,13 +424,14 @@ class HostRun:
                     self.run.op_done(meta)
                 self.pending.clear()
                 return
-            await self._wave()
+            await self._wave(until)
 
-    async def _wave(self) -> None:
+    async def _wave(self, until: OperationMeta | None = None) -> None:
         first = self.pending[0]
         g = first.call.globals
         if g.if_ is not None and not _condition(g.if_):
             self.pending.pop(0)
+            first.condition_false = True
             first.result = skipped_result(self.host, first, "_if condition is false",
                                           status=OpStatus.SKIPPED)
             self.run.op_done(first)
@@ -353,7 +446,7 @@ class HostRun:
         candidates = [first]
         if not _is_barrier(first.call):
             for meta in self.pending[1:]:
-                if _is_barrier(meta.call):
+                if meta is until or _is_barrier(meta.call):
                     break
                 candidates.append(meta)
         probes = await self._probe_all(candidates)
@@ -457,6 +550,7 @@ class HostRun:
             self.fact_digests.pop(key, None)
 
     # -- deploy code -------------------------------------------------------------------
+
     def run_deploy(self, deploy: Callable[[], None]) -> None:
         """Run deploy code for this host (inside its greenlet)."""
         token = current_host.set(self)
@@ -509,6 +603,18 @@ def _wants_state_and_host(function: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return "state" in params and "host" in params
+
+
+def _reads(p: Probe) -> set[Key]:
+    """The state keys the facts an operation was planned on read."""
+    reads: set[Key] = set()
+    for key in p.reads:
+        reads |= key.reads()
+    return reads
+
+
+def _tried_to_change(meta: OperationMeta) -> bool:
+    return meta.will_change if meta.result is not None else False
 
 
 def _condition(cond: Any) -> bool:

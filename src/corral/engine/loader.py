@@ -393,7 +393,11 @@ def _build(entries: list[tuple[str, dict[str, Any]]], groups: dict[str, list[str
         if conn == "ssh":
             where = str(source) if source is not None else "command line"
             target = _ssh_target(name, target, {**data, **extra.override}, where, source)
-        host = Host(name, HostData(*layers), member_of, conn, target)
+        merged_groups: dict[str, Any] = {}
+        for g in member_of:  # a later group wins (host.group_data)
+            merged_groups.update(group_layers[g])
+        host = Host(name, HostData(*layers), member_of, conn, target, host_data=data,
+                    group_data=merged_groups)
         check_connector(host, source)
         hosts.append(host)
     return Inventory(hosts, groups, data=all_data, group_data=group_layers,

@@ -139,11 +139,13 @@ class ProbeContext:
     in_operation = True
 
     def __init__(self, host: Host, facts: dict[FactKey, Any], privilege: tuple[Any, ...],
-                 probe: Probe) -> None:
+                 probe: Probe, call: OpCall | None = None) -> None:
         self.host = host
         self._facts = facts
         self._privilege = privilege
         self._probe = probe
+        #: the operation being planned (``host.current_op_global_arguments``)
+        self.call = call
 
     def add_op(self, call: OpCall) -> Any:
         raise BadInput("operations cannot call other operations directly")
@@ -168,6 +170,16 @@ class ProbeContext:
     def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any:
         raise BadInput("host.run_shell_command inside an operation: yield the command")
 
+    def temp_directory(self) -> str:
+        return temp_directory(self)
+
+
+def temp_directory(ctx: Any) -> str:
+    """The host's temporary directory, as the ``server.TmpDir`` fact reads it."""
+    from corral.facts.server import TmpDir
+
+    return str(ctx.get_fact(TmpDir, (), {}) or "")
+
 
 def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     """Run the operation's generator once; collect what it yields and the facts it read.
@@ -177,9 +189,12 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     such guesses is thrown away and it is planned again once the facts are fetched.
     """
     result = Probe()
-    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
+    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result, call)
     token = current_host.set(ctx)
     data_token = deploy_data.set(call.data)
+    # the data defaults of the @deploy the call was made in (planned later, maybe after
+    # the deploy returned: its templates and host.data reads still see them)
+    defaults = host.data.push_defaults(call.data_defaults) if call.data_defaults else None
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -202,5 +217,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
         deploy_data.reset(data_token)
+        if defaults is not None:
+            host.data.pop_defaults(defaults)
         current_host.reset(token)
     return result

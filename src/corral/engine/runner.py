@@ -24,6 +24,7 @@ from corral.model.events import (
     RunDone,
     RunStarted,
 )
+from corral.model.host import Host
 from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
 from corral.model.secrets import mask
@@ -126,6 +127,19 @@ class Run:
         self.emit(HostConnected(host.name))
         return conn
 
+    async def connect_to(self, host: Host) -> Connector:
+        """A connection of its own to ``host``, for another host's deploy code reading its
+        facts (``other.get_fact``): outside the run's slots (it changes nothing); the
+        handshakes under way at once are bounded as every host's are."""
+        conn = connector_class(host.connector)(host)
+        timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
+        try:
+            async with self._connecting:
+                await asyncio.wait_for(conn.connect(), timeout)
+        except TimeoutError:
+            raise ConnectError(f"connecting timed out after {timeout:g}s") from None
+        return conn
+
     # -- cross-host edges ------------------------------------------------------------
     async def claim_once(self, key: Any, hr: HostRun) -> str | None:
         """None if this host runs the operation; else, once it has run, where it ran."""
@@ -202,6 +216,9 @@ class Run:
         if conn is not None:
             hr.invocations_seen = conn.invocations
             await _finish(conn.close())
+        borrowed, hr.borrowed = hr.borrowed, {}
+        for other in borrowed.values():  # connections to other hosts, for their facts
+            await _finish(other.close())
         if id(hr) in self._holding:
             self._holding.discard(id(hr))
             self._slots.release()

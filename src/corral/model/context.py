@@ -32,6 +32,10 @@ class HostContext(Protocol):
 
     def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any: ...
 
+    def temp_directory(self) -> str:
+        """The host's temporary directory (``server.TmpDir``), "" if it names none."""
+        ...
+
     @property
     def in_operation(self) -> bool: ...
 

@@ -10,6 +10,9 @@ line, exit 4, nothing changed.
 
 from __future__ import annotations
 
+import errno
+from typing import Any
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_PENDING = 2
@@ -113,6 +116,19 @@ class NoGroupError(CorralError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class LocalFileMissing(BadInput, FileNotFoundError):
+    """A local file or directory a deploy names (``files.put(src=...)``, a template, a
+    script) does not exist. Bad input like any other (one line, exit 4) when nothing
+    catches it; an ``OSError`` as well, so deploy code written for pyinfra that wraps the
+    call in ``try: ... except IOError:`` catches it, as pyinfra raises ``OSError`` there."""
+
+    def __init__(self, message: str, path: str, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.errno = errno.ENOENT
+        self.strerror = "No such file or directory"
+        self.filename = path
 
 
 class OperationError(CorralError):

@@ -76,6 +76,15 @@ class FactsGathered(Event):
 
 
 @dataclass(frozen=True)
+class HostLog(Event):
+    """A message deploy code gave for a host (``host.log``)."""
+
+    host: str
+    message: str
+    kind = "host_log"
+
+
+@dataclass(frozen=True)
 class OperationDone(Event):
     result: OpResult
     kind = "operation"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class HostData(Mapping[str, Any]):
@@ -11,13 +17,17 @@ class HostData(Mapping[str, Any]):
 
     Layers, highest first: the host's own data, its groups' data, then ``all``, then the
     deploy data of the code running now (``local.include(path, data=...)``,
-    :data:`~corral.model.context.deploy_data`), as pyinfra orders them.
+    :data:`~corral.model.context.deploy_data`), then the data defaults of the ``@deploy``
+    being run (:meth:`push_defaults`), as pyinfra orders them.
     """
 
-    __slots__ = ("_layers",)
+    __slots__ = ("_defaults", "_layers")
+    _defaults: Mapping[str, Any]
+    _layers: tuple[Mapping[str, Any], ...]
 
     def __init__(self, *layers: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_layers", layers)
+        object.__setattr__(self, "_defaults", {})
 
     def _all_layers(self) -> tuple[Mapping[str, Any], ...]:
         from .context import deploy_data
@@ -29,11 +39,30 @@ class HostData(Mapping[str, Any]):
         for layer in self._all_layers():
             if key in layer:
                 return layer[key]
+        if key in self._defaults:
+            return self._defaults[key]
         raise KeyError(key)
+
+    def push_defaults(self, defaults: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        """Make ``defaults`` the data defaults layer (``@deploy(data_defaults=...)``) and
+        return the layer it replaces, for :meth:`pop_defaults`. As in pyinfra the layer is
+        replaced, not merged: inside a nested deploy only its own defaults are seen."""
+        previous: Mapping[str, Any] = self._defaults
+        object.__setattr__(self, "_defaults", defaults if defaults is not None else {})
+        return previous
+
+    def pop_defaults(self, previous: Mapping[str, Any]) -> None:
+        """Put back the layer :meth:`push_defaults` returned."""
+        object.__setattr__(self, "_defaults", previous)
+
+    @property
+    def current_defaults(self) -> Mapping[str, Any]:
+        """The data defaults layer in force now."""
+        return self._defaults
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for layer in self._all_layers():
+        for layer in (*self._all_layers(), self._defaults):
             for key in layer:
                 if key not in seen:
                     seen.add(key)
@@ -63,11 +92,20 @@ class HostData(Mapping[str, Any]):
         return f"HostData({self.dict()!r})"
 
 
+logger = logging.getLogger("corral")
+
+
 class Host:
     """One target. ``connector`` names the transport (``local``, ``chroot``, ``ssh``...)
-    and ``target`` its argument (a path for chroot, a hostname for ssh)."""
+    and ``target`` its argument (a path for chroot, a hostname for ssh).
 
-    __slots__ = ("connector", "data", "groups", "name", "target")
+    What pyinfra's ``Host`` offers deploy code is here too: ``loop``, ``when``,
+    ``arguments``, ``deploy``, ``host_data``, ``group_data``, ``log``,
+    ``get_temp_filename``, the ``current_deploy_*`` state, ``connector_data``.
+    """
+
+    __slots__ = ("_group_data", "_host_data", "connector", "connector_data", "data",
+                 "groups", "loop_position", "name", "target")
 
     def __init__(
         self,
@@ -76,12 +114,21 @@ class Host:
         groups: tuple[str, ...],
         connector: str,
         target: str,
+        *,
+        host_data: Mapping[str, Any] | None = None,
+        group_data: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.data = data
         self.groups = groups
         self.connector = connector
         self.target = target
+        self._host_data = host_data
+        self._group_data = group_data
+        #: free for connectors and deploy code (as pyinfra's)
+        self.connector_data: dict[str, Any] = {}
+        #: the index in each ``host.loop`` being iterated, outermost first
+        self.loop_position: list[int] = []
 
     def __repr__(self) -> str:
         return f"Host({self.name!r})"
@@ -90,10 +137,22 @@ class Host:
         return self.name
 
     # Deploy-time helpers, answered by the engine through the current context.
-    def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
-        from .context import read_fact, require_context
 
-        return read_fact(require_context(self), fact_cls, args, kwargs)
+    def get_fact(self, fact_cls: Any, *args: Any, **kwargs: Any) -> Any:
+        """A fact of this host. From another host's deploy code too (as pyinfra allows):
+        it is then read on this host as it is now."""
+        from .context import NoContextError, read_fact, require_context
+        from .facts import ShortFactBase
+
+        ctx = require_context()
+        if ctx.host is self:
+            return read_fact(ctx, fact_cls, args, kwargs)
+        of_other = getattr(ctx, "get_fact_of", None)
+        if of_other is None:
+            raise NoContextError(f"host {self.name} is not the host this deploy is running for")
+        if isinstance(fact_cls, type) and issubclass(fact_cls, ShortFactBase):
+            return fact_cls().process_data(of_other(self, fact_cls.fact, args, kwargs))
+        return of_other(self, fact_cls, args, kwargs)
 
     def noop(self, description: str) -> None:
         from .context import require_context
@@ -108,3 +167,179 @@ class Host:
         from .context import require_context
 
         return require_context(self).run_shell_command(command, arguments)  # type: ignore[no-any-return]
+    # -- data -------------------------------------------------------------------------
+
+    @property
+    def host_data(self) -> dict[str, Any]:
+        """The data given to this host itself in the inventory (not its groups')."""
+        return dict(self._host_data or {})
+
+    @property
+    def group_data(self) -> dict[str, Any]:
+        """The data of this host's groups, merged (a later group wins), ``all`` not
+        included: as pyinfra's ``host.group_data``."""
+        return dict(self._group_data or {})
+
+    def get_deploy_data(self) -> dict[str, Any]:
+        """The data defaults of the ``@deploy`` being run ({} outside one)."""
+        return dict(self.data.current_defaults)
+
+    # -- the deploy code's position -------------------------------------------------------
+
+    def loop(self, iterable: Iterable[T]) -> Iterator[T]:
+        """The items of ``iterable``, unchanged (pyinfra's ``host.loop``); the index of
+        the current item is kept in ``loop_position`` while the loop runs."""
+        self.loop_position.append(0)
+        try:
+            for index, item in enumerate(iterable):
+                self.loop_position[-1] = index
+                yield item
+        finally:
+            self.loop_position.pop()
+
+    def deploy(self, name: str, kwargs: Mapping[str, Any] | None = None,
+               data: Mapping[str, Any] | None = None,
+               in_deploy: bool = True) -> AbstractContextManager[None]:
+        """A block whose operations are named ``name | ...``, get the global arguments
+        ``kwargs`` as defaults and see ``data`` as data defaults (what ``@deploy`` does).
+
+            with host.deploy("Web server", {"_sudo": True}, {"port": 8080}):
+                ...
+        """
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(name or None, dict(kwargs or {}), data, in_deploy,
+                            caller_location(2))
+
+    def when(self, condition: Callable[[], Any]) -> AbstractContextManager[None]:
+        """A block whose operations run only if ``condition()`` holds when each of them
+        is about to run (an ``_if`` added to each)::
+
+            with host.when(lambda: config_file.changed):
+                systemd.service(service="app", restarted=True)
+        """
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(None, {"_if": [condition]}, None, False, caller_location(2),
+                            replace_data=False)
+
+    def arguments(self, **arguments: Any) -> AbstractContextManager[None]:
+        """A block whose operations get these global arguments (``_sudo=True``...) as
+        defaults."""
+        from .operation import caller_location, deploy_scope
+
+        return deploy_scope(None, arguments, None, False, caller_location(2),
+                            replace_data=False)
+
+    @property
+    def in_deploy(self) -> bool:
+        from .operation import in_deploy
+
+        return in_deploy.get()
+
+    @property
+    def in_op(self) -> bool:
+        """Whether an operation of this host is being planned here (its generator)."""
+        from .context import current_host
+
+        ctx = current_host.get()
+        return bool(ctx is not None and ctx.host is self and ctx.in_operation)
+
+    in_callback_op = False
+
+    @property
+    def current_deploy_name(self) -> str | None:
+        from .operation import deploy_names
+
+        return " | ".join(deploy_names.get()) or None
+
+    @property
+    def current_deploy_kwargs(self) -> dict[str, Any] | None:
+        from .operation import deploy_defaults
+
+        return dict(deploy_defaults.get()) or None
+
+    @property
+    def current_deploy_data(self) -> dict[str, Any] | None:
+        return self.get_deploy_data() or None
+
+    @property
+    def current_op_global_arguments(self) -> dict[str, Any] | None:
+        """The global arguments of the operation being planned here (None outside one)."""
+        from .context import current_host
+
+        ctx = current_host.get()
+        call = getattr(ctx, "call", None)
+        if ctx is None or ctx.host is not self or call is None:
+            return None
+        return call.globals.as_arguments()  # type: ignore[no-any-return]
+
+    # -- output -----------------------------------------------------------------------
+
+    @property
+    def print_prefix(self) -> str:
+        return f"[{self.name}] "
+
+    def style_print_prefix(self, *_args: Any, **_kwargs: Any) -> str:
+        return self.print_prefix
+
+    def log(self, message: str, log_func: Callable[[str], Any] | None = None) -> None:
+        """Show ``message`` for this host (``[name] message``): in corral's output during
+        a run, or through ``log_func`` if one is given (``logger.warning``...)."""
+        from .context import current_host
+
+        if log_func is not None:
+            log_func(f"{self.print_prefix}{message}")
+            return
+        ctx = current_host.get()
+        emit = getattr(ctx, "log", None)
+        if emit is not None:
+            emit(self, str(message))
+        else:
+            logger.info("%s%s", self.print_prefix, message)
+
+    def log_styled(self, message: str, log_func: Callable[[str], Any] | None = None,
+                   **_style: Any) -> None:
+        """:meth:`log` (corral's output has no per-message styles)."""
+        self.log(message, log_func)
+
+    # -- temporary files ----------------------------------------------------------------
+
+    def get_temp_dir_config(self) -> str:
+        """The temporary directory set in the config (``TEMP_DIR``), else ``/tmp``."""
+        from .context import current_run
+
+        run = current_run.get()
+        config = run.config if run is not None else None
+        return str(getattr(config, "TEMP_DIR", None) or getattr(config, "DEFAULT_TEMP_DIR",
+                                                                None) or "/tmp")
+
+    def _get_temp_directory(self) -> str:
+        from .context import current_run, require_context
+
+        run = current_run.get()
+        configured = getattr(run.config, "TEMP_DIR", None) if run is not None else None
+        if configured:
+            return str(configured)
+        found = require_context(self).temp_directory()
+        return found or self.get_temp_dir_config()
+
+    def get_temp_filename(self, hash_key: str | None = None, hash_filename: bool = True,
+                          *, temp_directory: str | None = None) -> str:
+        """A path for a temporary file on the host: in ``temp_directory``, else the config's
+        ``TEMP_DIR``, else the host's ``$TMPDIR`` (the ``server.TmpDir`` fact), else
+        ``/tmp``; named from ``hash_key`` (its SHA-1 unless ``hash_filename=False``), or
+        unique when no key is given."""
+        directory = temp_directory or self._get_temp_directory()
+        key = hash_key or str(uuid.uuid4())
+        if hash_filename:
+            key = hashlib.sha1(key.encode()).hexdigest()  # a name, not a secret
+        return f"{directory.rstrip('/') or '/'}/corral-{key}".replace("//", "/")
+
+    # -- the run --------------------------------------------------------------------
+
+    @property
+    def inventory(self) -> Any:
+        from .context import require_run
+
+        return require_run().inventory

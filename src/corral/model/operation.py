@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
 import re
 import sys
 import typing
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from . import keys as _keys
-from .context import deploy_data, require_context
+from .context import current_host, deploy_data, require_context
 from .errors import BadInput
 from .keys import Key
 from .secrets import Secret, reveal
@@ -49,6 +50,14 @@ class GlobalArgs:
     retries: int = 0
     retry_delay: float = 5.0
 
+    def as_arguments(self) -> dict[str, Any]:
+        """These settings as pyinfra's global argument names (``_sudo``, ``_if``...)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            key = {"name": "name", "if_": "_if"}.get(f.name, f"_{f.name}")
+            out[key] = getattr(self, f.name)
+        return out
+
     def privilege_key(self) -> tuple[Any, ...]:
         """What changes who a command runs as; facts are read, and cached, per privilege
         (the sudo password included: facts need it as much as commands do)."""
@@ -80,9 +89,59 @@ _GLOBAL_TYPES: dict[str, Any] = {
 
 GLOBAL_ARG_NAMES = frozenset(_GLOBAL_TYPES)
 
-#: global arguments given to an enclosing ``@deploy`` call apply to its operations
+#: global arguments given to an enclosing ``@deploy`` call (or ``host.when``,
+#: ``host.arguments``) apply to its operations
 deploy_defaults: ContextVar[dict[str, Any]] = ContextVar("corral_deploy_defaults", default={})  # noqa: B039
 deploy_names: ContextVar[tuple[str, ...]] = ContextVar("corral_deploy_names", default=())
+#: inside a ``@deploy`` function (not only a ``host.when`` or ``host.arguments`` block)
+in_deploy: ContextVar[bool] = ContextVar("corral_in_deploy", default=False)
+
+
+def combine_ifs(outer: Any, inner: Any) -> Any:
+    """Two ``_if`` conditions that must both hold (either may be None)."""
+    if outer is None:
+        return inner
+    if inner is None:
+        return outer
+    as_list = [*(outer if isinstance(outer, list | tuple) else [outer]),
+               *(inner if isinstance(inner, list | tuple) else [inner])]
+    return as_list
+
+
+@contextlib.contextmanager
+def deploy_scope(name: str | None, arguments: dict[str, Any] | None,
+                 data: Mapping[str, Any] | None, deploy: bool = True,
+                 where: tuple[str, int] | None = None,
+                 replace_data: bool = True) -> Iterator[None]:
+    """What ``@deploy``, ``host.deploy``, ``host.when`` and ``host.arguments`` open:
+    operations called inside get ``arguments`` (global arguments) as defaults, their names
+    are prefixed with ``name``, and ``host.data`` falls back on ``data`` (``@deploy``'s
+    ``data_defaults``; with ``replace_data``, as pyinfra, the enclosing deploy's are not
+    seen inside). Scopes nest: an inner scope's arguments win over the outer's, and
+    ``_if`` conditions add up (all must hold)."""
+    where = where or caller_location(3)
+    label = name or "deploy"
+    given = dict(arguments or {})
+    validate_globals(given, where, label)
+    check_text(given, where, label, "global argument")
+    outer = deploy_defaults.get()
+    merged = {**outer, **given}
+    if "_if" in given and "_if" in outer:
+        merged["_if"] = combine_ifs(outer["_if"], given["_if"])
+    tokens: list[Any] = [deploy_defaults.set(merged)]
+    if name:
+        tokens.append(deploy_names.set((*deploy_names.get(), name)))
+    tokens.append(in_deploy.set(deploy or in_deploy.get()))
+    ctx = current_host.get()
+    host_data = ctx.host.data if ctx is not None and replace_data else None
+    previous = host_data.push_defaults(data) if host_data is not None else None
+    try:
+        yield
+    finally:
+        if host_data is not None and previous is not None:
+            host_data.pop_defaults(previous)
+        for token in reversed(tokens):
+            token.var.reset(token)
 
 
 #: the config settings that are defaults of global arguments
@@ -179,6 +238,9 @@ class OpCall:
     #: the deploy data layer of ``host.data`` where it was called (``local.include``'s
     #: ``data``): its generator sees the same layer when it is planned and run
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: the host's data defaults layer (``@deploy(data_defaults=...)``) where the call was
+    #: made: in force again whenever the operation is planned, as when pyinfra runs it
+    data_defaults: Any = None
 
     @property
     def display_name(self) -> str:
@@ -511,7 +573,10 @@ def operation(
             config = run.config if run is not None else None
             check_config(config, where, spec.name)
             defaults = config_defaults(config)
-            defaults.update(deploy_defaults.get())
+            scoped = deploy_defaults.get()
+            defaults.update(scoped)
+            if "_if" in given and "_if" in scoped:  # both must hold
+                given["_if"] = combine_ifs(scoped["_if"], given["_if"])
             call = OpCall(
                 spec=spec,
                 args=args,
@@ -521,6 +586,7 @@ def operation(
                 line=where[1],
                 deploy=deploy_names.get(),
                 data=deploy_data.get(),
+                data_defaults=getattr(ctx.host.data, "current_defaults", None),
             )
             return ctx.add_op(call)
 
@@ -540,30 +606,31 @@ def deploy(name: str | Callable[..., Any] | None = None,
     """Group operations in a function: ``@deploy("Install app")``.
 
     Global arguments given when calling the deploy function (``install(_sudo=True)``)
-    apply to every operation inside it.
+    apply to every operation inside it (``name=`` names them, as in pyinfra).
+    ``data_defaults`` are read through ``host.data`` inside it when the inventory and
+    group data do not set the key.
     """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         label = name if isinstance(name, str) else fn.__name__
+        # pyinfra takes ``name=`` as the name of the operations inside; a deploy function
+        # of corral's own may have a parameter of that name, which keeps it
+        takes_name = "name" in inspect.signature(fn).parameters
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             where = caller_location(2)
-            given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_")}
-            validate_globals(given, where, label)
-            check_text(given, where, label, "global argument")
-            merged = dict(deploy_defaults.get())
-            merged.update(given)
-            t1 = deploy_defaults.set(merged)
-            t2 = deploy_names.set((*deploy_names.get(), label))
-            try:
+            given = {k: kwargs.pop(k) for k in list(kwargs)
+                     if k.startswith("_") or (k == "name" and not takes_name)}
+            with deploy_scope(label, given, data_defaults, True, where):
                 return fn(*args, **kwargs)
-            finally:
-                deploy_names.reset(t2)
-                deploy_defaults.reset(t1)
 
         wrapper.is_corral_deploy = True  # type: ignore[attr-defined]
         wrapper.data_defaults = data_defaults or {}  # type: ignore[attr-defined]
+        wrapper.deploy_name = label  # type: ignore[attr-defined]
+        if data_defaults:
+            wrapper.deploy_data = data_defaults  # type: ignore[attr-defined]
+        wrapper._inner = fn  # type: ignore[attr-defined]
         return wrapper
 
     if callable(name):

@@ -178,7 +178,7 @@ def _local_sum(path: str) -> str:
     try:
         return u.local_sha256(path)
     except FileNotFoundError:
-        raise BadInput(f"local archive not found: {path}") from None
+        raise u.missing(path, "local archive") from None
     except OSError as exc:
         raise BadInput(f"cannot read local archive {path}: {exc.strerror}") from None
 

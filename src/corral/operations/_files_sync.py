@@ -48,7 +48,9 @@ def _excluded(rel: str, patterns: list[str], full: str = "") -> bool:
 def walk_local(src: str, exclude: list[str], exclude_dir: list[str]) -> LocalTree:
     """The local tree at ``src``: files, directories and symbolic links (not followed)."""
     if not os.path.isdir(src):
-        raise BadInput(f"local directory not found: {src}")
+        if os.path.exists(src):
+            raise BadInput(f"local path is not a directory: {src}")
+        raise u.missing(src, "local directory")
     tree = LocalTree(root_mode=u.local_mode(src))
     for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
         base = os.path.relpath(dirpath, src).replace(os.sep, "/")
@@ -198,7 +200,7 @@ def _parents(rel: str) -> list[str]:
 
 @files_operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
 def sync(
-    src: str,
+    src: str | os.PathLike[str],
     dest: str,
     user: str | None = None,
     group: str | None = None,
@@ -211,7 +213,9 @@ def sync(
 ) -> OpGenerator:
     """Mirror a local directory on the host: changed files uploaded, directories created.
 
-    + src: local directory (relative to the deploy directory with ``add_deploy_dir``)
+    + src: local directory (``str`` or ``pathlib.Path``; a relative one is looked for in
+      the working directory, then in the deploy file's directory, unless
+      ``add_deploy_dir=False``)
     + dest: remote directory
     + user, group: owner of everything synced
     + mode: permissions of the files (default: each local file's), and of the directories
@@ -284,7 +288,8 @@ def rsync_options(flags: list[str]) -> tuple[bool, list[str]]:
 
 
 @files_operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
-def rsync(src: str, dest: str, flags: list[str] | None = None) -> OpGenerator:
+def rsync(src: str | os.PathLike[str], dest: str,
+          flags: list[str] | None = None) -> OpGenerator:
     """Mirror a local directory on the host like ``rsync`` would (done with ``files.sync``).
 
     + src: local directory; with a trailing ``/`` its content goes into ``dest``, without
@@ -303,7 +308,7 @@ def rsync(src: str, dest: str, flags: list[str] | None = None) -> OpGenerator:
     """
     delete, exclude = rsync_options(["-ax", "--delete"] if flags is None else flags)
     local_src = u.local_path(src)
-    if not src.endswith("/"):
+    if not os.fspath(src).endswith("/"):
         dest = posixpath.join(dest, os.path.basename(os.path.normpath(local_src)))
     local = walk_local(local_src, exclude, exclude)
     remote = host.get_fact(Tree, path=dest)

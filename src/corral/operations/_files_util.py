@@ -20,7 +20,12 @@ from typing import IO, Any
 from corral.facts import _shelltext as st
 from corral.model.command import FileUploadCommand, MaskString, StringCommand
 from corral.model.context import host
-from corral.model.errors import BadInput, OperationError, OperationValueError
+from corral.model.errors import (
+    BadInput,
+    LocalFileMissing,
+    OperationError,
+    OperationValueError,
+)
 from corral.model.secrets import Secret
 
 from . import _files_sed as sed
@@ -259,16 +264,67 @@ def backup_suffix_checked(backup: bool | str) -> str | None:
 
 
 def deploy_dir() -> str:
-    """Where relative local paths start: the deploy directory, else the working directory."""
+    """The directory of the (first) deploy file run, else the working directory."""
     value = host.data.get("_deploy_dir")
     return str(value) if value else os.getcwd()
 
 
-def local_path(path: str | os.PathLike[str], add_deploy_dir: bool = True) -> str:
+def search_dirs() -> list[str]:
+    """Where a relative local path is looked for, in turn: the working directory (as
+    pyinfra does), then the deploy file's directory (corral's fallback, for a deploy run
+    from another directory)."""
+    first = os.getcwd()
+    second = deploy_dir()
+    return [first] if os.path.abspath(second) == os.path.abspath(first) else [first, second]
+
+
+def local_path(path: str | os.PathLike[str], add_deploy_dir: bool = True,
+               must_exist: bool = True) -> str:
+    """A local path given by a deploy, as the controller reads it.
+
+    An absolute path (or any path with ``add_deploy_dir=False``) is used as it is. A
+    relative one is looked for in the working directory, as pyinfra looks for it, then in
+    the deploy file's directory; the first that holds it is used (for a file to write,
+    ``must_exist=False``: the first that holds its parent directory). When none does, the
+    working directory's is returned, and reading it reports it missing."""
     text = os.fspath(path)
-    if add_deploy_dir and not os.path.isabs(text):
-        return os.path.join(deploy_dir(), text)
-    return text
+    if not add_deploy_dir or os.path.isabs(text):
+        return text
+    places = [os.path.join(d, text) for d in search_dirs()]
+    for candidate in places:
+        if os.path.exists(candidate):
+            return candidate
+    if not must_exist:
+        for candidate in places:
+            if os.path.isdir(os.path.dirname(candidate)):
+                return candidate
+    return places[0]
+
+
+def missing(path: str, what: str = "local file") -> LocalFileMissing:
+    """The error for a local file a deploy names that does not exist: bad input, and an
+    ``OSError`` deploy code may catch (``except IOError``), as in pyinfra."""
+    looked = ""
+    dirs = search_dirs()
+    if len(dirs) > 1 and path.startswith(dirs[0] + os.sep):
+        looked = f" (nor {os.path.join(dirs[1], os.path.relpath(path, dirs[0]))})"
+    return LocalFileMissing(f"{what} not found: {path}{looked}", path)
+
+
+def is_traversable(src: Any) -> bool:
+    """Whether ``src`` is an ``importlib.resources`` Traversable that is not a local path
+    (a file inside a zip file or a namespace package): read through ``read_bytes``."""
+    return (not isinstance(src, str | bytes | os.PathLike) and hasattr(src, "read_bytes")
+            and hasattr(src, "is_file") and hasattr(src, "joinpath"))
+
+
+def read_traversable(src: Any) -> bytes:
+    try:
+        return bytes(src.read_bytes())
+    except FileNotFoundError:
+        raise missing(str(src), "resource") from None
+    except OSError as exc:
+        raise BadInput(f"cannot read resource {src}: {exc.strerror or exc}") from None
 
 
 def read_io(src: IO[Any]) -> bytes:
@@ -321,7 +377,7 @@ def read_local(path: str) -> bytes:
             _LOCAL_DATA[path] = (st.st_size, st.st_mtime_ns, st.st_ino, data)
         return data
     except FileNotFoundError:
-        raise BadInput(f"local file not found: {path}") from None
+        raise missing(path) from None
     except IsADirectoryError:
         raise BadInput(f"local path is a directory, not a file: {path}") from None
     except OSError as exc:
@@ -486,12 +542,17 @@ def _template_frame(exc: BaseException, template_file: str) -> tuple[str, int | 
     return found
 
 
-def template_source(src: str | IO[Any]) -> tuple[str, str]:
-    """A template's text and the name to report errors against."""
-    if isinstance(src, str):
+def template_source(src: Any) -> tuple[str, str]:
+    """A template's text and the name to report errors against: from a local path (a
+    ``str`` or ``pathlib.Path``), an ``importlib.resources`` Traversable or a file-like
+    object."""
+    if isinstance(src, str | os.PathLike):
         path = local_path(src)
         data = read_local(path)
         name = path
+    elif is_traversable(src):
+        data = read_traversable(src)
+        name = str(src)
     else:
         data = read_io(src)
         name = str(getattr(src, "name", "<template>"))

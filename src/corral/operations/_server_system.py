@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from corral.facts._server_system import check_sysctl_key, sysctl_value
-from corral.facts.files import Directory, File, FileContents, FindInFile
+from corral.facts.files import Directory, FileContents, FindInFile, Sha256File
 from corral.facts.server import (
     Hostname,
     KernelModules,
@@ -322,7 +322,9 @@ def timezone(timezone: str) -> OpGenerator:
     current = host.get_fact(Timezone)
     use_timedatectl = bool(host.get_fact(Which, command="timedatectl")) and bool(
         host.get_fact(Directory, path="/run/systemd/system"))
-    zone_info = host.get_fact(File, path=zone_file)
+    # the zone's file, through links (Debian's zoneinfo/UTC is a link to Etc/UTC): a hash
+    # is read only for a regular file at the end of the links
+    zone_info = host.get_fact(Sha256File, path=zone_file) is not None
     saved = host.get_fact(FileContents, path="/etc/timezone")
     link_ok = current == timezone and not (saved is not None and saved != [timezone])
     if link_ok:

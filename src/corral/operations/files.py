@@ -121,8 +121,9 @@ def put(
 ) -> OpGenerator:
     """Upload a local file, or the content of a file-like object, to the host.
 
-    + src: local path (relative to the deploy directory with ``add_deploy_dir``) or a
-      file-like object
+    + src: local path (``str`` or ``pathlib.Path``; a relative one is looked for in the
+      working directory, then in the deploy file's directory, unless
+      ``add_deploy_dir=False``), an ``importlib.resources`` file, or a file-like object
     + dest: remote path; an existing directory gets the file under its local name
     + user, group: owner of the file
     + mode: permissions (``"644"``), or ``True`` to copy the local file's
@@ -139,6 +140,8 @@ def put(
     if mode is True:
         if not isinstance(src, str | os.PathLike):
             raise OperationTypeError("mode=True needs src to be a local file path")
+    # a relative src is looked for in the working directory, then the deploy directory
+    # (u.local_path); a missing one is bad input that deploy code may catch as OSError
     wanted_mode = None if isinstance(mode, bool) else u.ensure_mode(mode)
 
     content: bytes | str | IO[bytes]
@@ -158,6 +161,9 @@ def put(
             content = u.read_local(path)
             if mode is True:
                 wanted_mode = u.local_mode(path)
+    elif u.is_traversable(src):  # importlib.resources, not a local path
+        content = u.read_traversable(src)
+        name = str(src.name)
     elif (u.io_size(src) or 0) > u.LOCAL_CACHE_MAX:
         content = src  # a large binary file object: hashed and sent in pieces, as a file
     else:
@@ -183,7 +189,7 @@ def put(
 @_operation(is_idempotent=False, changes=lambda *_, **__: [])
 def get(
     src: str,
-    dest: str,
+    dest: str | os.PathLike[str],
     add_deploy_dir: bool = True,
     create_local_dir: bool = False,
     force: bool = False,
@@ -191,14 +197,15 @@ def get(
     """Download a file from the host.
 
     + src: remote path
-    + dest: local path (relative to the deploy directory with ``add_deploy_dir``)
+    + dest: local path (``str`` or ``pathlib.Path``; a relative one is in the working
+      directory, or the deploy file's directory when only that holds its parent)
     + create_local_dir: create the local directory holding ``dest`` when it is missing
     + force: download even when the local copy already matches
 
     Example:
         files.get(name="Fetch the release file", src="/etc/os-release", dest="os-release")
     """
-    local = u.local_path(dest, add_deploy_dir)
+    local = u.local_path(dest, add_deploy_dir, must_exist=False)
     local_exists = Path(local).is_file()
     info = host.get_fact(File, path=src)
     remote_sum = host.get_fact(Sha256File, path=src) if info and local_exists else None
@@ -617,7 +624,7 @@ def _template_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]
 
 @_operation(changes=_template_changes)
 def template(
-    src: str | IO[Any],
+    src: str | os.PathLike[str] | IO[Any],
     dest: str,
     user: str | None = None,
     group: str | None = None,
@@ -628,7 +635,9 @@ def template(
 ) -> OpGenerator:
     """Render a Jinja2 template locally and upload the result.
 
-    + src: template path (relative to the deploy directory) or a file-like object
+    + src: template path (``str`` or ``pathlib.Path``; a relative one is looked for in
+      the working directory, then in the deploy file's directory), an
+      ``importlib.resources`` file, or a file-like object
     + dest: remote path
     + user, group, mode: owner and permissions of the file
     + create_remote_dir: create the directory holding ``dest`` when it is missing
@@ -636,7 +645,8 @@ def template(
     + any other keyword argument: a template variable
 
     Templates see ``host`` and ``inventory`` as well; undefined variables are errors.
-    ``{% include %}`` and friends look in the deploy directory, then beside the template.
+    ``{% include %}`` and friends look in the working directory (as pyinfra's), the
+    deploy directory, then beside the template.
     Secrets render as their real value, and the change is then shown masked.
 
     Example:
@@ -646,8 +656,8 @@ def template(
     source, name = u.template_source(src)
     variables: dict[str, Any] = {"host": host, "inventory": inventory}
     variables.update(data)
-    search = [u.deploy_dir()]
-    if isinstance(src, str):
+    search = u.search_dirs()
+    if isinstance(src, str | os.PathLike):
         search.append(os.path.dirname(name))
     text, secret = u.render_template(source, name, variables, search, jinja_env_kwargs)
     content = text.encode()

@@ -26,7 +26,7 @@ from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
 
-from ._files_util import local_path
+from ._files_util import local_path, missing
 from ._server_cron import crontab
 from ._server_dispatch import packages, reboot, service, wait
 from ._server_keys import ensure_dir, ensure_keys, read_public_keys, user_authorized_keys
@@ -85,11 +85,12 @@ def _script_path(src: str, args: Iterable[str]) -> str:
 
 
 @operation(is_idempotent=False)
-def script(src: str, args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
+def script(src: str | os.PathLike[str], args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
     """Upload a local script, run it on the host, then remove it.
 
-    + src: the local script (relative to the deploy directory); it is run directly, so it
-      needs a ``#!`` line
+    + src: the local script (``str`` or ``pathlib.Path``; a relative one is looked for in
+      the working directory, then in the deploy file's directory); it is run directly, so
+      it needs a ``#!`` line
     + args: arguments for the script, each passed as one word
 
     The script is uploaded to ``/tmp`` under a name that cannot be guessed, readable only
@@ -105,9 +106,11 @@ def script(src: str, args: list[str] | tuple[str, ...] = ()) -> OpGenerator:
     """
     path = local_path(src)
     if not os.path.isfile(path):
-        raise OperationValueError(f"script {src!r} is not a local file")
+        if not os.path.exists(path):
+            raise missing(path, "local script")
+        raise OperationValueError(f"script {os.fspath(src)!r} is not a local file")
     words = [str(a) for a in args]
-    dest = _script_path(src, words)
+    dest = _script_path(os.fspath(src), words)
     yield FileUploadCommand(path, dest, mode="700")
     yield StringCommand(
         "(",

@@ -91,6 +91,12 @@ class _TableContext:
     def run_shell_command(self, command: Any, arguments: dict[str, Any]) -> Any:
         raise BadInput("host.run_shell_command inside an operation: yield the command")
 
+    def temp_directory(self) -> str:
+        """``server.TmpDir`` from the table ("" when the table does not hold it)."""
+        from corral.facts.server import TmpDir
+
+        return str(self._facts.get((TmpDir, freeze({})), ""))
+
 
 def plan(op: Any, *args: Any, facts: dict[FactKey, Any] | None = None,
          data: dict[str, Any] | None = None, host_name: str = "testhost",
