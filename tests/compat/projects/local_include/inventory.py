@@ -1,0 +1,5 @@
+web = (
+    [("web1", _FLEET["web1"]), ("web2", {**_FLEET["web2"], "site": "www.example.net"})],
+    {"is_web": True},
+)
+db = [("db1", _FLEET["db1"])]
