@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ class Case:
     #: files on the controller, relative to the working directory, compared after the runs
     local_paths: tuple[str, ...] = ()
     cwd: str = "."  #: the working directory, inside the project
+    idle: tuple[str, ...] = ()  #: hosts the run leaves alone (--limit)
     exit_codes: tuple[int, int] = (0, 0)  #: what pyinfra exits with, first and second run
     #: changed operations per host on the second run (pyinfra); a project converges
     second_changes: int | dict[str, int] = 0
@@ -218,7 +220,9 @@ def host_root(fleet: Fleet, index: int) -> Path:
     host = fleet.hosts[index]
     sshd = children(host.pid)
     if not sshd:
-        raise RuntimeError(f"fleet host {host.name} is not running")
+        log = fleet.log_path(host).read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"fleet host {host.name} is not running (pid {host.pid}); "
+                           f"its log:\n{log}")
     return Path(f"/proc/{sshd[0]}/root")
 
 
@@ -317,11 +321,29 @@ def local_state(cwd: Path, case: Case) -> dict[str, str]:
     return found
 
 
+def fresh_fleet(count: int, prefix: str, attempts: int = 3) -> Fleet:
+    """A started fleet whose every host is its own sshd. A host whose sshd could not bind
+    its address (an address a stopping fleet had not let go of yet, seen with several test
+    runs on one machine) exits at once while the other sshd answers for it: such a fleet
+    is stopped and another started."""
+    for _ in range(attempts):
+        fleet = Fleet(count, prefix=prefix).start()
+        time.sleep(0.3)  # a host that cannot bind has exited by then
+        if all(children(host.pid) for host in fleet.hosts):
+            return fleet
+        dead = next(h for h in fleet.hosts if not children(h.pid))
+        log = fleet.log_path(dead).read_text(errors="replace")[-500:]
+        fleet.stop()
+    raise RuntimeError(f"no fleet of {count} hosts came up in {attempts} attempts; "
+                       f"the last host that did not:\n{log}")
+
+
 def run_tool(tool: str, case: Case, pyinfra: Path, scratch: Path) -> list[Run]:
     """Both runs of ``tool`` on a fleet of its own."""
     home = scratch / tool / "home"
     home.mkdir(parents=True)
-    with Fleet(len(case.hosts), prefix=f"c{tool[0]}") as fleet:
+    fleet = fresh_fleet(len(case.hosts), f"c{tool[0]}")
+    try:
         cwd = copy_project(case, fleet, tool, scratch / tool)
         runs = []
         for _ in range(2):
@@ -339,6 +361,8 @@ def run_tool(tool: str, case: Case, pyinfra: Path, scratch: Path) -> list[Run]:
             runs.append(Run(code, changes, snapshot(fleet, case), local_state(cwd, case),
                             out, err))
         return runs
+    finally:
+        fleet.stop()
 
 
 def run_case(case: Case, pyinfra: Path) -> Outcome:
