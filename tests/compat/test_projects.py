@@ -18,14 +18,12 @@ import pytest
 from ._harness import Case
 from .conftest import outcome
 
-BASE = ("/srv/app", "/etc/motd.d")
-
 CASES = [
     Case(
         "baseline",
         hosts=("web1", "web2", "db1"),
         args=("inventory.py", "deploy.py"),
-        paths=BASE,
+        paths=("/srv/app", "/etc/motd.d"),
         expect={"web1": {"/srv/app/etc/app.conf": "# web1 (web)\nlisten = 8081\n",
                          "/srv/app/restarts": "restarted\n"},
                 "db1": {"/srv/app/etc/app.conf": "# db1 (db)\nlisten = 5432\n"}},
@@ -125,7 +123,7 @@ CASES = [
         exit_codes=(1, 1),
         expect={"web1": {"/srv/fail/after": "after\n"},
                 "db1": {"/srv/fail/before": "before\n"}},
-        missing="a custom fact whose command fails fails the host; python.raise_exception",
+        missing="pyinfra.operations.python (python.raise_exception)",
     ),
     Case(
         "paths",
