@@ -324,6 +324,10 @@ def name_status(module: str, name: str, entry: dict[str, Any],
     if chosen:
         return chosen
     value = _MISSING if corral_module is None else getattr(corral_module, name, _MISSING)
+    if value is _MISSING and entry["kind"] == "module" and corral_module is not None:
+        # a package's submodule is its attribute only once imported: ``from pkg import mod``
+        # imports it, so whether it can be is what counts (not what ran before)
+        value = _import(f"{corral_module.__name__}.{name}") or _MISSING
     if value is _MISSING:
         return "no", ""
     wanted = entry.get("args")

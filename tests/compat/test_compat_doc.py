@@ -71,6 +71,21 @@ def test_missing_arguments_make_a_name_partial() -> None:
                            {"kind": "class"}, None)[0] == "omitted"
 
 
+def test_a_submodule_counts_whether_or_not_it_was_imported_before() -> None:
+    import corral.facts
+
+    # corral.facts.apk is no attribute of the package until something imports it
+    saved = vars(corral.facts).pop("apk", None)
+    try:
+        assert gen.name_status("pyinfra.facts", "apk", {"kind": "module"}, corral.facts) == \
+            ("yes", "")
+    finally:
+        if saved is not None:
+            corral.facts.apk = saved  # type: ignore[attr-defined]
+    assert gen.name_status("pyinfra.facts", "zfs", {"kind": "module"}, corral.facts) == \
+        ("no", "")
+
+
 def test_data_keys_are_read_as_strings_or_attributes(tmp_path: Path) -> None:
     source = tmp_path / "conn.py"
     source.write_text('"""ssh_doc only in a docstring"""\n'
