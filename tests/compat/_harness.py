@@ -323,19 +323,24 @@ def local_state(cwd: Path, case: Case) -> dict[str, str]:
 
 def fresh_fleet(count: int, prefix: str, attempts: int = 3) -> Fleet:
     """A started fleet whose every host is its own sshd. A host whose sshd could not bind
-    its address (an address a stopping fleet had not let go of yet, seen with several test
-    runs on one machine) exits at once while the other sshd answers for it: such a fleet
-    is stopped and another started."""
-    for _ in range(attempts):
-        fleet = Fleet(count, prefix=prefix).start()
-        time.sleep(0.3)  # a host that cannot bind has exited by then
-        if all(children(host.pid) for host in fleet.hosts):
-            return fleet
-        dead = next(h for h in fleet.hosts if not children(h.pid))
-        log = fleet.log_path(dead).read_text(errors="replace")[-500:]
-        fleet.stop()
-    raise RuntimeError(f"no fleet of {count} hosts came up in {attempts} attempts; "
-                       f"the last host that did not:\n{log}")
+    its address (one that another process still holds, seen with several test runs on one
+    machine) exits at once while the other sshd answers for it: such a fleet is kept
+    (holding its addresses, so the next one gets others) until another one is up."""
+    failed: list[Fleet] = []
+    try:
+        for _ in range(attempts):
+            fleet = Fleet(count, prefix=prefix).start()
+            time.sleep(0.3)  # a host that cannot bind has exited by then
+            if all(children(host.pid) for host in fleet.hosts):
+                return fleet
+            failed.append(fleet)
+        dead = next(h for h in failed[-1].hosts if not children(h.pid))
+        log = failed[-1].log_path(dead).read_text(errors="replace")[-500:]
+        raise RuntimeError(f"no fleet of {count} hosts came up in {attempts} attempts; "
+                           f"the last host that did not:\n{log}")
+    finally:
+        for fleet in failed:
+            fleet.stop()
 
 
 def run_tool(tool: str, case: Case, pyinfra: Path, scratch: Path) -> list[Run]:
