@@ -22,3 +22,8 @@ fi
 
 # the Debian test image, cached outside the checkout (/var/cache/corral-test)
 .venv/bin/python -m corral.testing.image >/dev/null
+
+# pyinfra 3.10 in a virtual environment of its own, cached outside the checkout (shared with
+# the benchmarks): tests/compat runs the same projects with it and with corral
+.venv/bin/python -c 'import sys; sys.path.insert(0, "bench"); import tools; tools.ensure_venv("pyinfra")' \
+    >/dev/null || echo "setup: pyinfra could not be installed; tests/compat will skip" >&2

@@ -1,0 +1,2 @@
+web = [("web1", _FLEET["web1"]), ("web2", _FLEET["web2"])]
+db = [("db1", _FLEET["db1"])]

@@ -1,0 +1,1 @@
+hosts = [("web1", _FLEET["web1"]), ("web2", _FLEET["web2"]), ("db1", _FLEET["db1"])]

@@ -1,0 +1,3 @@
+packages = ["hello"]
+motd = "managed by the deploy"
+listen = 1

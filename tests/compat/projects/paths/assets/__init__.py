@@ -1,0 +1,1 @@
+"""Files shipped as package data."""

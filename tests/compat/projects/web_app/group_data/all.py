@@ -1,0 +1,2 @@
+_sudo = True
+app_dir = "/opt/shop"
