@@ -89,7 +89,6 @@ CASES = [
                          "/srv/loop/reloads": "reload\n", "/srv/loop/extra": "extra\n",
                          "/srv/loop/where": "/srv/loop\n"},
                 "web2": {"/srv/loop/gamma.conf": "server gamma;\n"}},
-        missing="host.loop, host.when, host.arguments",
     ),
     Case(
         "will_change",

@@ -46,6 +46,25 @@ def test_loop_yields_the_items_and_keeps_the_position(tmp_path: Path) -> None:
         "a0", "a1", "b0", "b1"]
 
 
+def test_a_when_condition_reads_its_hosts_data_when_it_runs(tmp_path: Path) -> None:
+    """``host.when(lambda: host.name ...)``: the condition runs when the operation is
+    about to run, outside the deploy code, and still reads the host and its data (it failed
+    with "no host is bound here")."""
+
+    def body() -> None:
+        with host.when(lambda: host.name == "@local"):
+            server.shell(name="data", commands=[f"touch {tmp_path / 'data'}"])
+        with host.when(lambda: host.data.get("no such key", False)):
+            server.shell(name="default", commands=[f"touch {tmp_path / 'default'}"])
+
+    result = run(body).hosts[0]
+    ops = {op.name: op for op in result.operations}
+    assert result.status is HostStatus.CHANGED, ops
+    assert ops["data"].status is OpStatus.CHANGED
+    assert ops["default"].status is OpStatus.SKIPPED
+    assert (tmp_path / "data").exists() and not (tmp_path / "default").exists()
+
+
 def test_when_runs_the_block_only_if_the_condition_holds_when_it_runs(tmp_path: Path
                                                                       ) -> None:
     made = tmp_path / "made"

@@ -426,10 +426,22 @@ class HostRun:
                 return
             await self._wave(until)
 
+    def _holds(self, meta: OperationMeta) -> bool:
+        """An operation's ``_if``, evaluated when it is about to run, with its host bound
+        (a ``host.when(lambda: host.data...)`` condition reads this host's data, as the
+        deploy code that made it did)."""
+        token = current_host.set(self)
+        data_token = deploy_data.set(meta.call.data)
+        try:
+            return _condition(meta.call.globals.if_)
+        finally:
+            deploy_data.reset(data_token)
+            current_host.reset(token)
+
     async def _wave(self, until: OperationMeta | None = None) -> None:
         first = self.pending[0]
         g = first.call.globals
-        if g.if_ is not None and not _condition(g.if_):
+        if g.if_ is not None and not self._holds(first):
             self.pending.pop(0)
             first.condition_false = True
             first.result = skipped_result(self.host, first, "_if condition is false",
