@@ -172,7 +172,7 @@ CASES = [
         expect={"web1": {"/srv/cli/report": "release: 7 (int)\nchannel: stable\n"
                          "db hosts: ['db1']\n",
                          "/srv/cli/whoami": "root\n"}},
-        missing="CLI flags --sudo and --data; --limit keeping the whole inventory visible",
+        missing="--limit keeping the whole inventory visible to deploy code",
     ),
     Case(
         "web_app",
@@ -184,8 +184,8 @@ CASES = [
                          "WorkingDirectory=/opt/shop\nExecStart=/opt/shop/bin/shop --port "
                          "8001\n"},
                 "db1": {"/opt/shop/db.conf": "max_connections = 20\n"}},
-        missing="the whole usual shape: a group tuple, _sudo from group data in the working "
-                "directory, local.include, will_change as an argument",
+        missing="a group tuple holding the inventory's hosts; _sudo from group data in the "
+                "working directory",
     ),
 ]
 
