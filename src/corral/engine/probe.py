@@ -176,6 +176,9 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     result = Probe()
     ctx = ProbeContext(host, facts, call.globals.privilege_key(), result)
     token = current_host.set(ctx)
+    # the data defaults of the @deploy the call was made in (planned later, maybe after
+    # the deploy returned: its templates and host.data reads still see them)
+    defaults = host.data.push_defaults(call.data_defaults) if call.data_defaults else None
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -197,5 +200,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
         # probe may see facts an earlier operation of the wave is about to change.
         result.error = result.error or CorralError(f"{type(exc).__name__} in operation: {exc}")
     finally:
+        if defaults is not None:
+            host.data.pop_defaults(defaults)
         current_host.reset(token)
     return result

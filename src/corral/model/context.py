@@ -56,6 +56,19 @@ def require_context(host: Host | None = None) -> HostContext:
     return ctx
 
 
+def current_config(ctx: HostContext | None = None) -> Any:
+    """The config deploy code sees: its host's own copy while a host is bound (each
+    host's deploy code changes its own, as in pyinfra), else the run's; None outside a
+    run."""
+    if ctx is None:
+        ctx = current_host.get()
+    config = getattr(ctx, "config", None) if ctx is not None else None
+    if config is not None:
+        return config
+    run = current_run.get()
+    return run.config if run is not None else None
+
+
 def require_run() -> RunContext:
     run = current_run.get()
     if run is None:
@@ -124,10 +137,14 @@ class InventoryProxy(_Proxy):
 
 
 class ConfigProxy(_Proxy):
+    """``from corral import config``: the running host's config (see
+    :func:`current_config`)."""
+
     __slots__ = ()
 
     def _target(self) -> Any:
-        return require_run().config
+        config = current_config()
+        return config if config is not None else require_run().config
 
 
 host: Any = HostProxy()

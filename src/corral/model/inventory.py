@@ -1,4 +1,5 @@
-"""The inventory: hosts in order, and groups of host names."""
+"""The inventory: hosts in order, and groups of host names. ``--limit`` makes some of the
+hosts *active* (the ones a run runs); deploy code still sees them all, as in pyinfra."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ class Inventory:
                          if any(o.name == h.name for o in hosts[:i]))
             raise BadInput("two hosts of the inventory have this name", host=twice)
         self.groups = groups
+        #: the hosts a run runs, in inventory order (``--limit``); None: all of them
+        self._active: list[str] | None = None
 
     def __iter__(self) -> Iterator[Host]:
         return iter(self._hosts.values())
@@ -38,6 +41,25 @@ class Inventory:
     @property
     def hosts(self) -> list[Host]:
         return list(self._hosts.values())
+
+    def get_active_hosts(self) -> list[Host]:
+        """The hosts a run runs: all, or those ``--limit`` kept (:meth:`limited`)."""
+        if self._active is None:
+            return list(self._hosts.values())
+        return [self._hosts[n] for n in self._active]
+
+    def iter_active_hosts(self) -> Iterator[Host]:
+        return iter(self.get_active_hosts())
+
+    def limited(self, names: list[str]) -> Inventory:
+        """The same hosts and groups, of which a run runs only ``names`` (kept in
+        inventory order): deploy code still sees every host (``inventory.get_group``)."""
+        keep = set(names)
+        if self._active is not None:
+            keep &= set(self._active)
+        limited = Inventory(list(self._hosts.values()), self.groups)
+        limited._active = [n for n in self._hosts if n in keep]
+        return limited
 
     def subset(self, names: list[str]) -> Inventory:
         keep = set(names)
