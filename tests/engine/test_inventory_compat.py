@@ -112,14 +112,15 @@ SHAPES: dict[str, tuple[dict[str, str], str, Hosts]] = {
         "h1": (["a", "b", "inventory"], {"k": "host", "j": "file", "m": "file", "n": "all"}),
         "h2": (["a", "b", "inventory"], {"k": "b", "j": "file", "m": "file", "n": "all"}),
     }),
-    # module.function: {group: hosts or (hosts, data)}; no group data (as pyinfra)
-    "inventory function": ({
+    # module.function: {group: hosts or (hosts, data)}; group data read (pyinfra reads none
+    # for it: corral reads it for every shape)
+    "inventory function (group data: corral only)": ({
         "invfunc_a.py": "def make():\n"
                         "    return {'web': (['h1', ('h2', {'x': 1})], {'g': 1}), 'db': ['h1']}\n",
-        "group_data/web.py": "ignored = 1\n",
+        "group_data/web.py": "read = 1\n",
     }, "invfunc_a.make", {
-        "h1": (["web", "db"], {"g": 1}),
-        "h2": (["web"], {"g": 1, "x": 1}),
+        "h1": (["web", "db"], {"g": 1, "read": 1}),
+        "h2": (["web"], {"g": 1, "x": 1, "read": 1}),
     }),
     "inventory function with a colon": ({
         "invfunc_b.py": "def make():\n    return {'web': ['h1']}\n",

@@ -396,7 +396,7 @@ def load_inventory(spec: str, cwd: Path | None = None, *,
             raise BadInput(f"no inventory file {spec}")
         return _inventory_file(path, cwd, override, group_data)
     if "," not in spec and "@" not in spec and "ssh_hostname" not in override:
-        made = _inventory_attribute(spec, override)
+        made = _inventory_attribute(spec, override, group_data_dirs(cwd, None, group_data))
         if made is not None:
             return made
     names = [n.strip() for n in spec.split(",") if n.strip()]
@@ -445,11 +445,12 @@ def _import_attribute(spec: str) -> Any:
     return getattr(imported, attribute, None)
 
 
-def _inventory_attribute(spec: str, override: dict[str, Any]) -> Inventory | None:
+def _inventory_attribute(spec: str, override: dict[str, Any],
+                         data_dirs: list[Path]) -> Inventory | None:
     """``module.attr`` or ``module:attr`` naming an inventory function (returning
     ``{group: hosts or (hosts, data)}``, read as an inventory file's module-level names) or
-    a list of hosts; None if no such module is found (the spec is a host name). As in
-    pyinfra no group data is read for it."""
+    a list of hosts; None if no such module is found (the spec is a host name). Unlike
+    pyinfra, the working directory's group data is read for it, as for every shape."""
     found = _import_attribute(spec)
     if found is None:
         return None
@@ -484,7 +485,7 @@ def _inventory_attribute(spec: str, override: dict[str, Any]) -> Inventory | Non
         raise BadInput(f"{spec} is {type(found).__name__}: an inventory named module.attribute "
                        "is a function returning groups, or a list of hosts",
                        file="command line")
-    return _build(groups, None, Path.cwd(), override, [])
+    return _build(groups, None, Path.cwd(), override, data_dirs)
 
 
 def _inventory_file(path: Path, cwd: Path, override: dict[str, Any],
