@@ -13,7 +13,13 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
-from corral.model.context import current_file, deploy_data, require_context, require_run
+from corral.model.context import (
+    current_config,
+    current_file,
+    deploy_data,
+    require_context,
+    require_run,
+)
 from corral.model.errors import BadInput, CorralError
 from corral.model.state import get_file_path
 
@@ -51,7 +57,7 @@ def include(filename: str | os.PathLike[str], data: Mapping[str, Any] | None = N
         name = str(Path(path).relative_to(run.state.cwd))
     except ValueError:
         pass
-    with _config_kept(run.config):
+    with _config_kept(current_config()):
         data_token = deploy_data.set(dict(data) if data else {})
         file_token = current_file.set(path)
         name_token = deploy_names.set((*deploy_names.get(), name))

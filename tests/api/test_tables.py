@@ -125,7 +125,10 @@ def inv(tmp_path: Path) -> Inventory:
 def test_inventory_hosts_and_groups_are_pyinfra_s_shapes(inv: Inventory) -> None:
     local_host, chroot_host = inv  # iterates hosts in order
     assert inv.hosts == {"@local": local_host, "@chroot/srv/a": chroot_host}
-    assert inv.groups == {"web": [local_host, chroot_host], "db": [chroot_host]}
+    # the inventory's groups, the file's name and the connectors' groups, as pyinfra's
+    assert inv.groups == {"web": [local_host, chroot_host], "db": [chroot_host],
+                          "inventory": [local_host, chroot_host], "@local": [local_host],
+                          "@chroot": [chroot_host]}
     assert [h.data.get("port") for h in inv.groups["web"]] == [80, 5432]
     assert len(inv) == 2 and "@local" in inv and inv.get_active_hosts() == [local_host,
                                                                              chroot_host]

@@ -33,8 +33,6 @@ CASES = [
         hosts=("web1", "web2", "db1"),
         args=("inventory.py", "deploy.py"),
         paths=("/srv/shapes",),
-        missing="(hosts, data) group tuples; ssh_strict_host_key_checking='off'; "
-                "the inventory file's name as a group",
     ),
     Case(
         "group_data_cwd",
@@ -46,8 +44,6 @@ CASES = [
                          "workers: 4\n"},
                 "db1": {"/srv/gd/report": "motd: managed by the deploy\n"
                         "environment: production\nrole: none\nlisten: 1\nworkers: 1\n"}},
-        missing="group_data/ read from the working directory; the inventory file's name "
-                "as a group; the working directory on sys.path for group data",
     ),
     Case(
         "data_sudo",
@@ -58,7 +54,6 @@ CASES = [
         expect={"web1": {"/etc/compat/whoami": "root\n", "/etc/compat/mode": "none\n",
                          "/etc/compat/fact": "profile: found\n"},
                 "web2": {"/etc/compat/mode": "staging\n"}},
-        missing="global arguments (_sudo, _env) read from host and group data",
     ),
     Case(
         "local_include",
@@ -135,7 +130,6 @@ CASES = [
         second_changes=1,
         expect={"web1": {"/home/corral/whoami": "root\n"},
                 "web2": {"/home/corral/whoami": "corral\n"}},
-        missing="config changed in deploy code applies to that host only",
     ),
     Case(
         "config_file",
@@ -172,7 +166,6 @@ CASES = [
         expect={"web1": {"/srv/cli/report": "release: 7 (int)\nchannel: stable\n"
                          "db hosts: ['db1']\n",
                          "/srv/cli/whoami": "root\n"}},
-        missing="--limit keeping the whole inventory visible to deploy code",
     ),
     Case(
         "web_app",
@@ -184,8 +177,6 @@ CASES = [
                          "WorkingDirectory=/opt/shop\nExecStart=/opt/shop/bin/shop --port "
                          "8001\n"},
                 "db1": {"/opt/shop/db.conf": "max_connections = 20\n"}},
-        missing="a group tuple holding the inventory's hosts; _sudo from group data in the "
-                "working directory",
     ),
 ]
 

@@ -9,6 +9,7 @@ import pytest
 from corral import api, host, inventory
 from corral.engine.loader import limit_inventory, load_inventory
 from corral.model.errors import BadInput
+from corral.model.inventory import Inventory
 
 
 def write_inventory(tmp_path: Path) -> Path:
@@ -35,11 +36,17 @@ def test_groups_and_layered_data(tmp_path: Path) -> None:
     assert web1.data.port == 3 and web1.data.role == "web" and web1.data.region == "eu"
     assert web2.data.port == 2
     assert db1.data.port == 1 and db1.data.role == "db"
-    assert db1.data.missing is None and "os" not in db1.data and "_private" not in db1.data
-    assert web1.groups == ("web",) and local.groups == ("db",)
+    # as pyinfra: a missing key raises AttributeError; names bound by imports are no data,
+    # names with a leading underscore are (``_sudo = True``)
+    with pytest.raises(AttributeError, match="Host `@testlocal/db1` has no data `missing`"):
+        db1.data.missing  # noqa: B018
+    assert "os" not in db1.data and db1.data._private == 1
+    # the inventory's groups, then the file's name, then the connector's
+    assert web1.groups == ("web", "inventory", "@testlocal")
+    assert local.groups == ("db", "inventory", "@local")
     assert local.connector == "local" and web1.connector == "testlocal"
     assert web1.target == "web1"
-    assert sorted(inv.groups) == ["db", "web"]  # "all" is no group, as in pyinfra
+    assert sorted(inv.groups) == ["@local", "@testlocal", "db", "inventory", "web"]  # no "all"
 
 
 def test_targets_and_comma_lists() -> None:
@@ -65,7 +72,8 @@ def test_a_host_in_several_groups_is_one_host_with_merged_data(tmp_path: Path) -
     inv = load_inventory(str(inv_file))
     assert [h.name for h in inv] == ["h1", "h2"]
     h1, h2 = inv
-    assert h1.groups == ("web", "db", "app") and h2.groups == ("web", "db")
+    assert h1.groups == ("web", "db", "app", "inventory")
+    assert h2.groups == ("web", "db", "inventory")
     assert (h1.data.role, h1.data.x, h2.data.port) == ("web", 1, 5)
     assert h1.target == "127.0.0.1" and h2.target == "h2"
     assert [h.name for h in inv.get_group("db")] == ["h1", "h2"]
@@ -141,13 +149,20 @@ def test_inventory_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert info.value.file == str(inv) and info.value.line is not None
 
 
+def active(inventory: Inventory) -> list[str]:
+    return [h.name for h in inventory.get_active_hosts()]
+
+
 def test_limit_by_name_group_and_glob(tmp_path: Path) -> None:
     inv = load_inventory(str(write_inventory(tmp_path)))
     names = ["@testlocal/web1", "@testlocal/web2", "@testlocal/db1"]
-    assert [h.name for h in limit_inventory(inv, ["web"])] == names[:2]
+    assert active(limit_inventory(inv, ["web"])) == names[:2]
     both = limit_inventory(inv, [f"{names[2]},{names[1]}"])
-    assert [h.name for h in both] == [names[1], names[2]]  # inventory order
-    assert [h.name for h in limit_inventory(inv, ["*w*1"])] == names[:1]
+    assert active(both) == [names[1], names[2]]  # inventory order
+    assert active(limit_inventory(inv, ["*w*1"])) == names[:1]
+    # the rest of the inventory stays visible (pyinfra's --limit)
+    assert [h.name for h in both] == [h.name for h in inv]
+    assert [h.name for h in both.get_group("web")] == names[:2]
     with pytest.raises(BadInput, match="matches no host"):
         limit_inventory(inv, ["nothing*"])
 
@@ -164,4 +179,5 @@ def test_deploy_code_sees_host_inventory_and_config(tmp_path: Path) -> None:
         seen["parallel"] = config.PARALLEL
 
     api.run("@local", deploy, parallel=3)
-    assert seen == {"name": "@local", "groups": (), "hosts": ["@local"], "parallel": 3}
+    assert seen == {"name": "@local", "groups": ("@local",), "hosts": ["@local"],
+                    "parallel": 3}

@@ -24,12 +24,16 @@ from corral.testing.fleet_host import children
 ROOT_HOST, SUDO_HOST, PASSWORD_HOST, KEYS_HOST = "fleet-001", "fleet-002", "fleet-003", "fleet-004"
 
 
+#: a value for :func:`host_inventory` written as None (None itself removes the key)
+AS_NONE: Any = object()
+
+
 def host_inventory(fleet: Fleet, host: str, directory: Path, user: str = "root",
                    **data: Any) -> Path:
     """An inventory file holding one fleet host; ``data`` overrides the fleet's connection
-    settings (a value of None removes one)."""
+    settings (a value of None removes one; :data:`AS_NONE` sets it to None)."""
     entry = {**dict(fleet.inventory(user))[fleet.host(host).name], **data}
-    entry = {k: v for k, v in entry.items() if v is not None}
+    entry = {k: (None if v is AS_NONE else v) for k, v in entry.items() if v is not None}
     path = directory / f"inventory-{host}.py"
     path.write_text(f"hosts = [({fleet.host(host).name!r}, {entry!r})]\n")
     return path

@@ -21,7 +21,7 @@ from corral.operations import server
 from corral.testing import image as test_image
 from corral.testing.fleet import Fleet
 
-from .conftest import KEYS_HOST, ROOT_HOST, Cli, host_inventory
+from .conftest import AS_NONE, KEYS_HOST, ROOT_HOST, Cli, host_inventory
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +92,49 @@ def test_key_files(fleet: Fleet, tmp_path: Path) -> None:
     reached(fleet, tmp_path, ssh_key=str(locked), ssh_key_password="key passphrase")
 
 
+@pytest.fixture
+def agent(fleet: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real ssh-agent holding the fleet's key (SSH_AUTH_SOCK set); HOME with no keys."""
+    import subprocess
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.05)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        subprocess.run(["ssh-add", "-q", str(fleet.key_path)], check=True,
+                       stderr=subprocess.DEVNULL)
+        yield home
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_agent_and_default_keys_as_pyinfra(fleet: Fleet, tmp_path: Path, agent: Path) -> None:
+    """pyinfra's ssh_allow_agent and ssh_look_for_keys, both True by default, apply only
+    without ssh_key: a key given is the only key tried (the agent's are not)."""
+    reached(fleet, tmp_path, ssh_key=None)  # the agent's key
+    reached(fleet, tmp_path, ssh_key=None, ssh_look_for_keys=False)  # agent only
+    refused(fleet, tmp_path, "authentication failed", ssh_key=None, ssh_allow_agent=False,
+            ssh_look_for_keys=False)
+    refused(fleet, tmp_path, "authentication failed", ssh_key=None, ssh_allow_agent=False)
+    other = tmp_path / "other_key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(other))
+    refused(fleet, tmp_path, "authentication failed", ssh_key=str(other))  # agent unused
+    # the default key files (~/.ssh/id_*): looked for unless ssh_look_for_keys is False
+    (agent / ".ssh").mkdir()
+    shutil.copy(fleet.key_path, agent / ".ssh" / "id_ed25519")
+    reached(fleet, tmp_path, ssh_key=None, ssh_allow_agent=False)
+    refused(fleet, tmp_path, "authentication failed", ssh_key=None, ssh_allow_agent=False,
+            ssh_look_for_keys=False)
+
+
 def test_nobody_there(fleet: Fleet, tmp_path: Path) -> None:
     refused(fleet, tmp_path, ":2200: Connection refused", ssh_port=2200)
     # names the resolver refuses without asking DNS (this test must not need a network):
@@ -121,22 +164,41 @@ def test_password(fleet: Fleet, tmp_path: Path) -> None:
             ssh_password=test_image.TEST_PASSWORD)
 
 
-def test_unknown_host_key_is_refused_by_default(fleet: Fleet, tmp_path: Path) -> None:
+@pytest.mark.parametrize("policy", ["yes", AS_NONE, "ask"], ids=["yes", "None", "ask"])
+def test_unknown_host_key_is_refused_under_yes_and_ask(fleet: Fleet, tmp_path: Path,
+                                                       policy: Any) -> None:
     known = tmp_path / "known_hosts"
     others = [h for h in fleet.hosts if h.name != KEYS_HOST]
     known.write_text("".join(f"{h.address} {h.host_key}\n" for h in others))
     before = known.read_text()
-    host = refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(known))
+    host = refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(known),
+                   ssh_strict_host_key_checking=policy)
     assert "accept-new" in (host.error or "")  # says how to trust it
-    refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(known),
-            ssh_strict_host_key_checking="yes")
-    refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(tmp_path / "missing"))
+    if policy != "yes":  # pyinfra would ask (None is pyinfra's "ask"); corral does not
+        assert "does not ask" in (host.error or "")
+    refused(fleet, tmp_path, "unknown", ssh_known_hosts_file=str(tmp_path / "missing"),
+            ssh_strict_host_key_checking=policy)
     assert known.read_text() == before
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.parametrize("policy", ["no", "off", "NO", False])
+def test_off_and_no_accept_an_unknown_key_without_recording_it(fleet: Fleet, tmp_path: Path,
+                                                               policy: str | bool) -> None:
+    known = tmp_path / "known_hosts"
+    known.write_text("")
+    reached(fleet, tmp_path, ssh_known_hosts_file=str(known),
+            ssh_strict_host_key_checking=policy)
+    reached(fleet, tmp_path, ssh_known_hosts_file=str(tmp_path / "missing"),
+            ssh_strict_host_key_checking=policy)
+    assert known.read_text() == "" and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["accept-new", "default"])
 @pytest.mark.parametrize("exists", [True, False], ids=["known-hosts-file", "no-file"])
-def test_accept_new_records_the_key(fleet: Fleet, tmp_path: Path, exists: bool) -> None:
+def test_accept_new_records_the_key(fleet: Fleet, tmp_path: Path, exists: bool,
+                                    given: bool) -> None:
+    """accept-new, also pyinfra's default policy (no ssh_strict_host_key_checking)."""
     target = fleet.host(KEYS_HOST)
     known = tmp_path / "ssh" / "known_hosts"
     others = "".join(f"{h.address} {h.host_key}\n" for h in fleet.hosts if h is not target)
@@ -144,7 +206,7 @@ def test_accept_new_records_the_key(fleet: Fleet, tmp_path: Path, exists: bool) 
         known.parent.mkdir()
         known.write_text(others.rstrip("\n"))  # no newline after the last line
     reached(fleet, tmp_path, ssh_known_hosts_file=str(known),
-            ssh_strict_host_key_checking="accept-new")
+            ssh_strict_host_key_checking="accept-new" if given else None)
     # recorded once (the API and the command line both connected), then trusted
     recorded = known.read_text()
     assert recorded.startswith(others if exists else "")
@@ -167,16 +229,12 @@ def rekeyed(fleet: Fleet, tmp_path: Path) -> Iterator[Path]:
 
 def test_changed_host_key_is_refused(fleet: Fleet, tmp_path: Path, rekeyed: Path) -> None:
     before = rekeyed.read_text()
-    for policy in (None, "yes", "accept-new"):
+    # under every policy, "no" and "off" too (as paramiko, so pyinfra, refuses it)
+    for policy in (None, "yes", "accept-new", "no", "off", "ask", AS_NONE):
         host = refused(fleet, tmp_path, "CHANGED", ssh_known_hosts_file=str(rekeyed),
                        ssh_strict_host_key_checking=policy)
         assert "changed" in (host.error or "").lower()
     assert rekeyed.read_text() == before  # accept-new did not replace the old key
-
-    # "no" accepts it, and does not record it either
-    reached(fleet, tmp_path, ssh_known_hosts_file=str(rekeyed),
-            ssh_strict_host_key_checking="no")
-    assert rekeyed.read_text() == before
 
     # with the new key known, the host is reached again
     fleet.write_known_hosts()

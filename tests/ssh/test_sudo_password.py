@@ -105,6 +105,67 @@ def test_without_the_password_sudo_fails_at_once(inventory: Path) -> None:
     assert op.error is not None and "a password is required" in op.error, describe(host)
 
 
+def test_sudo_and_its_password_from_host_data(fleet: Fleet, inventory: Path,
+                                             tmp_path: Path) -> None:
+    """pyinfra's shape (samegens' inventory): ``_sudo`` and ``_sudo_password`` in the
+    host's data, for its operations and its facts; the password never in the output."""
+    data_inventory = tmp_path / inventory.name
+    data_inventory.write_text(inventory.read_text().replace(
+        "'ssh_user'", f"'_sudo': True, '_sudo_password': {PASSWORD!r}, 'ssh_user'", 1))
+    assert "_sudo_password" in data_inventory.read_text()
+    (tmp_path / "deploy.py").write_text(
+        "from corral import host\nfrom corral.facts.server import Command\n"
+        "from corral.operations import server\n"
+        "fact = host.get_fact(Command, 'id -un')\n"
+        "server.shell(name='fact', commands=[f'echo fact {fact}'], _sudo=False)\n"
+        "server.shell(name='who', commands='test \"$(id -un)\" = root')\n")
+    cli = Cli(data_inventory, "deploy.py", "-y", "-vvv", cwd=tmp_path).wait()
+    assert cli.code == 0, cli
+    assert "fact root" in cli.out, cli
+    assert NEEDLE not in cli.out + cli.err
+
+
+def test_use_sudo_password_asks_once_on_the_terminal(fleet: Fleet, inventory: Path,
+                                                    tmp_path: Path) -> None:
+    """``_use_sudo_password`` in the data (pyinfra 2's key): the command line asks for the
+    password once, before the run, on the terminal; with no terminal, bad input."""
+    import os
+    import pty
+    import sys
+
+    data_inventory = tmp_path / inventory.name
+    data_inventory.write_text(inventory.read_text().replace(
+        "'ssh_user'", "'_sudo': True, '_use_sudo_password': True, 'ssh_user'", 1))
+    (tmp_path / "deploy.py").write_text(
+        "from corral.operations import server\n"
+        "server.shell(name='who', commands='test \"$(id -un)\" = root')\n")
+    cli = Cli(data_inventory, "deploy.py", "-y", cwd=tmp_path).wait()
+    assert cli.code == 4 and "no terminal to ask for the password on" in cli.err, cli
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: corral on the terminal
+        os.chdir(tmp_path)
+        os.execv(sys.executable, [sys.executable, "-m", "corral", str(data_inventory),
+                                  "deploy.py", "-y"])
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"sudo password:" not in seen and time.monotonic() < deadline:
+        seen += os.read(fd, 1024)
+    os.write(fd, PASSWORD.encode() + b"\n")
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal closed: corral ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert seen.count(b"sudo password:") == 1 and NEEDLE.encode() not in seen
+
+
 def test_a_wrong_password_fails_without_hanging(inventory: Path) -> None:
     def deploy() -> None:
         server.shell(name="who", commands="id -un", _sudo=True, _sudo_password="wrong")

@@ -78,8 +78,10 @@ from .state import State
 DeploySource = str | Path | Callable[[], Any]
 
 
-def _inventory(inv: str | Inventory, limit: Sequence[str] | None) -> Inventory:
-    inventory = load_inventory(inv) if isinstance(inv, str) else inv
+def _inventory(inv: str | Inventory, limit: Sequence[str] | None, **load: Any) -> Inventory:
+    """The inventory (``load``: :func:`load_inventory`'s keywords, ``override_data`` for
+    ``--data``, ``group_data`` for ``--group-data``), limited to ``limit``'s hosts."""
+    inventory = load_inventory(inv, **load) if isinstance(inv, str) else inv
     if limit:
         inventory = limit_inventory(inventory, list(limit))
     return inventory

@@ -416,8 +416,9 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         inv = limit_inventory(inv, list(opts.limit))
     if opts.exclude:
         inv = exclude_inventory(inv, list(opts.exclude))
-        if not len(inv):  # as a --limit that matches nothing: not what was meant
+        if not inv.get_active_hosts():  # as a --limit that matches nothing: not meant
             raise BadInput("--exclude leaves no host to run on", file="command line")
+    _ask_sudo_password(inv, config)
     if request.mode == "debug-inventory":
         _print_inventory(console, inv, opts.as_json)
         return errors.EXIT_OK
@@ -466,6 +467,29 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         _print_exec_output(console, result)
     human.summary(result)
     return result.exit_code
+
+
+def _ask_sudo_password(inventory: Inventory, config: Config) -> None:
+    """``_use_sudo_password`` in a host's data (pyinfra 2's key, still in inventories) or
+    ``config.USE_SUDO_PASSWORD`` set by ``config.py``: ask for the sudo password once,
+    before the run, on the terminal (pyinfra 3 asks whenever sudo does; corral never asks
+    mid-run), for the hosts whose data gives no ``_sudo_password``. No terminal: bad input,
+    nothing run."""
+    if config.SUDO_PASSWORD is not None:
+        return
+    hosts = inventory.get_active_hosts()
+    wanting = [h for h in hosts if h.data.get("_use_sudo_password")
+               or getattr(config, "USE_SUDO_PASSWORD", False)]
+    if not any(h.data.get("_sudo_password") is None for h in wanting):
+        return
+    from corral.model.operation import global_problem
+    from corral.model.secrets import Secret
+
+    password = flags.ask_password("sudo password: ")
+    problem = global_problem("_sudo_password", password)
+    if problem is not None:
+        raise BadInput(f"the sudo password {problem}", file="command line")
+    config.SUDO_PASSWORD = Secret(password)
 
 
 def _config(opts: _Options) -> Config:

@@ -26,14 +26,14 @@ from corral.model.host import Host
 
 def _address(host: Host) -> tuple[str, int] | None:
     data = host.data
-    if host.connector != "ssh" or data.ssh_proxy_jump or data.ssh_config_file:
+    if host.connector != "ssh" or data.get("ssh_proxy_jump") or data.get("ssh_config_file"):
         return None
     if os.path.exists(os.path.expanduser("~/.ssh/config")):
         return None  # it may name another HostName, Port or ProxyJump for this host
     try:
         ip = ipaddress.ip_address(host.target)
-        port = int(data.ssh_port or 22)
-    except ValueError:
+        port = int(data.get("ssh_port") or 22)
+    except (TypeError, ValueError):
         return None
     return str(ip), port
 

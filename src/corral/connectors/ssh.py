@@ -1,12 +1,9 @@
 """SSH, on asyncssh: one connection per host for the whole run, and on it one persistent
 remote shell to which framed scripts are sent, so a wave costs one round trip.
 
-Host data (pyinfra's names): ``ssh_hostname``, ``ssh_port``, ``ssh_user``, ``ssh_key``,
-``ssh_key_password``, ``ssh_password``, ``ssh_known_hosts_file``,
-``ssh_strict_host_key_checking`` (``yes``, ``accept-new``, ``no``), ``ssh_config_file``,
-``ssh_connect_retries``, ``ssh_connect_retry_min_delay``, ``ssh_connect_retry_max_delay``,
-``ssh_allow_agent``, ``ssh_forward_agent``; beyond pyinfra, ``ssh_proxy_jump`` and
-``ssh_keepalive_interval``. ``~/.ssh/config`` is honoured (ProxyJump included).
+Host data: pyinfra's ``ssh_*`` keys with pyinfra's values and defaults (read and checked
+in :mod:`corral.connectors.sshdata`), and ``ssh_proxy_jump``, ``ssh_keepalive_interval``.
+``~/.ssh/config`` is honoured (ProxyJump included).
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from corral.model.errors import ConnectError, ConnectionLost
+from corral.model.errors import BadInput, ConnectError, ConnectionLost
 from corral.model.host import Host
 from corral.model.secrets import reveal
 
@@ -31,18 +28,13 @@ from .base import Connector, ShellSession
 from .framing import FramedScript
 from .libsearch import linker_cache_only
 from .shell import as_root
+from .sshdata import SSHSettings, ssh_settings
 
 with linker_cache_only(), warnings.catch_warnings():  # no C compiler runs at start-up
     # (see libsearch); asyncssh's import warns about DSA keys with newer cryptography
     # releases: nothing a user can act on, and an error must stay one line
     warnings.filterwarnings("ignore", module=r"asyncssh(\.|$)")
     import asyncssh
-
-_POLICIES = {"yes", "accept-new", "no"}
-
-
-def _default_known_hosts() -> Path:
-    return Path("~/.ssh/known_hosts").expanduser()
 
 
 def _default_config() -> str:
@@ -82,14 +74,14 @@ class _HostKeyPolicy(asyncssh.SSHClient):
 
     def validate_host_public_key(self, host: str, addr: str, port: int,
                                  key: asyncssh.SSHKey) -> bool:
-        if self.policy == "no":
-            return True
         if self._known_entries(host, addr, port):
             self.problem = (
                 f"the host key of {host} has CHANGED (it does not match {self.known_hosts}): "
                 "refusing to connect; if the change is expected, remove the old entry"
             )
             return False
+        if self.policy == "no":  # an unknown key accepted, and not recorded
+            return True
         if self.policy == "accept-new":
             name = host if port == 22 else f"[{host}]:{port}"
             line = f"{name} {key.export_public_key().decode().strip()}\n"
@@ -107,8 +99,10 @@ class _HostKeyPolicy(asyncssh.SSHClient):
                                 f"{self.known_hosts}: {exc.strerror or exc}")
                 return False
             return True
+        asked = (" (corral does not ask, as pyinfra does for 'ask' or None)"
+                 if self.policy == "ask" else "")
         self.problem = (
-            f"the host key of {host} is unknown (not in {self.known_hosts}): set "
+            f"the host key of {host} is unknown (not in {self.known_hosts}){asked}: set "
             "ssh_strict_host_key_checking='accept-new' to trust it on first use"
         )
         return False
@@ -165,6 +159,25 @@ def _known_hosts(path: Path) -> Any:
         return str(path)  # asyncssh reports the problem as it did
 
 
+async def _agent_keys() -> tuple[Any, Any]:
+    """The ssh-agent (to close once connected) and its keys (``ssh_look_for_keys`` False:
+    the agent's keys, not the default key files); no keys (None: no public key
+    authentication) without an agent."""
+    if not os.environ.get("SSH_AUTH_SOCK"):
+        return None, None
+    try:
+        agent = await asyncssh.connect_agent()
+    except (OSError, asyncssh.Error):
+        return None, None
+    if agent is None:
+        return None, None
+    try:
+        keys = list(await agent.get_keys())
+    except (OSError, asyncssh.Error):
+        keys = []
+    return agent, keys or None
+
+
 def stop_script(leader: int, passwords: Sequence[str] = ()) -> str:
     """A script for ``sh`` that ends what the remote shell ``leader`` started: its process
     group and its session (sshd makes the shell a session leader; ``timeout``, for
@@ -203,28 +216,39 @@ class SSHConnector(Connector):
         self._busy = False
         self._session: ShellSession | None = None
 
-    def _options(self) -> dict[str, Any]:
-        data = self.host.data
+    def _settings(self) -> SSHSettings:
+        try:
+            return ssh_settings(self.host.data)
+        except BadInput as exc:
+            raise exc.with_context(host=self.host.name) from None
+
+    def _options(self, settings: SSHSettings) -> dict[str, Any]:
         opts: dict[str, Any] = {}
-        if data.ssh_port:
-            opts["port"] = int(data.ssh_port)
-        if data.ssh_user:
-            opts["username"] = str(data.ssh_user)
-        if data.ssh_key:
-            opts["client_keys"] = [os.path.expanduser(str(data.ssh_key))]
-        if data.ssh_key_password is not None:
-            opts["passphrase"] = reveal(data.ssh_key_password)
-        if data.ssh_password is not None:
-            opts["password"] = reveal(data.ssh_password)
-        if data.ssh_allow_agent is False:
+        if settings.port:
+            opts["port"] = settings.port
+        if settings.user:
+            opts["username"] = settings.user
+        if settings.key:
+            # as pyinfra: a key given is the key used (no agent, no default keys)
+            opts["client_keys"] = [settings.key]
             opts["agent_path"] = None
-        if data.ssh_forward_agent:
+        else:
+            if not settings.allow_agent:
+                opts["agent_path"] = None
+            if not settings.look_for_keys:
+                # no default key files: the agent's keys only (connect() lists them)
+                opts["client_keys"] = None
+        if settings.key_password is not None:
+            opts["passphrase"] = reveal(settings.key_password)
+        if settings.password is not None:
+            opts["password"] = reveal(settings.password)
+        if settings.forward_agent:
             opts["agent_forwarding"] = True
-        if data.ssh_config_file:
-            opts["config"] = [os.path.expanduser(str(data.ssh_config_file))]
-        if data.ssh_proxy_jump:
-            opts["tunnel"] = str(data.ssh_proxy_jump)
-        opts["keepalive_interval"] = float(data.ssh_keepalive_interval or 15)
+        if settings.config_file:
+            opts["config"] = [settings.config_file]
+        if settings.proxy_jump:
+            opts["tunnel"] = settings.proxy_jump
+        opts["keepalive_interval"] = settings.keepalive_interval
         opts["keepalive_count_max"] = 4
         if not _config_sets_ciphers(opts.get("config", [_default_config()])):
             # AES-GCM before asyncssh's default first choice, chacha20-poly1305, which it
@@ -233,41 +257,23 @@ class SSHConnector(Connector):
             opts["encryption_algs"] = "^aes128-gcm@openssh.com,aes256-gcm@openssh.com"
         return opts
 
-    def _policy(self) -> tuple[str, Path]:
-        data = self.host.data
-        policy = data.ssh_strict_host_key_checking
-        if policy is None:
-            policy = "yes"
-        elif policy is True:
-            policy = "yes"
-        elif policy is False:
-            policy = "no"
-        policy = str(policy).lower()
-        if policy not in _POLICIES:
-            from corral.model.errors import BadInput
-
-            raise BadInput(f"ssh_strict_host_key_checking must be one of yes, accept-new, no; "
-                           f"not {policy!r}", host=self.host.name)
-        path = Path(os.path.expanduser(str(data.ssh_known_hosts_file or _default_known_hosts())))
-        return policy, path
-
     async def connect(self) -> None:
-        data = self.host.data
-        retries = int(data.ssh_connect_retries or 0)
-        low = float(data.ssh_connect_retry_min_delay or 0.5)
-        high = float(data.ssh_connect_retry_max_delay or 5.0)
+        settings = self._settings()
         attempt = 0
         while True:
             try:
-                await self._connect_once()
+                await self._connect_once(settings)
                 return
             except _Final:
                 raise
             except ConnectError as exc:
-                if attempt >= retries or "host key" in str(exc):
+                if attempt >= settings.retries or "host key" in str(exc):
                     raise
             attempt += 1
-            await asyncio.sleep(min(high, low * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2))
+            # backoff from the least delay up to the most, with jitter, within them
+            delay = settings.retry_min_delay * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+            await asyncio.sleep(min(settings.retry_max_delay,
+                                    max(settings.retry_min_delay, delay)))
 
     def adopt(self, sock: socket.socket) -> None:
         self._early = sock
@@ -298,18 +304,20 @@ class SSHConnector(Connector):
         sock.close()
         return None
 
-    async def _connect_once(self) -> None:
-        policy, known_hosts = self._policy()
+    async def _connect_once(self, settings: SSHSettings) -> None:
+        known_hosts = Path(settings.known_hosts_file)
         target = self.host.target
-        options = self._options()
+        options = self._options(settings)
         port = options.get("port", 22)
-        client = _HostKeyPolicy(policy, known_hosts, target, port)
+        client = _HostKeyPolicy(settings.policy, known_hosts, target, port)
         known: Any = _known_hosts(known_hosts)
-        if policy == "no":
-            known = None
+        agent = None
+        if "client_keys" in options and options["client_keys"] is None \
+                and "agent_path" not in options:
+            agent, options["client_keys"] = await _agent_keys()
         where = f"{options.get('username', '') + '@' if options.get('username') else ''}" \
                 f"{target}:{port}"
-        key_path = options.get("client_keys", [None])[0]
+        key_path = settings.key
         if key_path is not None:
             options["client_keys"] = _load_key(key_path, options.get("passphrase"))
         early = await self._early_socket()
@@ -322,8 +330,11 @@ class SSHConnector(Connector):
         except asyncssh.HostKeyNotVerifiable as exc:
             raise ConnectError(client.problem or f"host key not verified: {exc.reason}") from None
         except asyncssh.PermissionDenied:
+            keys = ("the agent's keys" if agent is not None else "no keys") \
+                if "client_keys" in options and not options["client_keys"] \
+                else "default keys and agent"
             how = f"key {key_path}" if key_path is not None else (
-                "password" if "password" in options else "default keys and agent")
+                "password" if "password" in options else keys)
             raise ConnectError(f"authentication failed for {where} (tried {how})") from None
         except asyncssh.KeyImportError as exc:
             raise ConnectError(f"cannot load the SSH key: {exc}") from None
@@ -338,6 +349,9 @@ class SSHConnector(Connector):
         except OSError as exc:
             reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConnectError(f"{where}: {reason}") from None
+        finally:
+            if agent is not None:  # its keys have signed what they had to
+                agent.close()
         try:
             # the shell prints its process id first: an interrupted run ends the commands
             # still running on the host through it (they share its process group)

@@ -33,9 +33,9 @@ from corral.model.operation import (
     OpCall,
     build_global_args,
     caller_location,
-    check_config,
     check_text,
-    config_defaults,
+    config_env,
+    resolve_defaults,
     validate_globals,
 )
 from corral.model.results import OperationMeta, OpStatus
@@ -79,6 +79,9 @@ class HostRun:
     def __init__(self, run: Run, host: Host) -> None:
         self.run = run
         self.host = host
+        #: the config this host's deploy code sees and changes: a copy of the run's, made
+        #: again for each deploy file (pyinfra's per-host config)
+        self.config: Any = run.config
         self.connector: Connector | None = None
         #: the connection started with the host's task, before its deploy code runs
         self.connecting: asyncio.Task[Connector] | None = None
@@ -141,21 +144,16 @@ class HostRun:
         given = {k: v for k, v in kwargs.items() if k in GLOBAL_ARG_NAMES}
         where, what = caller_location(2), f"fact {getattr(fact_cls, 'name', fact_cls)}"
         validate_globals(given, where, what)
-        check_config(self.run.config, where, what)
-        privilege = (
-            bool(given.get("_sudo", self.run.config.SUDO)),
-            given.get("_sudo_user", self.run.config.SUDO_USER),
-            given.get("_su_user", self.run.config.SU_USER),
-            bool(given.get("_use_sudo_login", self.run.config.USE_SUDO_LOGIN)),
-            given.get("_sudo_password", self.run.config.SUDO_PASSWORD),
-        )
-        collect_secrets(privilege[4], self.secrets)
-        self._note_sudo_password(privilege[4])
-        key = make_fact_key(fact_cls, args, kwargs, privilege)
+        # as an operation's: the call's, the enclosing @deploy's, the host's data, config
+        defaults = resolve_defaults(self.config, self.host.data, where, what)
+        g = build_global_args(given, defaults)
+        collect_secrets(g.sudo_password, self.secrets)
+        self._note_sudo_password(g.sudo_password)
+        key = make_fact_key(fact_cls, args, kwargs, g.privilege_key())
         value = await_only(self.read_fact(key) if of is None else self.read_other_fact(of, key))
         if isinstance(value, FactFailed):
             # as pyinfra: the host fails, unless the read ignores errors
-            if given.get("_ignore_errors", self.run.config.IGNORE_ERRORS):
+            if g.ignore_errors:
                 return key.cls.default()
             raise FactError(value.message)
         return value
@@ -170,7 +168,7 @@ class HostRun:
         given = {k: v for k, v in arguments.items() if k not in ("print_output", "print_input")}
         validate_globals(given, where, what)
         check_text(given, where, what, "global argument")
-        check_config(self.run.config, where, what)
+        defaults = resolve_defaults(self.config, self.host.data, where, what)
         if isinstance(command, StringCommand):
             cmd = command
         elif isinstance(command, str):
@@ -179,7 +177,7 @@ class HostRun:
             raise BadInput(f"{what}: the command must be str or StringCommand, not "
                            f"{type(command).__name__}", file=where[0], line=where[1])
         check_text({"command": cmd}, where, what, "argument")
-        g = command_globals(build_global_args(given, config_defaults(self.run.config)), cmd)
+        g = command_globals(build_global_args(given, defaults, config_env(self.config)), cmd)
         collect_secrets((cmd.bits, g.env, g.sudo_password), self.secrets)
         self._note_sudo_password(g.sudo_password)
         await_only(self.flush())  # what was called before it runs first
@@ -565,6 +563,7 @@ class HostRun:
 
     def run_deploy(self, deploy: Callable[[], None]) -> None:
         """Run deploy code for this host (inside its greenlet)."""
+        self.config = _copy_config(self.run.config)
         token = current_host.set(self)
         try:
             deploy()
@@ -627,6 +626,11 @@ def _reads(p: Probe) -> set[Key]:
 
 def _tried_to_change(meta: OperationMeta) -> bool:
     return meta.will_change if meta.result is not None else False
+
+
+def _copy_config(config: Any) -> Any:
+    copy = getattr(config, "copy", None)
+    return copy() if callable(copy) else config
 
 
 def _condition(cond: Any) -> bool:

@@ -11,7 +11,7 @@ from corral.model.command import Command, Diff, HostDiff, Note, to_command
 from corral.model.context import current_host, deploy_data
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
-from corral.model.host import Host
+from corral.model.host import Host, HostData
 from corral.model.keys import Key
 from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
 
@@ -194,7 +194,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     data_token = deploy_data.set(call.data)
     # the data defaults of the @deploy the call was made in (planned later, maybe after
     # the deploy returned: its templates and host.data reads still see them)
-    defaults = host.data.push_defaults(call.data_defaults) if call.data_defaults else None
+    defaults = HostData.push_defaults(host.data, call.data_defaults) if call.data_defaults else None
     try:
         for item in call.generate():
             if isinstance(item, Diff):
@@ -218,6 +218,6 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     finally:
         deploy_data.reset(data_token)
         if defaults is not None:
-            host.data.pop_defaults(defaults)
+            HostData.pop_defaults(host.data, defaults)
         current_host.reset(token)
     return result

@@ -66,7 +66,7 @@ class Run:
         self.wave_timeout = options.wave_timeout or self.config.WAVE_TIMEOUT
         self.stopping = False
         self.bad_input: BadInput | None = None
-        self.hosts = [HostRun(self, h) for h in inventory]
+        self.hosts = [HostRun(self, h) for h in inventory.get_active_hosts()]
         self._not_arrived = {id(h) for h in self.hosts}
         self._gate = asyncio.Event()
         self._slots = asyncio.Semaphore(options.parallel or self.config.PARALLEL)
@@ -118,7 +118,10 @@ class Run:
         early = self._early.take(host)
         if early is not None:
             conn.adopt(early)
-        timeout = self.options.connect_timeout or self.config.CONNECT_TIMEOUT
+        # the host's own config: its deploy code may have set CONNECT_TIMEOUT (the
+        # connection is made once its code needs the host)
+        timeout = self.options.connect_timeout or getattr(
+            hr.config, "CONNECT_TIMEOUT", self.config.CONNECT_TIMEOUT)
         try:
             async with self._connecting:
                 await asyncio.wait_for(conn.connect(), timeout)

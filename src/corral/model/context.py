@@ -83,6 +83,19 @@ def read_fact(ctx: HostContext, fact_cls: Any, args: tuple[Any, ...],
     return ctx.get_fact(fact_cls, args, kwargs)
 
 
+def current_config(ctx: HostContext | None = None) -> Any:
+    """The config deploy code sees: its host's own copy while a host is bound (each
+    host's deploy code changes its own, as in pyinfra), else the run's; None outside a
+    run."""
+    if ctx is None:
+        ctx = current_host.get()
+    config = getattr(ctx, "config", None) if ctx is not None else None
+    if config is not None:
+        return config
+    run = current_run.get()
+    return run.config if run is not None else None
+
+
 def require_run() -> RunContext:
     run = current_run.get()
     if run is None:
@@ -151,10 +164,14 @@ class InventoryProxy(_Proxy):
 
 
 class ConfigProxy(_Proxy):
+    """``from corral import config``: the running host's config (see
+    :func:`current_config`)."""
+
     __slots__ = ()
 
     def _target(self) -> Any:
-        return require_run().config
+        config = current_config()
+        return config if config is not None else require_run().config
 
 
 class StateProxy(_Proxy):

@@ -2,7 +2,8 @@
 
 Deploy code reads it as pyinfra's: ``inventory.hosts`` maps names to hosts,
 ``inventory.groups`` group names to lists of hosts, ``get_host``/``get_group`` raise
-:class:`NoHostError`/:class:`NoGroupError` unless given a default.
+:class:`NoHostError`/:class:`NoGroupError` unless given a default. ``--limit`` makes some
+of the hosts *active* (the ones a run runs); deploy code still sees them all, as in pyinfra.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Inventory:
         self.host_data: dict[str, dict[str, Any]] = {
             n: dict(d) for n, d in (host_data or {}).items()}
         self.override_data: dict[str, Any] = dict(override_data or {})
+        #: the hosts a run runs, in inventory order (``--limit``); None: all of them
+        self._active: list[str] | None = None
 
     @staticmethod
     def empty() -> Inventory:
@@ -109,17 +112,34 @@ class Inventory:
         return default
 
     def get_active_hosts(self) -> list[Host]:
-        """The hosts this run works on."""
-        return list(self._hosts.values())
+        """The hosts a run runs: all, or those ``--limit`` kept (:meth:`limited`)."""
+        if self._active is None:
+            return list(self._hosts.values())
+        return [self._hosts[n] for n in self._active]
 
     def len_active_hosts(self) -> int:
-        return len(self._hosts)
+        return len(self.get_active_hosts())
+
+    def iter_active_hosts(self) -> Iterator[Host]:
+        return iter(self.get_active_hosts())
 
     def iter_activated_hosts(self) -> Iterator[Host]:
-        return iter(self._hosts.values())
+        return iter(self.get_active_hosts())
 
     def len_activated_hosts(self) -> int:
-        return len(self._hosts)
+        return len(self.get_active_hosts())
+
+    def limited(self, names: list[str]) -> Inventory:
+        """The same hosts, groups and data, of which a run runs only ``names`` (kept in
+        inventory order): deploy code still sees every host (``inventory.get_group``)."""
+        keep = set(names)
+        if self._active is not None:
+            keep &= set(self._active)
+        limited = Inventory(list(self._hosts.values()), self._groups, data=self.data,
+                            group_data=self.group_data, host_data=self.host_data,
+                            override_data=self.override_data)
+        limited._active = [n for n in self._hosts if n in keep]
+        return limited
 
     def get_data(self) -> dict[str, Any]:
         """The data every host is given (``group_data/all.py``)."""

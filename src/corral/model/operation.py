@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from . import keys as _keys
-from .context import current_host, deploy_data, require_context
+from .context import current_config, current_host, deploy_data, require_context
 from .errors import BadInput
+from .host import HostData
 from .keys import Key
 from .secrets import Secret, reveal
 from .shellwords import SHELL_WORDS
@@ -134,40 +135,76 @@ def deploy_scope(name: str | None, arguments: dict[str, Any] | None,
     tokens.append(in_deploy.set(deploy or in_deploy.get()))
     ctx = current_host.get()
     host_data = ctx.host.data if ctx is not None and replace_data else None
-    previous = host_data.push_defaults(data) if host_data is not None else None
+    previous = (HostData.push_defaults(host_data, data)
+                if host_data is not None else None)
     try:
         yield
     finally:
         if host_data is not None and previous is not None:
-            host_data.pop_defaults(previous)
+            HostData.pop_defaults(host_data, previous)
         for token in reversed(tokens):
             token.var.reset(token)
 
 
-#: the config settings that are defaults of global arguments
+#: the config settings that are defaults of global arguments (``ENV`` is the base every
+#: ``_env`` is merged onto: :func:`config_env`)
 _CONFIG_GLOBALS = {
     "SUDO": "_sudo",
     "SUDO_USER": "_sudo_user",
-    "SU_USER": "_su_user",
     "SUDO_PASSWORD": "_sudo_password",
+    "SU_USER": "_su_user",
     "USE_SUDO_LOGIN": "_use_sudo_login",
     "PRESERVE_SUDO_ENV": "_preserve_sudo_env",
     "SHELL": "_shell_executable",
     "IGNORE_ERRORS": "_ignore_errors",
-    "ENV": "_env",
     "TIMEOUT": "_timeout",
     "RETRIES": "_retries",
     "RETRY_DELAY": "_retry_delay",
 }
+
+#: pyinfra's global arguments corral does not have, with the value that asks nothing of
+#: them: given in host data (or their config settings), anything else is bad input
+#: rather than silently ignored
+UNSUPPORTED_GLOBALS: dict[str, Any] = {
+    "_use_su_login": False, "_preserve_su_env": False, "_su_shell": None,
+    "_su_password": None, "_doas": False, "_doas_user": None, "_dzdo": False,
+    "_dzdo_user": None, "_get_pty": False, "_stdin": None, "_retry_until": None,
+}
+#: pyinfra's global arguments that tune how its own engine runs (a temporary directory,
+#: hosts at once): corral's engine decides those, and reads them nowhere
+IGNORED_GLOBALS = frozenset({"_temp_dir", "_parallel"})
+UNSUPPORTED_CONFIG = {"USE_SU_LOGIN": "_use_su_login", "SU_SHELL": "_su_shell",
+                      "PRESERVE_SU_ENV": "_preserve_su_env", "SU_PASSWORD": "_su_password",
+                      "DOAS": "_doas", "DOAS_USER": "_doas_user", "DZDO": "_dzdo",
+                      "DZDO_USER": "_dzdo_user"}
+
+#: global arguments host or group data may set, as defaults of the host's operations and
+#: facts (pyinfra reads each global argument from the host's data). Not ``name``: a data
+#: key ``name`` (a label many inventories give their hosts) does not name every operation
+DATA_GLOBALS = tuple(k for k in _GLOBAL_TYPES if k != "name")
+_DATA_KEYS = frozenset(DATA_GLOBALS) | frozenset(UNSUPPORTED_GLOBALS)
 
 
 def config_defaults(config: Any) -> dict[str, Any]:
     """Global argument defaults from the run's config object."""
     if config is None:
         return {}
-    defaults = {key: getattr(config, attr) for attr, key in _CONFIG_GLOBALS.items()}
-    defaults["_env"] = dict(defaults["_env"])
-    return defaults
+    return {key: getattr(config, attr, None) for attr, key in _CONFIG_GLOBALS.items()}
+
+
+def config_env(config: Any) -> dict[str, Any]:
+    """The environment every command starts from: the controller's variables
+    ``config.INHERIT_ENV`` names, updated by ``config.ENV`` (an operation's ``_env`` is
+    merged onto it, as in pyinfra)."""
+    if config is None:
+        return {}
+    import os
+
+    env: dict[str, Any] = {name: os.environ[name]
+                           for name in getattr(config, "INHERIT_ENV", None) or ()
+                           if isinstance(name, str) and name in os.environ}
+    env.update(getattr(config, "ENV", None) or {})
+    return env
 
 
 def check_config(config: Any, where: tuple[str, int], op: str) -> None:
@@ -175,19 +212,82 @@ def check_config(config: Any, where: tuple[str, int], op: str) -> None:
     may have set them to anything): bad input at the call that would use them."""
     if config is None:
         return
-    for attr, key in _CONFIG_GLOBALS.items():
-        value = getattr(config, attr)
+    for attr, key in (*_CONFIG_GLOBALS.items(), ("ENV", "_env")):
+        value = getattr(config, attr, None)
         if value is None:
             continue
         problem = global_problem(key, value)
         if problem is not None:
             raise BadInput(f"config.{attr} (the default of {key}) {problem}", file=where[0],
                            line=where[1], operation=op)
+    for attr, key in UNSUPPORTED_CONFIG.items():
+        if getattr(config, attr, None) not in (None, False):
+            raise BadInput(f"config.{attr} is set: corral has no {key} (pyinfra's "
+                           "doas, dzdo and su options beyond _su_user are not built)",
+                           file=where[0], line=where[1], operation=op)
+    inherit = getattr(config, "INHERIT_ENV", None) or ()
+    if isinstance(inherit, str) or not all(isinstance(n, str) and _VARIABLE.match(n)
+                                          for n in inherit):
+        raise BadInput("config.INHERIT_ENV must be a list of shell variable names",
+                       file=where[0], line=where[1], operation=op)
 
 
-def build_global_args(given: dict[str, Any], defaults: dict[str, Any]) -> GlobalArgs:
+def data_globals(data: Any) -> dict[str, Any]:
+    """The global arguments a host's data sets (``_sudo = True`` in group data...), each
+    checked as if deploy code gave it: a value that reaches a shell cannot be more than a
+    value. Bad input names the key, never its value."""
+    layers = getattr(data, "_all_layers", None)
+    present: set[str] = set()
+    for layer in (layers() if layers is not None else (data,)):  # one pass: few are set
+        present.update(_DATA_KEYS.intersection(layer))
+    if not present:
+        return {}
+    found: dict[str, Any] = {}
+    for key in DATA_GLOBALS:
+        if key in present:
+            value = data[key]
+            if key == "_if":
+                if not (value is None or callable(value) or _is_result(value)
+                        or isinstance(value, list | tuple)):
+                    raise BadInput("host data _if must be a callable or a list of them")
+            else:
+                problem = global_problem(key, value)
+                if problem is not None:
+                    raise BadInput(f"host data {key} {problem}")
+            found[key] = value
+    for key, inert in UNSUPPORTED_GLOBALS.items():
+        if key in present and data[key] is not inert and data[key] != inert:
+            raise BadInput(f"host data {key} is set: corral has no {key} (pyinfra's "
+                           "doas, dzdo, pty, stdin and su options beyond _su_user are not "
+                           "built)")
+    return found
+
+
+def resolve_defaults(config: Any, data: Any, where: tuple[str, int],
+                     what: str) -> dict[str, Any]:
+    """The defaults of the global arguments of an operation or fact called here, in
+    pyinfra's order, lowest first: the (host's) config, then the host's data, then the
+    arguments given to the enclosing ``@deploy`` call. What the call itself gives wins
+    over all of them (:func:`build_global_args`)."""
+    check_config(config, where, what)
+    defaults = config_defaults(config)
+    if data is not None:
+        try:
+            defaults.update(data_globals(data))
+        except BadInput as exc:
+            raise exc.with_context(file=where[0], line=where[1], operation=what) from None
+    defaults.update(deploy_defaults.get())
+    return defaults
+
+
+def build_global_args(given: dict[str, Any], defaults: dict[str, Any],
+                      base_env: dict[str, Any] | None = None) -> GlobalArgs:
+    """The global arguments of a call: ``given`` over ``defaults``; the ``_env`` chosen
+    is merged onto ``base_env`` (:func:`config_env`)."""
     merged = {k: v for k, v in defaults.items() if v is not None}
     merged.update(given)
+    if base_env:
+        merged["_env"] = {**base_env, **(merged.get("_env") or {})}
     values: dict[str, Any] = {}
     for key, value in merged.items():
         attr = key.lstrip("_")
@@ -567,21 +667,16 @@ def operation(
                     f"use `yield from {spec.name}._inner(...)`",
                     file=where[0], line=where[1],
                 )
-            from .context import current_run
-
-            run = current_run.get()
-            config = run.config if run is not None else None
-            check_config(config, where, spec.name)
-            defaults = config_defaults(config)
+            config = current_config(ctx)
+            defaults = resolve_defaults(config, ctx.host.data, where, spec.name)
             scoped = deploy_defaults.get()
-            defaults.update(scoped)
             if "_if" in given and "_if" in scoped:  # both must hold
                 given["_if"] = combine_ifs(scoped["_if"], given["_if"])
             call = OpCall(
                 spec=spec,
                 args=args,
                 kwargs=kwargs,
-                globals=build_global_args(given, defaults),
+                globals=build_global_args(given, defaults, config_env(config)),
                 file=where[0],
                 line=where[1],
                 deploy=deploy_names.get(),
