@@ -385,16 +385,28 @@ def corral_flags() -> tuple[set[str], int]:
 
 
 def connector_strings(connector: str) -> set[str] | None:
-    """The words of corral's module for ``connector`` (with the inventory loader's for SSH,
-    which reads the address): ``code_words``; None when corral has no such connector."""
+    """The words of corral's module for ``connector`` and of the modules of its package it
+    imports (with the inventory loader's for SSH, which reads the address): ``code_words``; None when corral has no such connector."""
     module = _import(f"corral.connectors.{connector}")
     if module is None:
         return None
     found = code_words(getattr(module, "__file__", None))
+    for sibling in _sibling_imports(getattr(module, "__file__", None)):
+        found |= code_words(getattr(_import(f"corral.connectors.{sibling}"), "__file__", None))
     if connector == "ssh":
         loader = _import("corral.engine.loader")
         found |= code_words(getattr(loader, "__file__", None))
     return found
+
+
+def _sibling_imports(path: str | None) -> set[str]:
+    """The modules of its own package a connector module imports (``from .sshdata import
+    ...``): the data keys it reads may be read there."""
+    tree = _source_tree(path)
+    if tree is None:
+        return set()
+    return {node.module.split(".")[0] for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module}
 
 
 # the page
