@@ -202,3 +202,20 @@ def test_timezone_utc_on_debian_12(target: Target) -> None:
 
     converge(t, back)
     assert t.read("/etc/timezone") == "Etc/UTC\n"
+
+
+def test_sysctl_persist_uncomments_the_example_line(target: Target) -> None:
+    """A persisted sysctl takes the place of the distribution's commented example line for
+    the key (Debian's /etc/sysctl.conf has ``#net.ipv4.ip_forward=1``), as pyinfra does; a
+    key the host does not have is only persisted (a key no kernel has, so nothing is set)."""
+    t = target
+    conf = t.at("sysctl-example.conf")
+    t.path(t.base).mkdir(parents=True, exist_ok=True)
+    t.path(conf).write_text("# an example\n#kernel.corral_example = 1\nvm.other = 2\n")
+
+    def deploy() -> None:
+        server.sysctl(name="persist", key="kernel.corral_example", value=1, persist=True,
+                      persist_file=conf)
+
+    converge(t, deploy)
+    assert t.read(conf) == "# an example\nkernel.corral_example = 1\nvm.other = 2\n"

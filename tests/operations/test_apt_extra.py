@@ -127,6 +127,17 @@ def test_ppa(present: bool, sources: list[Any], expected: list[str]) -> None:
         plan(apt.ppa, facts=facts, src="deadsnakes")
 
 
+@pytest.mark.parametrize(("present", "sources", "expected"), [
+    (True, [PPA_SOURCE], []),  # already there: ppa:USER is ppa:USER/ppa
+    (True, [], ["apt-add-repository -y ppa:deadsnakes"]),
+    (False, [PPA_SOURCE], ["apt-add-repository -y --remove ppa:deadsnakes"]),
+])
+def test_ppa_of_a_user_alone_is_the_users_ppa_named_ppa(
+        present: bool, sources: list[Any], expected: list[str]) -> None:
+    facts = {fact(AptSources): sources}
+    assert run(apt.ppa, facts, src="ppa:deadsnakes", present=present) == expected
+
+
 # --- key -----------------------------------------------------------------------------------
 
 KEYRING = "/etc/apt/keyrings/vendor.gpg"

@@ -105,9 +105,16 @@ FWD = "net.ipv4.ip_forward"
 PERSIST = "/etc/sysctl.d/90-corral.conf"
 
 
-def persist_facts(found: list[str] | None, value: str = "1") -> dict[Any, Any]:
-    return line_facts(PERSIST, r"^[[:space:]]*net\.ipv4\.ip_forward[[:space:]]*=",
-                      f"{FWD} = {value}", found)
+def persist_facts(found: list[str] | None, value: str = "1",
+                  example: list[str] | None = None) -> dict[Any, Any]:
+    facts = line_facts(PERSIST, r"^[[:space:]]*net\.ipv4\.ip_forward[[:space:]]*=",
+                       f"{FWD} = {value}", found)
+    commented = r"^[[:space:]]*#[[:space:]]*net\.ipv4\.ip_forward[[:space:]]*="
+    facts[fact(FindInFile, path=PERSIST, pattern=u.whole_line_regex(commented),
+               interpolate_variables=False)] = example or []
+    if example:
+        facts.update(line_facts(PERSIST, commented, f"{FWD} = {value}", example))
+    return facts
 
 
 @pytest.mark.parametrize(("args", "facts", "expected"), [
@@ -138,6 +145,12 @@ def persist_facts(found: list[str] | None, value: str = "1") -> dict[Any, Any]:
                  [appended(PERSIST, f"'{FWD} = 1'")], id="missing: persist only"),
     pytest.param({"value": 1}, sysctl_facts(FWD, 0, writable=False), [],
                  id="read-only, not persisted: a note"),
+    pytest.param({"value": 1, "persist": True, "persist_file": PERSIST},
+                 {**sysctl_facts(FWD, 1), **persist_facts([], example=[f"#{FWD}=1"])},
+                 [locked(PERSIST, "LC_ALL=C sed -i "
+                         "'s/^[[:space:]]*#[[:space:]]*net\\.ipv4\\.ip_forward[[:space:]]*=.*$/"
+                         f"{FWD} = 1/' {PERSIST}")],
+                 id="the distribution's commented example line is uncommented and set"),
 ])
 def test_sysctl(args: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
     args.setdefault("key", FWD)

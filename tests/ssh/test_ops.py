@@ -36,6 +36,8 @@ test_line = test_ops_files.test_line
 test_replace = test_ops_files.test_replace
 test_put = test_ops_files.test_put
 test_timezone_utc_on_debian_12 = test_ops_server.test_timezone_utc_on_debian_12
+test_sysctl_persist_uncomments_the_example_line = (
+    test_ops_server.test_sysctl_persist_uncomments_the_example_line)
 test_template = test_ops_files.test_template
 test_get = test_ops_files.test_get
 test_awkward_paths_and_expanded_variables = test_ops_files.test_awkward_paths_and_expanded_variables

@@ -98,10 +98,12 @@ def fetch_keys(keyserver: str, keyids: list[str], dest: str) -> StringCommand:
 
 
 def ppa_parts(src: str) -> tuple[str, str]:
-    match = re.fullmatch(r"ppa:([a-z0-9][a-z0-9.+-]*)/([a-z0-9][a-z0-9.+-]*)", src.strip())
+    """``ppa:USER/NAME`` as (USER, NAME); ``ppa:USER`` is ``ppa:USER/ppa``, as
+    add-apt-repository reads it."""
+    match = re.fullmatch(r"ppa:([a-z0-9][a-z0-9.+-]*)(?:/([a-z0-9][a-z0-9.+-]*))?", src.strip())
     if not match:
-        raise OperationValueError(f"bad PPA {src!r}: expected ppa:USER/NAME")
-    return match.group(1), match.group(2)
+        raise OperationValueError(f"bad PPA {src!r}: expected ppa:USER/NAME or ppa:USER")
+    return match.group(1), match.group(2) or "ppa"
 
 
 def ppa_present(user: str, name: str, sources: list[AptRepoDict]) -> bool:

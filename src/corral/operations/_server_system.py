@@ -109,7 +109,8 @@ def sysctl(
     + persist_file: the file read at boot (a ``/etc/sysctl.d/*.conf`` drop-in, or the
       default ``/etc/sysctl.conf``)
 
-    A line setting the key in ``persist_file`` is replaced, else one is appended. When
+    A line setting the key in ``persist_file`` is replaced, else the distribution's commented
+    example line for the key (``#net.ipv4.ip_forward=1``), else one is appended. When
     the host does not let the parameter be set now (its ``/proc/sys`` file is read-only,
     as in most containers) or does not have it yet (a module not loaded), the value is
     only persisted, with a note; without ``persist`` that is an error for a missing
@@ -146,11 +147,24 @@ def sysctl(
         host.noop(f"sysctl {key} {why}: not applied now" + (" (persisted)" if persist else ""))
 
     if persist:
-        yield from files.line._inner(
-            path=persist_file,
-            line=f"^[[:space:]]*{u.escape_regex(key)}[[:space:]]*=",
-            replace=f"{key} = {text}",
-        )
+        yield from files.line._inner(path=persist_file,
+                                     line=_sysctl_line(persist_file, u.escape_regex(key)),
+                                     replace=f"{key} = {text}")
+
+
+def _sysctl_line(path: str, key_regex: str) -> str:
+    """The line of ``path`` that persists a sysctl: the one setting it, else the
+    distribution's commented example (``#net.ipv4.ip_forward=1``: uncommented and set, as
+    pyinfra does), else none (the setting is appended)."""
+    active = f"^[[:space:]]*{key_regex}[[:space:]]*="
+    found = host.get_fact(FindInFile, path=path, pattern=u.whole_line_regex(active),
+                          interpolate_variables=False)
+    if found == []:
+        example = f"^[[:space:]]*#[[:space:]]*{key_regex}[[:space:]]*="
+        if host.get_fact(FindInFile, path=path, pattern=u.whole_line_regex(example),
+                         interpolate_variables=False):
+            return example
+    return active
 
 
 @server_operation(changes=lambda *_a, **_k: [("kernel_modules",)])
