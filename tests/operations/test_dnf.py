@@ -129,3 +129,17 @@ def test_always_running() -> None:
     assert plan(dnf.update).shell == ["dnf update -y"]
     assert plan(dnf.key, src="https://x/gpg").shell == ["rpm --import https://x/gpg"]
     assert dnf.update._spec.is_idempotent is False
+
+
+@pytest.mark.parametrize("gpgkey", ["keys/docker.gpg", "docker.gpg https://x/k", "~/k.gpg"])
+def test_repo_refuses_a_gpgkey_that_is_no_url_nor_absolute_path(gpgkey: str) -> None:
+    with pytest.raises(OperationValueError, match="gpgkey"):
+        plan(dnf.repo, facts=repo_facts("/etc/yum.repos.d/docker.repo", None),
+             **{**REPO_ARGS, "gpgkey": gpgkey})
+
+
+def test_repo_takes_several_gpgkeys_urls_or_absolute_paths() -> None:
+    gpgkey = "https://x/a.gpg file:///etc/pki/b /etc/pki/c"
+    result = plan(dnf.repo, facts=repo_facts("/etc/yum.repos.d/docker.repo", None),
+                  **{**REPO_ARGS, "gpgkey": gpgkey})
+    assert f"gpgkey={gpgkey}\n".encode() in result.commands[1].content()

@@ -229,6 +229,10 @@ def ensure_yum_repo(
     if repo_type:
         lines.append(f"type={repo_type}")
     if gpgkey:
+        for key_url in gpgkey.split():  # dnf reads several, space-separated
+            if not urlparse(key_url).scheme and not key_url.startswith("/"):
+                raise OperationValueError(
+                    f"gpgkey must be URLs or absolute paths, not {key_url!r}")
         lines.append(f"gpgkey={gpgkey}")
     yield from files.put._inner(src=io.StringIO("\n".join(lines) + "\n"), dest=filename)
 
