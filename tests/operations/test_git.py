@@ -26,7 +26,8 @@ G = "cd /srv/app && git -c safe.directory='*'"
 
 
 def repo_facts(exists: bool, branch: str = "main", local: str = A, remote: str | None = A,
-               tags: list[str] | None = None) -> dict[Any, Any]:
+               tags: list[str] | None = None,
+               origin: str | None = "file:///srv/remote.git") -> dict[Any, Any]:
     table: dict[Any, Any] = {
         fact(Directory, path="/srv/app/.git"): D if exists else None,
         fact(Directory, path="/srv/app"): D if exists else None,
@@ -37,6 +38,8 @@ def repo_facts(exists: bool, branch: str = "main", local: str = A, remote: str |
             fact(GitTag, repo="/srv/app"): tags or [],
             fact(GitLocalCommit, repo="/srv/app", ref=branch): local,
             fact(GitRemoteBranchCommit, repo="/srv/app", branch=branch): remote,
+            fact(GitConfig, repo="/srv/app"): {} if origin is None else {
+                "remote.origin.url": [origin]},
         })
     return table
 
@@ -53,6 +56,12 @@ REPO_CASES = [
     ({"pull": False}, repo_facts(True, remote=B), []),
     ({"branch": "dev"}, repo_facts(True), [f"{G} fetch", f"{G} checkout dev", f"{G} pull"]),
     ({"branch": "v1"}, repo_facts(True, branch="v1", tags=["v1"]), []),
+    ({"branch": "v2", "fetch_tags": True}, repo_facts(True, tags=["v2"]),
+     [f"{G} fetch --tags", f"{G} checkout v2"]),
+    # src moved: origin follows it and the branch is pulled from it, tips equal or not
+    ({}, repo_facts(True, origin="file:///srv/old.git"),
+     [f"{G} remote set-url origin {SRC}", f"{G} pull"]),
+    ({}, repo_facts(True, origin=None), []),  # no origin: left alone
     ({"user": "app", "group": "app"}, repo_facts(True, remote=B),
      [f"{G} pull", "chown -R app:app /srv/app"]),
     ({"user": "app"}, repo_facts(True), []),
@@ -75,7 +84,7 @@ def test_repo(args: dict[str, Any], table: dict[Any, Any], expected: list[str]) 
 
 def test_repo_keyscan() -> None:
     src = "ssh://git@127.0.2.3:2222/srv/r.git"
-    table = {**repo_facts(True), fact(GitKnownHost, hostname="[127.0.2.3]:2222"): False}
+    table = {**repo_facts(True, origin=src), fact(GitKnownHost, hostname="[127.0.2.3]:2222"): False}
     result = plan(git.repo, src=src, dest="/srv/app", ssh_keyscan=True, facts=table)
     assert result.shell == [
         "mkdir -p ~/.ssh && chmod 700 ~/.ssh && ssh-keyscan -p 2222 127.0.2.3 "

@@ -113,3 +113,25 @@ def test_clone_over_ssh_with_deploy_key(repo_host: Fleet) -> None:
     result = run(repo_host, deploy)
     assert not result.failed and result.changed == 1
     assert head(repo_host, "/srv/g/ssh-clone") == tip
+
+
+def test_a_changed_src_moves_origin_and_pulls_from_it(repo_host: Fleet) -> None:
+    """An existing clone whose ``src`` changed follows the new remote (as pyinfra does),
+    then converges; ``fetch_tags`` fetches the new remote's tags before a checkout."""
+    sh(repo_host, "rm -rf /srv/g/moved.git && git clone -q --bare /srv/g/origin.git "
+                  "/srv/g/moved.git && cd /srv/g/seed && git push -q /srv/g/moved.git main")
+    converge(repo_host, lambda: git.repo(src="file:///srv/g/origin.git", dest="/srv/g/mv"))
+    sh(repo_host, "cd /srv/g/seed && echo moved > f && git commit -q -am moved && "
+                  "git tag v9 && git push -q /srv/g/moved.git main v9")
+    tip = head(repo_host, "/srv/g/seed")
+
+    def deploy() -> None:
+        git.repo(src="file:///srv/g/moved.git", dest="/srv/g/mv")
+
+    assert converge(repo_host, deploy).changed == 1
+    assert head(repo_host, "/srv/g/mv") == tip
+    url = sh(repo_host, "git -c safe.directory='*' -C /srv/g/mv remote get-url origin")
+    assert url.strip() == "file:///srv/g/moved.git"
+    converge(repo_host, lambda: git.repo(src="file:///srv/g/moved.git", dest="/srv/g/mv",
+                                         branch="v9", fetch_tags=True))
+    assert head(repo_host, "/srv/g/mv") == tip

@@ -89,6 +89,8 @@ def repo(
     recursive_submodules: bool = False,
     depth: int | None = None,
     ssh_key: str | None = None,
+    *,
+    fetch_tags: bool = False,
 ) -> OpGenerator:
     """Clone a git repository, and keep its branch up to date with the remote.
 
@@ -104,9 +106,12 @@ def repo(
     + depth: clone only the last DEPTH commits
     + ssh_key: a private key file on the host to reach the remote with (a deploy key); it
       is kept in the clone's config (``core.sshCommand``) for later pulls
+    + fetch_tags: fetch the remote's tags too before checking out another branch or tag
 
     A pull only happens when ``git ls-remote`` shows a tip that differs from the local
-    branch's commit, so an up-to-date clone changes nothing.
+    branch's commit, so an up-to-date clone changes nothing. When ``src`` is not the
+    existing clone's ``origin`` any more, ``origin`` is pointed at ``src`` and the branch
+    pulled from it.
 
     Example:
         git.repo(
@@ -139,10 +144,17 @@ def repo(
         # -- : a src starting with - (--upload-pack=...) is a repository, not an option
         commands.append(StringCommand(*clone, "--", QuoteString(src), "."))
     else:
+        # a clone of another remote than src: origin follows src (a missing origin is
+        # left alone), and what the old remote's tip said no longer tells anything
+        origin = host.get_fact(GitConfig, repo=dest).get("remote.origin.url")
+        moved = origin is not None and origin != [src]
+        if moved:
+            commands.append(StringCommand("remote set-url origin", QuoteString(src)))
         current = host.get_fact(GitBranch, repo=dest)
         is_tag = bool(branch) and branch in host.get_fact(GitTag, repo=dest)
         if branch and current != branch:
-            commands += ["fetch", StringCommand("checkout", QuoteString(branch))]
+            commands += ["fetch --tags" if fetch_tags else "fetch",
+                         StringCommand("checkout", QuoteString(branch))]
         wanted = branch or current
         if pull and not is_tag:
             up_to_date = False
