@@ -53,6 +53,7 @@ def test_databases() -> None:
         assert (appdb["collate"], appdb["ctype"]) == ("C", "C")
         assert appdb["istemplate"] is False and appdb["allowconn"] is True
         assert appdb["connlimit"] == -1
+        assert (appdb["tablespace"], appdb["tablespace_name"]) == (1663, "pg_default")
         assert isinstance(appdb["dba"], int) and isinstance(appdb["oid"], int)
         assert databases["template1"]["istemplate"] is True
         assert databases["postgres"]["encoding"] == "UTF8"

@@ -40,7 +40,8 @@ def databases(conn: dict[str, Any] = NO_CONN, **entries: dict[str, Any]) -> dict
 
 def db_row(**over: Any) -> dict[str, Any]:
     row = {"encoding": "UTF8", "collate": "C.UTF-8", "ctype": "C.UTF-8", "dba": 16384,
-           "connlimit": -1, "istemplate": False, "allowconn": True, "oid": 16390}
+           "connlimit": -1, "istemplate": False, "allowconn": True, "oid": 16390,
+           "tablespace": 1663, "tablespace_name": "pg_default"}
     row.update(over)
     return row
 
@@ -143,6 +144,12 @@ DATABASE_CASES = [
                  ["psql -X -c 'ALTER DATABASE \"app\" OWNER TO \"other\"'",
                   "psql -X -c 'ALTER DATABASE \"app\" CONNECTION LIMIT 2'"],
                  id="owner and limit changed"),
+    pytest.param({"database": "app", "tablespace": "fast"}, databases(app=db_row()),
+                 ["psql -X -c 'ALTER DATABASE \"app\" SET TABLESPACE \"fast\"'"],
+                 id="moved to another tablespace"),
+    pytest.param({"database": "app", "tablespace": "fast"},
+                 databases(app=db_row(tablespace=16500, tablespace_name="fast")), [],
+                 id="already in its tablespace"),
     pytest.param({"database": "app", "present": False}, databases(app=db_row()),
                  ["psql -X -c 'DROP DATABASE \"app\"'"], id="drop"),
     pytest.param({"database": "app", "present": False}, databases(), [], id="already absent"),

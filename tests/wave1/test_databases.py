@@ -103,15 +103,20 @@ def test_postgres(host_fleet: Fleet, servers: str) -> None:
     def change() -> None:
         postgres.role(role="app", password=Secret("new-one"), createrole=True, **PG)
         postgres.role(role="gone", present=False, **PG)
-        postgres.database(database="scratch", owner="reader", **PG)
+        postgres.database(database="scratch", owner="reader", tablespace="spare", **PG)
         postgres.database(database="appcopy", present=False, **PG)
 
+    sh(host_fleet, "mkdir -p /srv/pg-spare && chown postgres /srv/pg-spare && "
+                   "runuser -u postgres -- psql -XAtc \"SELECT 1 FROM pg_tablespace WHERE "
+                   "spcname = 'spare'\" | grep -q 1 || runuser -u postgres -- psql -Xc "
+                   "\"CREATE TABLESPACE spare LOCATION '/srv/pg-spare'\"")
     converge(host_fleet, change)
     assert psql(host_fleet, "SELECT rolcreaterole, rolcreatedb FROM pg_roles "
                             "WHERE rolname = 'app'") == "t|t"
     assert psql(host_fleet, "SELECT count(*) FROM pg_roles WHERE rolname = 'gone'") == "0"
-    assert psql(host_fleet, "SELECT pg_get_userbyid(datdba) FROM pg_database "
-                            "WHERE datname = 'scratch'") == "reader"
+    assert psql(host_fleet, "SELECT pg_get_userbyid(datdba), spcname FROM pg_database d "
+                            "JOIN pg_tablespace s ON s.oid = d.dattablespace "
+                            "WHERE datname = 'scratch'") == "reader|spare"
     assert psql(host_fleet, "SELECT count(*) FROM pg_database "
                             "WHERE datname = 'appcopy'") == "0"
     login = sh(host_fleet, f"PGPASSWORD=new-one psql -XAt -h {servers} -U app -d appdb "

@@ -169,8 +169,9 @@ class PostgresDatabases(_PostgresFact):
     their ``dat`` prefix: ``encoding`` (a name such as "UTF8"), ``collate``, ``ctype``,
     ``dba`` (the owner's oid), ``connlimit``, ``istemplate``, ``allowconn``..."""
 
-    sql = ("SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding_name, * "
-           "FROM pg_catalog.pg_database")
+    sql = ("SELECT pg_catalog.pg_encoding_to_char(encoding) AS encoding_name, "
+           "(SELECT spcname FROM pg_catalog.pg_tablespace s WHERE s.oid = dattablespace) "
+           "AS tablespace_name, * FROM pg_catalog.pg_database")
 
     @staticmethod
     def default() -> dict[str, dict[str, Any]]:

@@ -242,8 +242,9 @@ def database(
     + connection_limit: how many connections it may have at once (-1: no limit)
     + psql_*: the connection arguments, see the module's description
 
-    An existing database is given ``owner`` and ``connection_limit`` when they differ;
-    its template, encoding, locales and tablespace are only used to create it.
+    An existing database is given ``owner``, ``connection_limit`` and ``tablespace`` when
+    they differ (moving it to another tablespace needs nobody connected to it); its
+    template, encoding and locales are only used to create it.
 
     Example:
         postgres.database(
@@ -294,6 +295,11 @@ def database(
             changed = True
     if limit is not None and current.get("connlimit") != limit:
         yield conn.run(f"ALTER DATABASE {quoted} CONNECTION LIMIT {limit}")
+        changed = True
+    if tablespace and current.get("tablespace_name") != tablespace:
+        # moves its files: PostgreSQL refuses while anyone is connected to it
+        yield conn.run(f"ALTER DATABASE {quoted} SET TABLESPACE "
+                       f"{_name(tablespace, 'tablespace')}")
         changed = True
     for what, value, column in (("encoding", encoding, "encoding"),
                                 ("lc_collate", lc_collate, "collate"),
