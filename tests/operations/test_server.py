@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from corral.facts.files import Directory, File, FileContents, Link
-from corral.facts.server import Groups, UserAccounts
+from corral.facts.server import Groups, Os, UserAccounts
 from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
 from corral.model.context import current_host
@@ -70,8 +70,8 @@ def path_info(user: str = "app", group: str = "app", mode: int = 755) -> dict[st
     }
 
 
-def users(**entries: dict[str, Any]) -> dict[Any, Any]:
-    return {fact(UserAccounts): entries}
+def users(kernel: str = "Linux", **entries: dict[str, Any]) -> dict[Any, Any]:
+    return {fact(UserAccounts): entries, fact(Os): kernel}
 
 
 def groups(*names: str) -> dict[Any, Any]:
@@ -211,8 +211,23 @@ GROUP_CASES = [
 
 @pytest.mark.parametrize(("args", "existing", "expected"), GROUP_CASES)
 def test_group(args: dict[str, Any], existing: list[str], expected: list[str]) -> None:
-    result = plan(server.group, facts=groups(*existing), **args)
+    result = plan(server.group, facts={**groups(*existing), fact(Os): "Linux"}, **args)
     assert result.shell == expected
+
+
+@pytest.mark.parametrize(("args", "existing", "expected"), [
+    pytest.param({"group": "docker"}, ["docker"], [], id="already present"),
+    pytest.param({"group": "docker", "system": True, "gid": 999}, ["wheel"],
+                 ["pw groupadd -n docker -g 999"], id="create (pw has no -r)"),
+    pytest.param({"group": "docker", "present": False}, ["docker"], ["pw groupdel -n docker"],
+                 id="remove"),
+])
+def test_group_on_freebsd_uses_pw(args: dict[str, Any], existing: list[str],
+                                  expected: list[str]) -> None:
+    result = plan(server.group, facts={**groups(*existing), fact(Os): "FreeBSD"}, **args)
+    assert result.shell == expected
+
+
     if not expected:
         assert result.notes
 
@@ -576,3 +591,38 @@ def test_user_changes() -> None:
     assert {("users",), ("groups",), keys.path("/etc/passwd"), keys.path("/home/app")} <= changed
     changed = change_keys(server.user, user="app", home="/srv/app")
     assert keys.path("/srv/app") in changed
+
+
+BSD_HOME = home(OWNED)
+
+
+@pytest.mark.parametrize(("args", "facts", "expected"), [
+    pytest.param({"user": "app", "shell": "/bin/sh"},
+                 merge(users("FreeBSD", app=user_entry(shell="/bin/sh")), groups(), BSD_HOME),
+                 [], id="already correct"),
+    pytest.param({"user": "app", "system": True, "uid": 990, "comment": "App"},
+                 merge(users("FreeBSD"), groups("wheel"), home(None)),
+                 ["pw useradd -n app -d /home/app -u 990 -c App", "mkdir -p /home/app",
+                  "chown app:app /home/app"], id="create: -u, no -r, no -M"),
+    pytest.param({"user": "app", "create_home": True}, merge(users("FreeBSD"), groups(),
+                                                             home(None)),
+                 ["pw useradd -n app -d /home/app -m"], id="create with a home"),
+    pytest.param({"user": "app", "shell": "/bin/csh", "groups": ["www"], "append": True},
+                 merge(users("FreeBSD", app=user_entry(groups=["wheel"])), groups(), BSD_HOME),
+                 ["pw usermod -n app -s /bin/csh -G wheel,www"],
+                 id="append keeps the other groups (pw has no -a)"),
+    pytest.param({"user": "app", "present": False},
+                 merge(users("FreeBSD", app=user_entry()), groups()), ["pw userdel -n app"],
+                 id="remove"),
+])
+def test_user_on_freebsd_uses_pw(args: dict[str, Any], facts: dict[Any, Any],
+                                 expected: list[str]) -> None:
+    assert plan(server.user, facts=facts, **args).shell == expected
+
+
+def test_user_password_on_freebsd_goes_to_pw_on_stdin() -> None:
+    facts = merge(users("FreeBSD", app=user_entry()), groups(), BSD_HOME)
+    (cmd,) = plan(server.user, user="app", password=HASH, facts=facts).commands
+    assert str(cmd).startswith("printf '%s\\n' ") and str(cmd).endswith(
+        "| pw usermod -n app -H 0")
+    assert HASH not in str(cmd)  # masked in what is shown

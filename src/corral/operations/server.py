@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from corral.facts.files import Directory, File, FileContents, Link
-from corral.facts.server import Groups, UserAccounts, UserDict
+from corral.facts.server import Groups, Os, UserAccounts, UserDict
 from corral.model import keys
 from corral.model.command import FileUploadCommand, MaskString, QuoteString, StringCommand
 from corral.model.context import host
@@ -177,14 +177,14 @@ def group(
     exists = group in host.get_fact(Groups)
 
     if present and not exists:
-        yield StringCommand(
-            "groupadd",
-            "-r" if system else None,
-            *(("--gid", QuoteString(gid_text)) if gid_text else ()),
-            QuoteString(group),
-        )
+        if _freebsd():  # pw: no system groups (a gid below 1000 makes one)
+            yield _user_tool("groupadd", group, ["-g", QuoteString(gid_text)] if gid_text else [])
+        else:
+            yield StringCommand("groupadd", "-r" if system else None,
+                                *(("--gid", QuoteString(gid_text)) if gid_text else ()),
+                                QuoteString(group))
     elif not present and exists:
-        yield StringCommand("groupdel", QuoteString(group))
+        yield _user_tool("groupdel", group)
     else:
         host.noop(f"group {group} {'exists' if present else 'does not exist'}")
 
@@ -211,10 +211,28 @@ def _comma_list(names: list[str]) -> StringCommand:
 
 
 def _set_password(user: str, password: str) -> StringCommand:
-    """Set an encrypted password through ``chpasswd -e`` on standard input: the hash never
-    reaches a program's command line (``printf`` is the shell's own)."""
+    """Set an encrypted password on standard input, so the hash never reaches a program's
+    command line (``printf`` is the shell's own): ``chpasswd -e``, or FreeBSD's ``pw
+    usermod -H 0``."""
+    if _freebsd():
+        return StringCommand("printf", "'%s\\n'", _secret_bit(password), "|", "pw",
+                             "usermod", "-n", QuoteString(user), "-H", "0")
     return StringCommand("printf", "'%s:%s\\n'", QuoteString(user), _secret_bit(password),
                          "|", "chpasswd", "-e")
+
+
+def _freebsd() -> bool:
+    """Whether the host is FreeBSD, whose accounts are managed with ``pw`` (read only
+    when a command is due, so a converged user costs no extra fact)."""
+    return bool(host.get_fact(Os) == "FreeBSD")
+
+
+def _user_tool(action: str, name: str, args: list[object] | None = None) -> StringCommand:
+    """``useradd ARGS NAME`` (usermod, userdel, groupadd, groupdel), or FreeBSD's ``pw
+    useradd -n NAME ARGS``."""
+    if _freebsd():
+        return StringCommand("pw", action, "-n", QuoteString(name), *(args or []))
+    return StringCommand(action, *(args or []), QuoteString(name))
 
 
 def _secret_bit(value: str) -> QuoteString:
@@ -302,7 +320,7 @@ def user(
 
     if not present:
         if existing is not None:
-            yield StringCommand("userdel", QuoteString(user))
+            yield _user_tool("userdel", user)
         else:
             host.noop(f"user {user} does not exist")
         return
@@ -338,16 +356,18 @@ def user(
             args += ["-g", QuoteString(primary)]
         if groups:
             args += ["-G", _comma_list(groups)]
-        if system:
+        freebsd = _freebsd()
+        if system and not freebsd:  # pw has no system accounts: a uid below 1000 makes one
             args.append("-r")
         if uid_text:
-            args += ["--uid", QuoteString(uid_text)]
+            args += ["-u" if freebsd else "--uid", QuoteString(uid_text)]
         if comment:
             args += ["-c", QuoteString(comment)]
         if not unique:
             args.append("-o")
-        args.append("-m" if create_home else "-M")
-        yield StringCommand("useradd", *args, QuoteString(user))
+        if create_home or not freebsd:  # pw makes no home unless told to
+            args.append("-m" if create_home else "-M")
+        yield _user_tool("useradd", user, args)
         if password:
             yield _set_password(user, password)
         changed = True
@@ -361,11 +381,15 @@ def user(
         if group and existing.get("group") != group:
             mods += ["-g", QuoteString(group)]
         if groups:
-            have = set(existing.get("groups") or [])
+            have = existing.get("groups") or []
             if append:
-                if not set(groups) <= have:
-                    mods += ["-a", "-G", _comma_list(groups)]
-            elif have != set(groups):
+                if not set(groups) <= set(have):
+                    if _freebsd():  # pw usermod -G sets the whole list: keep the others
+                        mods += ["-G", _comma_list([*have, *(g for g in groups
+                                                               if g not in have)])]
+                    else:
+                        mods += ["-a", "-G", _comma_list(groups)]
+            elif set(have) != set(groups):
                 mods += ["-G", _comma_list(groups)]
         if uid_text and str(existing.get("uid")) != uid_text:
             mods += ["-u", QuoteString(uid_text)]
@@ -374,7 +398,7 @@ def user(
         if comment is not None and (existing.get("comment") or "") != comment:
             mods += ["-c", QuoteString(comment)]
         if mods:
-            yield StringCommand("usermod", *mods, QuoteString(user))
+            yield _user_tool("usermod", user, mods)
             changed = True
         if password and existing.get("password") != reveal(password):
             yield _set_password(user, password)
