@@ -96,6 +96,21 @@ def test_directory(target: Target) -> None:
     assert not t.path(gone).exists()
 
 
+def test_directory_that_is_a_link_with_no_fail_on_link(target: Target) -> None:
+    """``_no_fail_on_link`` (pyinfra's operation keyword, not a global argument) reaches
+    the operation: a link at the path is left alone and the run converges."""
+    t = target
+    real, link = t.at("dirlink", "real"), t.at("dirlink", "link")
+    _make(t, f"{real}/f", "x")
+    t.path(link).symlink_to(real)
+
+    def deploy() -> None:
+        files.directory(name="link", path=link, _no_fail_on_link=True)
+
+    converge(t, deploy)
+    assert t.path(link).is_symlink()
+
+
 def test_link(target: Target) -> None:
     t = target
     dest = t.at("link", "target.txt")

@@ -935,3 +935,24 @@ def test_changes_keys() -> None:
     assert spec.change_keys(("a", "/etc/motd"), {}) == {("path", "/etc/motd")}
     assert files.line._spec.change_keys((), {"path": "/etc/f", "line": "x"}) == {("path", "/etc/f")}
     assert files.get._spec.change_keys(("/a", "b"), {}) == frozenset()
+
+
+def test_directory_no_fail_on_link_and_no_check_owner_mode() -> None:
+    """pyinfra's two private keywords (``server.user`` passes them for a home): a link at
+    the path counts as the directory; an existing directory's owner and mode are left."""
+    link = {"link_target": "/data/www", "user": "root", "group": "root", "mode": 777}
+    facts = {fact(Directory, path="/srv/www"): False, fact(Link, path="/srv/www"): link}
+    result = plan(files.directory, path="/srv/www", user="www", _no_fail_on_link=True,
+                  facts=facts)
+    assert result.shell == [] and result.notes
+    with pytest.raises(OperationError, match="not a directory"):  # without it: as before
+        plan(files.directory, path="/srv/www", facts=facts)
+    # a file (no link) in the way still fails
+    not_link = {fact(Directory, path="/srv/www"): False, fact(Link, path="/srv/www"): None}
+    with pytest.raises(OperationError, match="not a directory"):
+        plan(files.directory, path="/srv/www", _no_fail_on_link=True, facts=not_link)
+    owned = {fact(Directory, path="/srv/www"): info(mode=755)}
+    assert plan(files.directory, path="/srv/www", user="www", mode="700",
+                _no_check_owner_mode=True, facts=owned).shell == []
+    assert plan(files.directory, path="/srv/www", mode="700", facts=owned).shell == [
+        "chmod 700 /srv/www"]

@@ -656,7 +656,11 @@ def operation(
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             where = caller_location(2)
-            given = {k: kwargs.pop(k) for k in list(kwargs) if k.startswith("_") or k == "name"}
+            # a leading underscore is a global argument, unless the operation has that
+            # parameter itself (files.directory's _no_fail_on_link, as pyinfra's)
+            given = {k: kwargs.pop(k) for k in list(kwargs)
+                     if (k.startswith("_") and k not in spec.signature.parameters)
+                     or k == "name"}
             validate_globals(given, where, spec.name)
             bind_arguments(spec, args, kwargs, where)
             check_argument_text(spec, args, kwargs, given, where)

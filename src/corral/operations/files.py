@@ -308,6 +308,8 @@ def directory(
     force: bool = False,
     force_backup: bool = True,
     force_backup_dir: str | None = None,
+    _no_check_owner_mode: bool = False,
+    _no_fail_on_link: bool = False,
 ) -> OpGenerator:
     """Ensure a directory exists, with an owner and mode, or does not exist.
 
@@ -318,6 +320,8 @@ def directory(
     + recursive: apply user, group and mode to everything inside too, when the directory
       itself differs
     + force, force_backup, force_backup_dir: as in ``files.file``
+    + _no_check_owner_mode: leave an existing directory's owner and mode as they are
+    + _no_fail_on_link: a symbolic link at ``path`` counts as the directory (left alone)
 
     Example:
         files.directory(name="Web root", path="/srv/www", user="www-data", mode="755")
@@ -325,6 +329,9 @@ def directory(
     mode = u.ensure_mode(mode)
     info = host.get_fact(Directory, path=path)
 
+    if info is False and present and _no_fail_on_link and host.get_fact(Link, path=path):
+        host.noop(f"directory {path} exists (as a link)")
+        return
     if info is False:
         yield u.remove_or_backup("directory", path, force, force_backup, force_backup_dir)
         info = None
@@ -350,7 +357,8 @@ def directory(
         )
         return
 
-    changes = u.metadata_commands(path, info, user, group, mode, recursive=recursive)
+    changes = ([] if _no_check_owner_mode else
+               u.metadata_commands(path, info, user, group, mode, recursive=recursive))
     if not changes:
         host.noop(f"directory {path} already exists")
     yield from changes
