@@ -9,7 +9,7 @@ import io
 import os
 import shlex
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,14 @@ import pytest
 
 from corral.facts._shelltext import escape_value
 from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
+from corral.facts.server import Date
 from corral.model.command import FileDownloadCommand, FileUploadCommand, HostDiff
 from corral.model.errors import (
     BadInput,
     LocalFileMissing,
     OperationError,
     OperationTypeError,
+    OperationValueError,
 )
 from corral.model.secrets import Secret
 from corral.operations import _files_base as edit
@@ -956,3 +958,58 @@ def test_directory_no_fail_on_link_and_no_check_owner_mode() -> None:
                 _no_check_owner_mode=True, facts=owned).shell == []
     assert plan(files.directory, path="/srv/www", mode="700", facts=owned).shell == [
         "chmod 700 /srv/www"]
+
+
+# -- files.put atime / mtime ----------------------------------------------------------------
+
+T2024 = "2024-01-01T00:00:00Z"
+T2020 = "2020-02-03T04:05:06Z"
+HOST_TZ = {fact(Date): datetime(2024, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))}
+
+
+@pytest.mark.parametrize(("times", "facts", "expected"), [
+    pytest.param({"mtime": "2024-01-01T00:00:00+00:00"}, _put_facts("/etc/motd", info(),
+                 MOTD_SUM), [], id="already correct"),
+    pytest.param({"mtime": 1704067200.4}, _put_facts("/etc/motd", info(), MOTD_SUM), [],
+                 id="a timestamp, compared to the second"),
+    pytest.param({"mtime": "2020-02-03T04:05:06+00:00", "atime": 1704067200},
+                 _put_facts("/etc/motd", info(), MOTD_SUM),
+                 [f"touch -m -d {T2020} -- /etc/motd"], id="only the time that differs"),
+    pytest.param({"mtime": "2020-02-03T06:05:06"}, {**_put_facts("/etc/motd", info(),
+                 MOTD_SUM), **HOST_TZ}, [f"touch -m -d {T2020} -- /etc/motd"],
+                 id="without a zone: the host's"),
+    pytest.param({"mtime": datetime(2024, 1, 1, 2, 0)}, {**_put_facts("/etc/motd", info(),
+                 MOTD_SUM), **HOST_TZ}, [], id="a naive datetime: the host's zone"),
+    pytest.param({"mtime": 1704067200, "atime": 1580702706},
+                 _put_facts("/etc/motd", info("app", "adm", 640), OTHER_SUM),
+                 ["upload /etc/motd", f"touch -m -d {T2024} -- /etc/motd",
+                  f"touch -a -d {T2020} -- /etc/motd"],
+                 id="an upload sets both, modification first"),
+    pytest.param({"mtime": "/etc/hostname"},
+                 {**_put_facts("/etc/motd", info(), MOTD_SUM),
+                  fact(File, path="/etc/hostname"): info(mtime=datetime(2020, 2, 3, 4, 5, 6))},
+                 [f"touch -m -d {T2020} -- /etc/motd"], id="copied from a file on the host"),
+])
+def test_put_times(times: dict[str, Any], facts: dict[Any, Any], expected: list[str]) -> None:
+    result = plan(files.put, "templates/motd", "/etc/motd", facts=facts, data=DATA, **times)
+    assert result.shell == expected
+
+
+def test_put_mtime_true_is_the_local_files(tmp_path: Path) -> None:
+    local = tmp_path / "motd"
+    local.write_text("motd text\n")
+    os.utime(local, (1580702706, 1580702706))
+    facts = _put_facts("/etc/motd", info(), MOTD_SUM)
+    # (atime=True is the local file's access time when planned: reading it to hash it may
+    # have moved it, as with pyinfra)
+    assert plan(files.put, str(local), "/etc/motd", mtime=True,
+                facts=facts).shell == [f"touch -m -d {T2020} -- /etc/motd"]
+    with pytest.raises(OperationValueError, match="local file"):
+        plan(files.put, io.BytesIO(b"x"), "/etc/motd", mtime=True, facts=facts)
+
+
+@pytest.mark.parametrize("spec", ["yesterday", "etc/hostname", "/nowhere", float("inf")])
+def test_put_bad_times_are_refused(spec: Any) -> None:
+    facts = {**_put_facts("/etc/motd", info(), MOTD_SUM), fact(File, path="/nowhere"): None}
+    with pytest.raises(OperationValueError, match="mtime"):
+        plan(files.put, "templates/motd", "/etc/motd", mtime=spec, facts=facts, data=DATA)

@@ -35,6 +35,7 @@ test_link = test_ops_files.test_link
 test_line = test_ops_files.test_line
 test_replace = test_ops_files.test_replace
 test_put = test_ops_files.test_put
+test_put_with_times = test_ops_files.test_put_with_times
 test_timezone_utc_on_debian_12 = test_ops_server.test_timezone_utc_on_debian_12
 test_sysctl_persist_uncomments_the_example_line = (
     test_ops_server.test_sysctl_persist_uncomments_the_example_line)

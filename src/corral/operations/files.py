@@ -15,6 +15,7 @@ from corral.model import keys
 from corral.model.command import (
     Diff,
     FileDownloadCommand,
+    FileUploadCommand,
     HostDiff,
     StringCommand,
 )
@@ -26,6 +27,7 @@ from corral.model.secrets import Secret
 
 from . import _files_base as edit
 from . import _files_sed as sed
+from . import _files_times as times
 from . import _files_util as u
 from ._files_util import qpath
 
@@ -118,6 +120,8 @@ def put(
     create_remote_dir: bool = True,
     force: bool = False,
     assume_exists: bool = False,
+    atime: times.TimeSpec = None,
+    mtime: times.TimeSpec = None,
 ) -> OpGenerator:
     """Upload a local file, or the content of a file-like object, to the host.
 
@@ -130,6 +134,11 @@ def put(
     + create_remote_dir: create the directory holding ``dest`` when it is missing
     + force: upload even when the remote content already matches
     + assume_exists: upload a local file that does not exist yet (made earlier in the run)
+    + atime, mtime: the access and modification times the file should have: a
+      ``datetime`` or an ISO 8601 string (without a zone: the host's), a POSIX timestamp,
+      ``True`` for the local file's own, or the absolute path of a file on the host whose
+      time is copied (compared to the second). Reading a file to compare it moves its
+      access time on most mounts (``relatime``), so ``atime`` changes on every run
 
     The upload is atomic and carries its mode and owner; a file that is replaced keeps its
     current mode and owner unless they are given.
@@ -146,6 +155,7 @@ def put(
 
     content: bytes | str | IO[bytes]
     name: str | None = None
+    path: str | None = None
     if isinstance(src, str | os.PathLike):
         path = u.local_path(src, add_deploy_dir)
         name = os.path.basename(path)
@@ -181,9 +191,18 @@ def put(
         info = host.get_fact(File, path=dest)
         remote_sum = host.get_fact(Sha256File, path=dest)
 
-    yield from _upload(
-        content, dest, info, remote_sum, user, group, wanted_mode, create_remote_dir, force
-    )
+    local_file = path if path is not None and Path(path).is_file() else None
+    # modification first: setting it does not touch the access time, the reverse does not hold
+    wanted_times = [(field, when) for field, spec in (("mtime", mtime), ("atime", atime))
+                    if (when := times.wanted_time(field, spec, local_file)) is not None]
+    uploading = False
+    for cmd in _upload(content, dest, info, remote_sum, user, group, wanted_mode,
+                       create_remote_dir, force):
+        uploading = uploading or isinstance(cmd, FileUploadCommand)
+        yield cmd
+    for field, when in wanted_times:
+        if uploading or not isinstance(info, Mapping) or times.differs(when, info.get(field)):
+            yield times.touch(dest, field, when)
 
 
 @_operation(is_idempotent=False, changes=lambda *_, **__: [])
