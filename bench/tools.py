@@ -217,18 +217,24 @@ def corral_changes(stdout: str) -> tuple[dict[str, int], dict[str, int]]:
     return changed, invocations
 
 
-PYINFRA_OP = re.compile(r"^\s*\[([^\]]+)\] (Success|No changes|Error)", re.M)
+# pyinfra pads shorter host names after the bracket (``[db1]  Success``)
+PYINFRA_OP = re.compile(r"^\s*\[([^\]]+)\]\s+(Success|No changes|Error|Skipped)", re.M)
+
+
+def count_pyinfra_changes(output: str) -> dict[str, int]:
+    """Changed operations per host: pyinfra prints ``[host] Success`` for an operation that
+    ran commands and ``[host] No changes`` for one that had none to run."""
+    changed: dict[str, int] = {}
+    for host, word in PYINFRA_OP.findall(output):
+        changed[host] = changed.get(host, 0) + (word == "Success")
+    return changed
 
 
 def pyinfra_changes(stdout: str) -> dict[str, int]:
-    """pyinfra prints ``[host] Success`` for an operation that changed something and
-    ``[host] No changes`` for one that did not."""
-    changed: dict[str, int] = {}
-    for host, word in PYINFRA_OP.findall(stdout):
-        changed[host] = changed.get(host, 0) + (word == "Success")
+    """:func:`count_pyinfra_changes` of a whole run's output (which ends in its results)."""
     if "--> Results:" not in stdout:
         raise ValueError("pyinfra printed no results table")
-    return changed
+    return count_pyinfra_changes(stdout)
 
 
 ANSIBLE_RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+"

@@ -185,16 +185,9 @@ def argv(tool: str, case: Case, pyinfra: Path) -> list[str]:
     return [sys.executable, "-m", "corral", "-y", "--json", *case.args]
 
 
-_PYINFRA_OP = re.compile(r"^\s*\[([^\]]+)\]\s+(Success|No changes|Error|Skipped)", re.M)
-
-
 def pyinfra_changes(output: str) -> dict[str, int]:
-    """Changed operations per host: pyinfra prints ``[host] Success`` for an operation that
-    ran commands and ``[host] No changes`` for one that had none to run."""
-    changed: dict[str, int] = {}
-    for host, word in _PYINFRA_OP.findall(output):
-        changed[host] = changed.get(host, 0) + (word == "Success")
-    return changed
+    """Changed operations per host in pyinfra's output (the benchmark's parser)."""
+    return _bench_tools().count_pyinfra_changes(output)  # type: ignore[no-any-return]
 
 
 def corral_changes(stdout: str) -> dict[str, int]:
