@@ -6,6 +6,7 @@ import io
 import json
 import os
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,22 @@ SED_FLAG_EXAMPLES = (f"w {REDIRECT_CANARY}", "e")
 
 #: the line already in files.line's file
 OTHER = "\x02other x"
+
+
+def _time_text(value: str) -> bool:
+    """A time files.put reads from text: ISO 8601, a POSIX timestamp, or the absolute path
+    of a file that is there (the sandbox's /etc/hostname)."""
+    try:
+        datetime.fromisoformat(value)
+        return True
+    except ValueError:
+        pass
+    try:
+        datetime.fromtimestamp(float(value), UTC)
+        return True
+    except (ValueError, OverflowError, OSError):
+        pass
+    return value == "/etc/hostname"
 
 
 def _owners(param: str) -> list[Arg]:
@@ -249,6 +266,9 @@ CASES: list[Case] = [
             Arg("src", as_is("src"), label="src-local-path", **LOCAL),
             *_owners("put"),
             Arg("mode", as_is("mode")),
+            *(Arg(field, as_is(field), valid=_time_text,
+                  examples=("2020-02-03T04:05:06", "1580702706.5", "/etc/hostname"))
+              for field in ("atime", "mtime")),
         ),
     ),
     Case(
