@@ -65,7 +65,8 @@ def names() -> dict[str, list[str]]:
 def plain(value: Any) -> Any:
     """A fact's value as JSON: tuples become lists (JSON has no tuple); a set becomes
     ``{"set": [sorted members]}`` so a set never equals a list; a datetime its ISO text; a
-    dataclass its fields; anything else unknown ``{"type": NAME, "repr": ...}``."""
+    dataclass its fields; a crontab its entries and its text; anything else unknown
+    ``{"type": NAME, "repr": ...}``."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dict):
@@ -79,6 +80,8 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return plain(dataclasses.asdict(value))
+    if type(value).__name__ == "CrontabFile":  # crontab.Crontab's value, in both tools
+        return {"commands": plain(value.commands), "text": str(value)}
     return {"type": type(value).__name__, "repr": repr(value)}
 
 
@@ -87,6 +90,7 @@ def read_facts(spec: dict[str, Any]) -> dict[str, Any]:
 
     from pyinfra.api import Config, Inventory, State
     from pyinfra.api.connect import connect_all
+    from pyinfra.context import ctx_config, ctx_host, ctx_inventory, ctx_state
 
     logging.disable(logging.WARNING)  # a missing command is a warning; the value is kept
     inventory = Inventory(([(spec["host"], spec["data"])], {}))
@@ -95,6 +99,11 @@ def read_facts(spec: dict[str, Any]) -> dict[str, Any]:
     host = inventory.get_host(spec["host"])
     if not host.connected:
         raise SystemExit(f"pyinfra could not connect to {spec['host']}")
+    # as during a deploy: some facts' commands read another fact of ``pyinfra.host``
+    ctx_state.set(state)
+    ctx_inventory.set(inventory)
+    ctx_config.set(state.config)
+    ctx_host.set(host)
     found: dict[str, Any] = {}
     for name, kwargs in spec["facts"].items():
         module_name, _, class_name = name.rpartition(".")
