@@ -10,10 +10,11 @@ meaning in the choice); a set stays distinct from a list.
 
 A fact with required arguments is read with the arguments in ``ARGUMENTS`` (things the
 test image has, or that ``SETUP`` makes on the host first). Facts whose value changes
-between two reads (clock, load, processes, and what the host shares with the machine: the
-network namespace, so addresses, ports and firewall rules of other test fleets) are
-compared by shape only (``VOLATILE``). A fact where corral differs on purpose is in
-``DELIBERATE`` with the reason (and in docs/compat.md's deviations table); any other
+between two reads (clock, load, processes, and what the host shares with the machine: disk
+usage, and in the network namespace the ports and firewall rules of other test fleets) are
+compared by shape only (``VOLATILE``); addresses, interfaces and firewall chains are
+compared by value. A fact where corral differs on purpose is in ``DELIBERATE`` with the
+reason (and in docs/compat.md's deviations table); any other
 difference fails the test, naming the fact and both values.
 """
 
@@ -108,20 +109,14 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
 
 #: facts whose value changes between two reads: compared by shape (types, not values)
 VOLATILE: dict[str, str] = {
-    "hardware.Ipv4Addrs": "the network namespace is the machine's (other fleets' addresses)",
-    "hardware.Ipv6Addrs": "the network namespace is the machine's",
-    "hardware.Memory": "free memory",
-    "hardware.NetworkDevices": "the network namespace is the machine's (addresses, counters)",
-    "iptables.Ip6tablesChains": "the machine's firewall (other fleets' rules)",
-    "iptables.Ip6tablesRules": "the machine's firewall (other fleets' rules)",
-    "iptables.IptablesChains": "the machine's firewall (other fleets' rules)",
-    "iptables.IptablesRules": "the machine's firewall (other fleets' rules)",
     "hardware.BlockDevices": "the disk is the machine's: used and available change",
+    "hardware.Memory": "free memory",
+    "iptables.Ip6tablesRules": "the machine's firewall: other fleets cut hosts with rules",
+    "iptables.IptablesRules": "the machine's firewall: other fleets cut hosts with rules",
     "server.Date": "the clock",
-    "server.Last": "each tool's own login is recorded",
     "server.LoadAverage": "the load",
-    "server.Port": "the network namespace is the machine's",
-    "server.Ports": "the network namespace is the machine's",
+    "server.Port": "the network namespace is the machine's: other fleets' sshds come and go",
+    "server.Ports": "the network namespace is the machine's: other fleets' sshds come and go",
     "server.Processes": "CPU time and memory of the process",
     "server.Uptime": "the clock",
 }
