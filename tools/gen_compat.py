@@ -386,7 +386,8 @@ def corral_flags() -> tuple[set[str], int]:
 
 def connector_strings(connector: str) -> set[str] | None:
     """The words of corral's module for ``connector`` and of the modules of its package it
-    imports (with the inventory loader's for SSH, which reads the address): ``code_words``; None when corral has no such connector."""
+    imports (with the inventory loader's for SSH, which reads the address): ``code_words``;
+    None when corral has no such connector."""
     module = _import(f"corral.connectors.{connector}")
     if module is None:
         return None

@@ -17,10 +17,13 @@ from corral.model.facts import FactBase
 
 
 def _modules(package: Any) -> list[Any]:
+    """The public modules under ``package``, a public package's public modules included
+    (pyinfra has ``operations.freebsd.pkg``: its operations are ``freebsd.pkg.install``)."""
     return [
-        importlib.import_module(f"{package.__name__}.{m.name}")
-        for m in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
-        if not m.name.startswith("_")
+        importlib.import_module(m.name)
+        for m in sorted(pkgutil.walk_packages(package.__path__, f"{package.__name__}."),
+                        key=lambda m: m.name)
+        if not any(part.startswith("_") for part in m.name.split("."))
     ]
 
 
@@ -28,7 +31,7 @@ def operations() -> dict[str, Any]:
     """``{"files.put": <operation>, ...}``, sorted by name."""
     found: dict[str, Any] = {}
     for module in _modules(corral.operations):
-        short = module.__name__.rsplit(".", 1)[-1]
+        short = module.__name__[len(corral.operations.__name__) + 1:]
         for name, obj in vars(module).items():
             exported = name in getattr(module, "__all__", ())
             if (inspect.isfunction(obj) and getattr(obj, "is_corral_operation", False)
