@@ -1,4 +1,5 @@
-"""Check that corral's layers import downward only (docs/architecture.md).
+"""Check that corral's layers import downward only (docs/architecture.md), and that the
+command line is a client of the public API.
 
     python tools/check_layers.py        # exit 1 and one line per violation
 """
@@ -22,6 +23,21 @@ ALLOWED: dict[str, set[str]] = {
 }
 # third-party libraries that belong to front ends only
 FRONT_END_ONLY = {"click", "rich"}
+# what the command line may import of corral: the public API and the vault's (docs/api.md,
+# docs/vault.md), the catalog of operations and facts, itself, and the names ``corral``
+# exports to deploys (its ``__all__``); never a name or module with a leading underscore
+CLI_MAY_IMPORT = {"api", "catalog", "vault", "cli"}
+
+
+def top_level_names() -> set[str]:
+    """The names ``corral/__init__.py`` lists in ``__all__``."""
+    tree = ast.parse((SRC / "__init__.py").read_text())
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.List)
+                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)):
+            return {e.value for e in node.value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return set()
 
 
 def imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
@@ -40,8 +56,46 @@ def imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     return names
 
 
+def imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
+    """Every ``module.name`` a ``from ... import`` of corral takes (``import corral.x`` as
+    ``corral.x``), relative imports made absolute."""
+    names: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = f"corral.{package}" if node.level == 1 else "corral"
+                module = f"{base}.{node.module or ''}".rstrip(".")
+            else:
+                module = node.module or ""
+            names += [(node.lineno, f"{module}.{a.name}") for a in node.names]
+    return [(line, name) for line, name in names if name.split(".")[0] == "corral"]
+
+
+def _private(part: str) -> bool:
+    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+
+
+def cli_problems(path: Path, tree: ast.AST) -> list[str]:
+    """The command line imports corral's public surface only."""
+    problems = []
+    allowed = CLI_MAY_IMPORT | top_level_names()
+    for line, name in imported_names(tree, "cli"):
+        parts = name.split(".")
+        target = parts[1] if len(parts) > 1 else "api"  # ``import corral``: its names
+        if target not in allowed:
+            problems.append(f"{path}:{line}: the command line imports {name} "
+                            "(a client of corral.api only)")
+        elif target != "cli" and any(_private(p) for p in parts):
+            problems.append(f"{path}:{line}: the command line imports the private {name}")
+    return problems
+
+
 def main() -> int:
     problems = []
+    for path in sorted((SRC / "cli").rglob("*.py")):
+        problems += cli_problems(path, ast.parse(path.read_text(), str(path)))
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC)
         package = rel.parts[0] if len(rel.parts) > 1 else ""

@@ -11,6 +11,15 @@ submodules named as pyinfra's (``corral.api.deploy``, ``.operation``, ``.facts``
 ``.exceptions``, ``.command``, ``.host``, ``.inventory``, ``.state``, ``.config``,
 ``.util``, ``.arguments``, ``.hiddenvalue``). Each name is defined once, in
 ``corral.model``, and re-exported here.
+
+Front ends (corral's command line is one) build on the same names and on these: loading
+an inventory or a config file (:func:`load_inventory`, :func:`limit_inventory`,
+:func:`exclude_inventory`, :func:`load_config`), the events a run emits (:class:`Event`
+and its kinds, :func:`jsonable` for their plain data), checking a call built from text
+(:mod:`corral.api.calls`), where in the user's files an error was raised
+(:func:`error_location`), and the exit codes (``EXIT_OK`` ... ``EXIT_TERMINATED``). This
+module is the one place they are re-exported; a front end imports nothing else of
+corral's but ``corral`` itself (tools/check_layers.py checks the command line's).
 """
 
 from __future__ import annotations
@@ -20,11 +29,39 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from corral.engine.loader import DeployFile, limit_inventory, load_inventory
+from corral.engine.loader import (
+    DeployFile,
+    error_location,
+    exclude_inventory,
+    limit_inventory,
+    load_config,
+    load_inventory,
+)
 from corral.engine.runner import Run, RunOptions
 from corral.model.command import Diff
 from corral.model.context import host as _host
-from corral.model.events import Event
+from corral.model.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PENDING,
+    EXIT_TERMINATED,
+    EXIT_UNREACHABLE,
+)
+from corral.model.events import (
+    Event,
+    FactsGathered,
+    HostConnected,
+    HostDone,
+    HostLog,
+    HostUnreachable,
+    OperationDone,
+    RunDone,
+    RunStarted,
+    event_fields,
+    jsonable,
+)
 from corral.model.results import (
     HostResult,
     HostStatus,
@@ -32,8 +69,9 @@ from corral.model.results import (
     OpStatus,
     RunResult,
 )
-from corral.model.secrets import Secret
+from corral.model.secrets import MASK, Secret
 
+from .calls import argument_hints, check_call, global_problem, value_matches
 from .command import (
     FileDownloadCommand,
     FileUploadCommand,
@@ -208,6 +246,14 @@ def resolve_operation(name: str) -> Callable[..., Any]:
 
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_PENDING",
+    "EXIT_TERMINATED",
+    "EXIT_UNREACHABLE",
+    "MASK",
     "ArgumentTypeError",
     "BadInput",
     "Config",
@@ -216,6 +262,7 @@ __all__ = [
     "CorralError",
     "DeployError",
     "Diff",
+    "Event",
     "FactBase",
     "FactError",
     "FactNotCollected",
@@ -223,14 +270,19 @@ __all__ = [
     "FactProcessError",
     "FactTypeError",
     "FactValueError",
+    "FactsGathered",
     "FileDownloadCommand",
     "FileUploadCommand",
     "FunctionCommand",
     "HiddenValue",
     "Host",
+    "HostConnected",
     "HostData",
+    "HostDone",
+    "HostLog",
     "HostResult",
     "HostStatus",
+    "HostUnreachable",
     "Inventory",
     "InventoryError",
     "MaskString",
@@ -241,22 +293,36 @@ __all__ = [
     "NoHostError",
     "OpResult",
     "OpStatus",
+    "OperationDone",
     "OperationError",
     "OperationMeta",
     "OperationTypeError",
     "OperationValueError",
     "PyinfraError",
     "QuoteString",
+    "RunDone",
     "RunResult",
+    "RunStarted",
     "Secret",
     "ShortFactBase",
     "State",
     "StringCommand",
     "afacts",
+    "argument_hints",
     "arun",
+    "check_call",
     "deploy",
+    "error_location",
+    "event_fields",
+    "exclude_inventory",
+    "global_problem",
+    "jsonable",
+    "limit_inventory",
+    "load_config",
+    "load_inventory",
     "operation",
     "resolve_fact",
     "resolve_operation",
     "run",
+    "value_matches",
 ]

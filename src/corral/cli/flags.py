@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corral.model.config import Config
-from corral.model.errors import BadInput
-from corral.model.secrets import Secret
+from corral.api import BadInput, Config, Secret, global_problem
 
 from .values import parse_cli_value, split_assignment
 
@@ -52,8 +50,6 @@ class Flags:
 
 
 def _checked(flag: str, key: str, value: Any) -> Any:
-    from corral.model.operation import global_problem
-
     problem = global_problem(key, value)
     if problem is not None:
         raise BadInput(f"{flag} {problem}", file=WHERE)

@@ -31,19 +31,7 @@ import click
 
 import corral
 from corral import __version__, api
-from corral.engine.loader import (
-    error_location,
-    exclude_inventory,
-    limit_inventory,
-    load_config,
-    load_inventory,
-)
-from corral.model import errors
-from corral.model.config import Config
-from corral.model.errors import BadInput, CorralError
-from corral.model.events import Event
-from corral.model.inventory import Inventory
-from corral.model.results import RunResult
+from corral.api import BadInput, Config, CorralError, Event, Inventory, RunResult
 
 from . import flags, shapes
 from .output import HumanOutput, JsonOutput, PlainConsole, Tee, json_default, plain_console
@@ -150,7 +138,7 @@ def _locate(exc: BadInput, deploys: list[str]) -> BadInput:
         exc.message = f"unknown {kind} {missing[2]}.{missing[3]}"
     if exc.file is None and exc.__traceback__ is not None:
         for deploy in deploys:
-            file, line = error_location(exc, deploy)
+            file, line = api.error_location(exc, deploy)
             if line is not None and os.path.abspath(file) == os.path.abspath(deploy):
                 exc.with_context(file=file, line=line)
                 break
@@ -344,25 +332,25 @@ def cli(inventory: str, args: tuple[str, ...], **options: Any) -> None:
         code = _main(console, err_console, opts)
     except BadInput as exc:
         failure = _locate(exc, files)
-        code = errors.EXIT_BAD_INPUT
+        code = api.EXIT_BAD_INPUT
     except CorralError as exc:
         failure = exc
         code = exc.exit_code
     except (KeyboardInterrupt, click.Abort):
         err_console.print("[bold red]interrupted[/]")
-        code = errors.EXIT_INTERRUPTED
+        code = api.EXIT_INTERRUPTED
     except _Terminated:
         err_console.print("[bold red]terminated[/] (SIGTERM)")
-        code = errors.EXIT_TERMINATED
+        code = api.EXIT_TERMINATED
     except Exception as exc:
         if debug:
             raise
         failure = RuntimeError(f"internal error: {type(exc).__name__}: {exc} "
                                "(run with --debug for a traceback)")
-        code = errors.EXIT_FAILED
-    if _TERM.received and code == errors.EXIT_INTERRUPTED:
+        code = api.EXIT_FAILED
+    if _TERM.received and code == api.EXIT_INTERRUPTED:
         err_console.print("[bold red]terminated[/] (SIGTERM): the run was interrupted")
-        code = errors.EXIT_TERMINATED
+        code = api.EXIT_TERMINATED
     if failure is not None:
         _echo_error(err_console, failure)
         if opts.as_json:
@@ -410,18 +398,18 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
     request = shapes.parse(opts.args, opts.flags.chdir)
     config = _config(opts)
     override = flags.override_data(opts.flags, flags.ask_password)
-    inv = load_inventory(opts.inventory, override_data=override,
-                         group_data=opts.flags.group_data)
+    inv = api.load_inventory(opts.inventory, override_data=override,
+                             group_data=opts.flags.group_data)
     if opts.limit:
-        inv = limit_inventory(inv, list(opts.limit))
+        inv = api.limit_inventory(inv, list(opts.limit))
     if opts.exclude:
-        inv = exclude_inventory(inv, list(opts.exclude))
+        inv = api.exclude_inventory(inv, list(opts.exclude))
         if not inv.get_active_hosts():  # as a --limit that matches nothing: not meant
             raise BadInput("--exclude leaves no host to run on", file="command line")
     _ask_sudo_password(inv, config)
     if request.mode == "debug-inventory":
         _print_inventory(console, inv, opts.as_json)
-        return errors.EXIT_OK
+        return api.EXIT_OK
     debugging = opts.debug_facts or opts.debug_operations
     verbose = opts.verbose
     if opts.debug_facts:
@@ -445,8 +433,8 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
     if debugging:
         plan = execute(True, sink)
         human.summary(plan)
-        ok = (errors.EXIT_OK, errors.EXIT_PENDING)
-        return errors.EXIT_OK if plan.exit_code in ok else plan.exit_code
+        ok = (api.EXIT_OK, api.EXIT_PENDING)
+        return api.EXIT_OK if plan.exit_code in ok else plan.exit_code
     # exec runs the command it is given at once, as pyinfra does: there is nothing to plan
     if opts.dry or opts.yes or request.mode == "exec":
         result = execute(opts.dry, sink)
@@ -454,14 +442,14 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         interactive = sys.stdin.isatty() and console.is_terminal
         plan = execute(True, sink)
         human.summary(plan)
-        if plan.exit_code not in (errors.EXIT_OK, errors.EXIT_PENDING) or not plan.changed:
+        if plan.exit_code not in (api.EXIT_OK, api.EXIT_PENDING) or not plan.changed:
             return plan.exit_code
         if not interactive:
             console.print("changes are pending; nothing was changed (no terminal to confirm "
                           "on: run with -y to apply)", highlight=False, soft_wrap=True)
-            return errors.EXIT_PENDING
+            return api.EXIT_PENDING
         if not click.confirm("Apply these changes?", default=False, err=opts.as_json):
-            return errors.EXIT_PENDING
+            return api.EXIT_PENDING
         result = execute(False, sink)
     if request.mode == "exec" and not opts.as_json and not result.dry:
         _print_exec_output(console, result)
@@ -482,14 +470,11 @@ def _ask_sudo_password(inventory: Inventory, config: Config) -> None:
                or getattr(config, "USE_SUDO_PASSWORD", False)]
     if not any(h.data.get("_sudo_password") is None for h in wanting):
         return
-    from corral.model.operation import global_problem
-    from corral.model.secrets import Secret
-
     password = flags.ask_password("sudo password: ")
-    problem = global_problem("_sudo_password", password)
+    problem = api.global_problem("_sudo_password", password)
     if problem is not None:
         raise BadInput(f"the sudo password {problem}", file="command line")
-    config.SUDO_PASSWORD = Secret(password)
+    config.SUDO_PASSWORD = api.Secret(password)
 
 
 def _config(opts: _Options) -> Config:
@@ -504,7 +489,7 @@ def _config(opts: _Options) -> Config:
         raise BadInput(f"--config {given}: no such file", file="command line")
     path = Path(given or "config.py")
     if path.is_file():
-        load_config(path, config)
+        api.load_config(path, config)
     flags.configure(config, opts.flags, opts.fail_percent, flags.ask_password)
     return config
 
@@ -513,7 +498,7 @@ def _facts(console: Console | PlainConsole, human: HumanOutput, result: RunResul
            request: shapes.Request, as_json: bool) -> int:
     """Each fact's value on each host: ``host: value`` lines (under the fact's name when
     several were asked for), or one ``fact`` event per fact."""
-    if result.exit_code != errors.EXIT_OK:
+    if result.exit_code != api.EXIT_OK:
         human.summary(result)
     several = len(request.facts) > 1
     failed = False
@@ -529,8 +514,8 @@ def _facts(console: Console | PlainConsole, human: HumanOutput, result: RunResul
         for name, value in fact.values.items():
             text = json.dumps(value, default=json_default, indent=2)
             console.out(f"{name}: {text}", highlight=False)
-    if failed and result.exit_code == errors.EXIT_OK:
-        return errors.EXIT_FAILED
+    if failed and result.exit_code == api.EXIT_OK:
+        return api.EXIT_FAILED
     return result.exit_code
 
 
@@ -550,12 +535,10 @@ def _print_inventory(console: Console | PlainConsole, inv: Inventory, as_json: b
 
 def _shown_data(data: Any) -> dict[str, Any]:
     """Host data to show: a password's value (a key naming one) masked, as secrets are."""
-    from corral.model.secrets import MASK
-
     shown = json.loads(json.dumps(dict(data.dict()), default=json_default))
     for key, value in shown.items():
         if "password" in key.lower() and value is not None:
-            shown[key] = MASK
+            shown[key] = api.MASK
     return dict(shown)
 
 
@@ -630,9 +613,9 @@ def main() -> None:
         # a flag's value click refuses (a port that is no number, a missing argument): bad
         # input, one line, exit 4 (click's own code, 2, means changes pending here)
         print(f"error: {exc.format_message()} (see corral --help)", file=sys.stderr)
-        _exit_now(errors.EXIT_BAD_INPUT)
+        _exit_now(api.EXIT_BAD_INPUT)
     except click.Abort:
-        _exit_now(errors.EXIT_INTERRUPTED)
+        _exit_now(api.EXIT_INTERRUPTED)
     _exit_now(code if isinstance(code, int) else 0)
 
 

@@ -11,20 +11,23 @@ from collections import Counter, defaultdict
 from enum import Enum
 from typing import IO, TYPE_CHECKING, Any
 
-from corral.model.command import Diff
-from corral.model.events import (
+from corral.api import (
+    Diff,
     Event,
     FactsGathered,
     HostConnected,
     HostDone,
     HostLog,
+    HostStatus,
     HostUnreachable,
     OperationDone,
+    OpResult,
+    OpStatus,
+    RunResult,
     RunStarted,
     event_fields,
     jsonable,
 )
-from corral.model.results import HostStatus, OpResult, OpStatus, RunResult
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import inspect
 import json
 import re
 import sys
@@ -27,10 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corral import api
-from corral.engine.loader import error_location
-from corral.model.context import host
-from corral.model.errors import BadInput, FactError
+from corral import api, host
+from corral.api import BadInput, FactError
 
 from .values import parse_cli_value, parse_typed_value, split_assignment
 
@@ -279,7 +276,7 @@ def _import_error(exc: BaseException, module: str) -> BadInput:
         return BadInput(f"syntax error: {exc.msg}", file=exc.filename, line=exc.lineno)
     if isinstance(exc, BadInput):
         return exc
-    file, line = error_location(exc)
+    file, line = api.error_location(exc)
     return BadInput(f"importing {module}: {type(exc).__name__}: {exc}", file=file, line=line)
 
 
@@ -332,7 +329,7 @@ def function_arguments(func: Callable[..., Any],
         if (isinstance(given, list) and len(given) == 2 and isinstance(given[0], list)
                 and isinstance(given[1], dict)):
             return tuple(given[0]), dict(given[1])
-    hints, names, typed = _hints(func)
+    hints, names, typed = api.argument_hints(func)
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for word in words:
@@ -354,65 +351,9 @@ def function_arguments(func: Callable[..., Any],
     return tuple(args), kwargs
 
 
-def _hints(func: Callable[..., Any]) -> tuple[dict[str, Any], list[str], bool]:
-    """(annotations by argument name, the names of the positional arguments in order,
-    whether these are an operation's checked annotations)."""
-    from corral.model.operation import _GLOBAL_TYPES
-
-    spec = getattr(func, "_spec", None)
-    if spec is not None:
-        hints = dict(spec.hints)
-        params = spec.signature.parameters
-        typed = True
-    else:
-        try:
-            params = inspect.signature(func).parameters
-        except (TypeError, ValueError):
-            return {}, [], False
-        try:
-            hints = typing.get_type_hints(func)
-        except Exception:  # an annotation that does not evaluate: read values untyped
-            hints = {}
-        hints.pop("return", None)
-        typed = False
-    for name, hint in _GLOBAL_TYPES.items():
-        if hint is not Any:
-            hints.setdefault(name, hint)
-    names = [n for n, p in params.items()
-             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return hints, names, typed
-
-
 def check_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """Unknown, missing or mistyped arguments: bad input, before any host is contacted."""
-    from corral.model.operation import (
-        bind_arguments,
-        check_argument_text,
-        check_text,
-        validate_globals,
-    )
-
-    where = (WHERE, 0)
-    spec = getattr(func, "_spec", None)
-    given = {k: v for k, v in kwargs.items() if k.startswith("_") or k == "name"}
-    if spec is not None:
-        plain = {k: v for k, v in kwargs.items() if k not in given}
-        validate_globals(given, where, spec.name)
-        bind_arguments(spec, args, plain, where)
-        check_argument_text(spec, args, plain, given, where)  # NUL from JSON, bytes from argv
-        return
-    label = getattr(func, "__qualname__", repr(func))
-    if getattr(func, "is_corral_deploy", False):
-        given = {k: v for k, v in kwargs.items() if k.startswith("_")}
-        validate_globals(given, where, label)
-        check_text(given, where, label, "global argument")
-        kwargs = {k: v for k, v in kwargs.items() if k not in given}
-    try:
-        inspect.signature(func).bind(*args, **kwargs)
-    except TypeError as exc:
-        raise BadInput(f"{label}: {exc}", file=WHERE) from None
-    except ValueError:  # no signature to check against (a builtin)
-        pass
+    api.check_call(func, args, kwargs, WHERE)
 
 
 def command_line_call(func: Callable[..., Any], args: tuple[Any, ...],

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from corral.model.errors import BadInput
-from corral.model.typecheck import matches
+from corral.api import BadInput, value_matches
 
 
 def parse_cli_value(raw: str) -> Any:
@@ -40,10 +39,10 @@ def parse_typed_value(raw: str, hint: Any) -> Any:
             return json.loads(raw)
         except ValueError:
             return raw
-    if matches(raw, hint):
+    if value_matches(raw, hint):
         return raw
     lowered = raw.lower()
-    if lowered in ("true", "false") and matches(lowered == "true", hint):
+    if lowered in ("true", "false") and value_matches(lowered == "true", hint):
         return lowered == "true"
     try:
         return json.loads(raw)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from corral.model import errors
+from corral import api
 from corral.vault import crypto, text
 from corral.vault.store import (
     ENV_NEW_PASSPHRASE,
@@ -37,8 +37,8 @@ from corral.vault.store import (
 SHM = Path("/dev/shm")
 
 
-class EditorFailed(errors.CorralError):
-    exit_code = errors.EXIT_FAILED
+class EditorFailed(api.CorralError):
+    exit_code = api.EXIT_FAILED
 
 
 def _new_passphrase(env: str) -> str | None:
@@ -291,22 +291,22 @@ def main(args: list[str]) -> int:
     """Run ``corral vault ARGS``; the exit code."""
     try:
         code = vault.main(args, prog_name="corral vault", standalone_mode=False)
-        return code if isinstance(code, int) else errors.EXIT_OK
+        return code if isinstance(code, int) else api.EXIT_OK
     except click.UsageError as exc:
         _error(exc.format_message())
-        return errors.EXIT_BAD_INPUT
-    except errors.CorralError as exc:
+        return api.EXIT_BAD_INPUT
+    except api.CorralError as exc:
         _error(str(exc))
         return exc.exit_code
     except (KeyboardInterrupt, EOFError, click.Abort):
         click.echo("interrupted", err=True)
-        return errors.EXIT_INTERRUPTED
+        return api.EXIT_INTERRUPTED
     except Exception as exc:
         if os.environ.get("CORRAL_DEBUG"):
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (set CORRAL_DEBUG=1 for a "
                "traceback)")
-        return errors.EXIT_FAILED
+        return api.EXIT_FAILED
 
 
 def _error(message: str) -> None:
