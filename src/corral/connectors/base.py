@@ -77,13 +77,13 @@ class Connector(ABC):
 
 
 def connector_class(name: str) -> type[Connector]:
-    if name not in _REGISTRY and name.isidentifier():
-        import importlib
+    """The connector class registered as ``name``, its module imported if need be: bad
+    input for an unknown name, :class:`~corral.connectors.ConnectorImportError` for a
+    connector whose module fails to import."""
+    if name not in _REGISTRY:
+        from . import import_connector
 
-        try:
-            importlib.import_module(f"corral.connectors.{name}")
-        except ImportError:
-            pass
+        import_connector(name)
     try:
         return _REGISTRY[name]
     except KeyError:

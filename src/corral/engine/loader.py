@@ -134,6 +134,7 @@ def _import_connectors() -> list[str]:
 def check_connector(host: Host, source: Path | None = None) -> None:
     """An unknown connector, or a connector missing its argument, is bad input: found when
     the inventory loads, before anything runs."""
+    from corral.connectors import ConnectorImportError, import_failure
     from corral.connectors.base import connector_class
 
     where = str(source) if source is not None else "command line"
@@ -142,16 +143,17 @@ def check_connector(host: Host, source: Path | None = None) -> None:
             # found without loading it (asyncssh is most of a run's start-up, and the hosts'
             # early connections are opened before it loads: connectors.early)
             if importlib.util.find_spec("asyncssh") is None:
-                raise BadInput("no asyncssh")
+                missing = ModuleNotFoundError("no asyncssh", name="asyncssh")
+                raise ConnectorImportError(import_failure("ssh", missing))
         else:
             connector_class(host.connector)
+    except ConnectorImportError as exc:  # installed but broken: not an unknown connector
+        raise BadInput(exc.message, file=where, line=_name_line(host.name, source),
+                       host=host.name) from None
     except BadInput:
         line = _name_line(host.name, source)
         known = ", ".join(f"@{c}" for c in _import_connectors()) or "none"
-        if host.connector == "ssh":
-            message = f"no ssh connector is available for {host.name} (known: {known})"
-        else:
-            message = f"unknown connector @{host.connector} (known: {known})"
+        message = f"unknown connector @{host.connector} (known: {known})"
         raise BadInput(message, file=where, line=line, host=host.name) from None
     if host.connector == "chroot" and not host.target:
         raise BadInput("@chroot needs a path: @chroot/PATH", file=where,
