@@ -72,40 +72,16 @@ from corral.model.results import (
 from corral.model.secrets import MASK, Secret
 
 from .calls import argument_hints, check_call, global_problem, value_matches
-from .command import (
-    FileDownloadCommand,
-    FileUploadCommand,
-    FunctionCommand,
-    MaskString,
-    QuoteString,
-    StringCommand,
-)
+
+# the exceptions and the command types are listed once, in their pyinfra-named submodules:
+# all those export is corral.api's too (``__all__`` below adds their lists)
+from .command import *  # noqa: F403
+from .command import __all__ as _command_names
 from .config import Config
 from .deploy import deploy
-from .exceptions import (
-    ArgumentTypeError,
-    BadInput,
-    ConnectError,
-    ConnectorDataTypeError,
-    CorralError,
-    DeployError,
-    FactError,
-    FactNotCollected,
-    FactPreconditionError,
-    FactProcessError,
-    FactTypeError,
-    FactValueError,
-    InventoryError,
-    MissingCommandError,
-    NestedOperationError,
-    NoConnectorError,
-    NoGroupError,
-    NoHostError,
-    OperationError,
-    OperationTypeError,
-    OperationValueError,
-    PyinfraError,
-)
+from .exceptions import *  # noqa: F403
+from .exceptions import BadInput
+from .exceptions import __all__ as _exception_names
 from .facts import FactBase, ShortFactBase
 from .hiddenvalue import HiddenValue
 from .host import Host, HostData
@@ -254,26 +230,11 @@ __all__ = [
     "EXIT_TERMINATED",
     "EXIT_UNREACHABLE",
     "MASK",
-    "ArgumentTypeError",
-    "BadInput",
     "Config",
-    "ConnectError",
-    "ConnectorDataTypeError",
-    "CorralError",
-    "DeployError",
     "Diff",
     "Event",
     "FactBase",
-    "FactError",
-    "FactNotCollected",
-    "FactPreconditionError",
-    "FactProcessError",
-    "FactTypeError",
-    "FactValueError",
     "FactsGathered",
-    "FileDownloadCommand",
-    "FileUploadCommand",
-    "FunctionCommand",
     "HiddenValue",
     "Host",
     "HostConnected",
@@ -284,29 +245,16 @@ __all__ = [
     "HostStatus",
     "HostUnreachable",
     "Inventory",
-    "InventoryError",
-    "MaskString",
-    "MissingCommandError",
-    "NestedOperationError",
-    "NoConnectorError",
-    "NoGroupError",
-    "NoHostError",
     "OpResult",
     "OpStatus",
     "OperationDone",
-    "OperationError",
     "OperationMeta",
-    "OperationTypeError",
-    "OperationValueError",
-    "PyinfraError",
-    "QuoteString",
     "RunDone",
     "RunResult",
     "RunStarted",
     "Secret",
     "ShortFactBase",
     "State",
-    "StringCommand",
     "afacts",
     "argument_hints",
     "arun",
@@ -326,3 +274,5 @@ __all__ = [
     "run",
     "value_matches",
 ]
+__all__ += _command_names
+__all__ += _exception_names
