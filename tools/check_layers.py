@@ -40,37 +40,39 @@ def top_level_names() -> set[str]:
     return set()
 
 
-def imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
-    names: list[tuple[int, str]] = []
+def _imports(tree: ast.AST, package: str) -> list[tuple[int, str, list[str] | None]]:
+    """``(line, module, names)`` of every import (``names`` None for ``import module``),
+    relative imports made absolute."""
+    found: list[tuple[int, str, list[str] | None]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names += [(node.lineno, a.name) for a in node.names]
+            found += [(node.lineno, a.name, None) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
             if node.level:
                 base = f"corral.{package}" if node.level == 1 else "corral"
-                names.append((node.lineno, f"{base}.{node.module or ''}".rstrip(".")))
-            elif node.module == "corral":
-                names += [(node.lineno, f"corral.{a.name}") for a in node.names]
-            elif node.module:
-                names.append((node.lineno, node.module))
-    return names
+                module = f"{base}.{module}".rstrip(".")
+            found.append((node.lineno, module, [a.name for a in node.names]))
+    return found
+
+
+def imported(tree: ast.AST, package: str) -> list[tuple[int, str]]:
+    """The modules imported (``from corral import x``: ``corral.x``)."""
+    modules: list[tuple[int, str]] = []
+    for line, module, names in _imports(tree, package):
+        if module == "corral" and names:
+            modules += [(line, f"corral.{name}") for name in names]
+        elif module:
+            modules.append((line, module))
+    return modules
 
 
 def imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     """Every ``module.name`` a ``from ... import`` of corral takes (``import corral.x`` as
-    ``corral.x``), relative imports made absolute."""
-    names: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [(node.lineno, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = f"corral.{package}" if node.level == 1 else "corral"
-                module = f"{base}.{node.module or ''}".rstrip(".")
-            else:
-                module = node.module or ""
-            names += [(node.lineno, f"{module}.{a.name}") for a in node.names]
-    return [(line, name) for line, name in names if name.split(".")[0] == "corral"]
+    ``corral.x``)."""
+    found = [(line, module) if names is None else (line, f"{module}.{name}")
+             for line, module, names in _imports(tree, package) for name in names or [""]]
+    return [(line, name) for line, name in found if name.split(".")[0] == "corral"]
 
 
 def _private(part: str) -> bool:
