@@ -304,9 +304,22 @@ class SSHConnector(Connector):
         sock.close()
         return None
 
+    def _address(self) -> str:
+        """The host SSH connects to (a connector built on this one may take it from data)."""
+        return self.host.target
+
+    async def _remote_shell(self, conn: Any) -> str:
+        """The command of the persistent remote shell: it prints its process id first (see
+        ``_stop_remote``). A connector built on this one may first run commands on ``conn``
+        and start its shell elsewhere (in a container)."""
+        return "echo CORRAL_PID=$$; exec sh"
+
+    #: where ``_stop_remote``'s script runs (the shell the remote shell's process id means)
+    _stop_shell = "exec sh"
+
     async def _connect_once(self, settings: SSHSettings) -> None:
         known_hosts = Path(settings.known_hosts_file)
-        target = self.host.target
+        target = self._address()
         options = self._options(settings)
         port = options.get("port", 22)
         client = _HostKeyPolicy(settings.policy, known_hosts, target, port)
@@ -355,10 +368,13 @@ class SSHConnector(Connector):
         try:
             # the shell prints its process id first: an interrupted run ends the commands
             # still running on the host through it (they share its process group)
-            proc = await conn.create_process("echo CORRAL_PID=$$; exec sh", encoding=None)
+            proc = await conn.create_process(await self._remote_shell(conn), encoding=None)
         except (asyncssh.Error, OSError) as exc:
             conn.close()
             raise ConnectError(f"{where}: cannot start a remote shell: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
         try:
             first = await asyncio.wait_for(proc.stdout.readline(), 30)
             self._pid = int(first.decode().strip().split("=", 1)[1])
@@ -386,7 +402,7 @@ class SSHConnector(Connector):
         if not self._pid:
             return
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(conn.run("exec sh", input=stop_script(
+            await asyncio.wait_for(conn.run(self._stop_shell, input=stop_script(
                 self._pid, sorted(self.sudo_passwords))), 5)
 
     async def close(self) -> None:

@@ -544,7 +544,8 @@ def connector_data(name: str) -> tuple[dict[str, Any], str | None]:
     """The data a connector target gives its host (under the host's own data), and the
     group it puts it in, as pyinfra's connectors do: ``@ssh/HOST`` sets ``ssh_hostname``,
     ``@chroot/PATH`` sets ``chroot_directory`` and the group ``@chroot``, ``@local`` the
-    group ``@local``."""
+    group ``@local``, ``@docker/ID`` (``@podman/ID``) ``docker_identifier``,
+    ``@dockerssh/HOST:IMAGE`` (``@podmanssh/...``) ``ssh_hostname`` and ``docker_image``."""
     conn, arg = parse_target(name)
     if not name.startswith("@"):
         return {}, None
@@ -553,6 +554,15 @@ def connector_data(name: str) -> tuple[dict[str, Any], str | None]:
         data["ssh_hostname"] = arg
     elif conn == "chroot" and arg:
         data["chroot_directory"] = arg
+    elif conn in ("docker", "podman"):
+        if not arg:
+            raise BadInput(f"@{conn} needs an image or a container: @{conn}/ID")
+        data["docker_identifier"] = arg
+    elif conn in ("dockerssh", "podmanssh"):
+        address, _, image = arg.partition(":")
+        if not address or not image:
+            raise BadInput(f"@{conn} needs a host and an image: @{conn}/HOST:IMAGE")
+        data.update(ssh_hostname=address, docker_image=image)
     return data, (None if conn == "ssh" else f"@{conn}")
 
 
@@ -587,7 +597,11 @@ def _build(groups: dict[str, _Group], source: Path | None, cwd: Path,
                 member_of[name].append(group)
     from_targets: dict[str, dict[str, Any]] = {}
     for name in order:
-        data, connector_group = connector_data(name)
+        try:
+            data, connector_group = connector_data(name)
+        except BadInput as exc:
+            raise exc.with_context(file=where, line=_name_line(name, source),
+                                   host=name) from None
         from_targets[name] = data
         if connector_group is not None:
             member_of[name].append(connector_group)
