@@ -126,6 +126,15 @@ class DockerConnector(ProcessConnector):
         self.host.log(self.outcome, None if ok else logger.warning)
 
 
+class PodmanConnector(DockerConnector):
+    """``@podman/ID``: a Podman container on this machine, as ``@docker`` (same host data,
+    ``docker_identifier`` included, as pyinfra's). The ``podman`` command on ``PATH`` runs
+    as its configuration says (``containers.conf``, ``CONTAINERS_CONF``...)."""
+
+    name = "podman"
+    engine = "podman"
+
+
 async def run_input(argv: list[str], text: str) -> None:
     """Run one command here with ``text`` on its standard input."""
     proc = await asyncio.create_subprocess_exec(

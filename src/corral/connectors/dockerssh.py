@@ -92,3 +92,11 @@ class DockerSSHConnector(SSHConnector):
             ok, self.outcome = await close_container(ssh_runner(conn), box, commit=not busy)
             self.host.log(self.outcome, None if ok else logger.warning)
         await super().close()
+
+
+class PodmanSSHConnector(DockerSSHConnector):
+    """``@podmanssh/HOST:IMAGE``: a Podman container on a remote host reached over SSH, as
+    ``@dockerssh`` (same host data, as pyinfra's)."""
+
+    name = "podmanssh"
+    engine = "podman"

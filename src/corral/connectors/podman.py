@@ -1,12 +1,8 @@
-"""``@podman/ID``: a Podman container on this machine, as ``@docker`` (same host data,
-``docker_identifier`` included, as pyinfra's). The ``podman`` command on ``PATH`` runs as
-its configuration says (``containers.conf``, ``CONTAINERS_CONF``...)."""
+"""``@podman/ID``: found by its name (a connector's module is named after it); the
+connector is :class:`corral.connectors.docker.PodmanConnector`, where pyinfra has it."""
 
 from __future__ import annotations
 
-from .docker import DockerConnector
+from .docker import PodmanConnector
 
-
-class PodmanConnector(DockerConnector):
-    name = "podman"
-    engine = "podman"
+__all__ = ["PodmanConnector"]

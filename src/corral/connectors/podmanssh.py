@@ -1,11 +1,9 @@
-"""``@podmanssh/HOST:IMAGE``: a Podman container on a remote host reached over SSH, as
-``@dockerssh`` (same host data, as pyinfra's)."""
+"""``@podmanssh/HOST:IMAGE``: found by its name (a connector's module is named after it);
+the connector is :class:`corral.connectors.dockerssh.PodmanSSHConnector`, where pyinfra has
+it."""
 
 from __future__ import annotations
 
-from .dockerssh import DockerSSHConnector
+from .dockerssh import PodmanSSHConnector
 
-
-class PodmanSSHConnector(DockerSSHConnector):
-    name = "podmanssh"
-    engine = "podman"
+__all__ = ["PodmanSSHConnector"]
