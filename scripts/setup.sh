@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Set up everything corral's demo and tests need on a fresh Debian machine (run as root):
-# system packages, a virtual environment with corral and its test tools, the test image.
+# system packages (among them the container engines of tests/docker, Debian's docker.io and
+# podman: about a minute to download and install), a virtual environment with corral and
+# its test tools, the test image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 for tool in debootstrap:debootstrap chroot:coreutils mount:mount unshare:util-linux \
-        iptables:iptables ip:iproute2 ssh:openssh-client nsenter:util-linux; do
+        iptables:iptables ip:iproute2 ssh:openssh-client nsenter:util-linux \
+        dockerd:docker.io podman:podman runc:runc; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
