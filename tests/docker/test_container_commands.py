@@ -77,3 +77,18 @@ def test_the_shell_pid() -> None:
     for bad in (b"", b"CORRAL_PID=\n", b"OTHER=6\n", b"CORRAL_PID=6; rm\n"):
         with pytest.raises(ValueError):
             parse_pid(bad)
+
+
+def test_the_targets_data_and_groups_as_pyinfra_has_them() -> None:
+    from corral.engine.loader import connector_data, parse_target
+
+    assert parse_target("@docker/registry:5000/team/app:1") == (
+        "docker", "registry:5000/team/app:1")
+    assert connector_data("@docker/debian:12") == (
+        {"docker_identifier": "debian:12"}, "@docker")
+    assert connector_data("@podman/2beb8c15a1b1") == (
+        {"docker_identifier": "2beb8c15a1b1"}, "@podman")
+    assert connector_data("@dockerssh/127.0.0.2:debian:12") == (
+        {"ssh_hostname": "127.0.0.2", "docker_image": "debian:12"}, "@dockerssh")
+    assert connector_data("@podmanssh/web:alpine") == (
+        {"ssh_hostname": "web", "docker_image": "alpine"}, "@podmanssh")

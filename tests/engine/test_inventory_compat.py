@@ -276,10 +276,10 @@ def test_unreadable_shapes_say_which_and_where(project: Path, case: str) -> None
 
 
 def test_unknown_connector_names_itself(project: Path) -> None:
-    write(project, {"inventory.py": "web = ['@local']\nbox = ['@docker/ubuntu:22.04']\n"})
-    with pytest.raises(BadInput, match=r"unknown connector @docker \(known: ") as info:
+    write(project, {"inventory.py": "web = ['@local']\nbox = ['@vagrant/ubuntu:22.04']\n"})
+    with pytest.raises(BadInput, match=r"unknown connector @vagrant \(known: ") as info:
         load_inventory("inventory.py")
-    assert info.value.host == "@docker/ubuntu:22.04" and info.value.line == 2
+    assert info.value.host == "@vagrant/ubuntu:22.04" and info.value.line == 2
 
 
 def test_deploy_files_import_from_the_working_directory(project: Path) -> None:
