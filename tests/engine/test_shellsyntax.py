@@ -113,6 +113,7 @@ NOT_PLAIN = [
     "declare x=1",
     "readonly HOME",
     "kill 0",
+    "/bin/kill 0",
     "wait",
     "builtin cd /",
     "command",

@@ -249,6 +249,8 @@ def _command_word(word: str) -> str:
         raise _Unsafe(word)
     bare = _unquoted(word)
     if "/" in bare:  # a pattern in a path still expands to paths
+        if bare.rsplit("/", 1)[1] == "kill":  # /bin/kill 0 signals the shell's own group
+            raise _Unsafe(word)
         return bare
     if word != "[" and _has_pattern(word):
         raise _Unsafe(word)
