@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 for tool in debootstrap:debootstrap chroot:coreutils mount:mount unshare:util-linux \
-        iptables:iptables ip:iproute2 ssh:openssh-client nsenter:util-linux; do
+        iptables:iptables ip:iproute2 ssh:openssh-client nsenter:util-linux \
+        sv:runit; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

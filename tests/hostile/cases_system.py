@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, under_dir
-from .checks import ReadBack
+from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, short, under_dir
+from .checks import Argv, ReadBack
+from .sandbox import Sandbox
 
 # -- server -----------------------------------------------------------------------------------
 
@@ -89,4 +90,92 @@ SERVER: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*SERVER]
+# -- init systems -----------------------------------------------------------------------------
+
+
+def _prepare(box: Sandbox) -> None:
+    box.stub("sv", "initctl", "launchctl")
+    box.stub("/etc/rc.d/hsvc")
+
+
+def _runit_dirs(c: Ctx, name: str = "hsvc") -> None:
+    """The service's directory in the example's sourcedir (a name a directory can have)."""
+    if name and "/" not in name and name not in (".", "..") and not name.startswith("-"):
+        c.sandbox.path(c.at("sv", name)).mkdir(parents=True, exist_ok=True)
+    c.sandbox.path(c.at("service")).mkdir(parents=True, exist_ok=True)
+
+
+def _runit_base(c: Ctx) -> dict[str, Any]:
+    return {"service": "hsvc", "svdir": c.at("service"), "sourcedir": c.at("sv")}
+
+
+def _mkdir(*parts: str) -> Any:
+    """An Arg setup: the directory the value names (in the example's directory)."""
+    def setup(c: Ctx, v: str) -> None:
+        if v and "/" not in v and v not in (".", ".."):
+            c.sandbox.path(c.at(v, *parts)).mkdir(parents=True, exist_ok=True)
+    return setup
+
+
+def _rc_stub(c: Ctx, v: str) -> None:
+    if v and "/" not in v and v not in (".", ".."):
+        c.sandbox.stub(f"/etc/rc.d/{v}")
+
+
+SV = (Argv(("sv", "env")),)
+
+INIT: list[Case] = [
+    Case(
+        "runit.service", _runit_base,
+        (
+            Arg("service", as_is("service"), SV, setup=_runit_dirs, shape=short),
+            Arg("command", as_is("command"), SV, extra={"running": None}),
+            Arg("svdir", under_dir("svdir"), (ReadBack(
+                lambda c, v, k: c.sandbox.path(f"{k['svdir']}/hsvc").is_symlink(),
+                expected=lambda v, c, k: True, what="the service's link"),),
+                setup=_mkdir(), **NAME),
+            Arg("sourcedir", under_dir("sourcedir"), setup=_mkdir("hsvc"), **NAME),
+        ),
+        setup=_runit_dirs, prepare=_prepare,
+    ),
+    Case(
+        "runit.manage", _runit_base,
+        (Arg("service", as_is("service"), shape=short, setup=_runit_dirs),
+         Arg("svdir", under_dir("svdir"), setup=_mkdir(), **NAME),
+         Arg("sourcedir", under_dir("sourcedir"), **NAME)),
+        setup=_runit_dirs,
+    ),
+    Case(
+        "runit.auto", lambda c: {"service": "hsvc", "auto": False, "sourcedir": c.at("sv")},
+        (Arg("service", as_is("service"), shape=short, setup=_runit_dirs),
+         Arg("sourcedir", under_dir("sourcedir"), setup=_mkdir("hsvc"), **NAME)),
+        setup=_runit_dirs,
+    ),
+    Case(
+        "runit.wait_runsv", lambda c: {"service": "hsvc", "svdir": c.at("service"),
+                                       "timeout": 1},
+        (Arg("service", as_is("service"), (Argv(("sv",)),)),
+         Arg("svdir", under_dir("svdir"), **NAME)),
+        prepare=_prepare,
+    ),
+    Case(
+        "upstart.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), (Argv(("initctl",)),), shape=short),
+         Arg("command", as_is("command"), (Argv(("initctl",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+    Case(
+        "bsdinit.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), setup=_rc_stub, shape=short),
+         Arg("command", as_is("command"), (Argv(("hsvc",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+    Case(
+        "launchd.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), (Argv(("launchctl",)),)),
+         Arg("command", as_is("command"), (Argv(("launchctl",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+]
+
+CASES: list[Case] = [*SERVER, *INIT]

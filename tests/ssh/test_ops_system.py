@@ -1,12 +1,13 @@
 """server.etc_hosts, server.script_template and server.kill over SSH on test fleet hosts,
 as root and as the user ``corral`` with sudo (the tests of
-tests/integration/test_ops_server_more.py)."""
+tests/integration/test_ops_server_more.py and test_ops_runit.py)."""
 
 from __future__ import annotations
 
 import pytest
-from integration import test_ops_server_more
+from integration import test_ops_runit, test_ops_server_more
 from integration._helpers import Target
+from integration.test_ops_runit import runsvdir  # noqa: F401 (a fixture)
 
 from corral.testing.fleet import Fleet
 
@@ -30,3 +31,4 @@ def target(request: pytest.FixtureRequest, fleet: Fleet,
 test_etc_hosts = test_ops_server_more.test_etc_hosts
 test_script_template = test_ops_server_more.test_script_template
 test_kill = test_ops_server_more.test_kill
+test_runit_service = test_ops_runit.test_runit_service
