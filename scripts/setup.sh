@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 for tool in debootstrap:debootstrap chroot:coreutils mount:mount unshare:util-linux \
         iptables:iptables ip:iproute2 ssh:openssh-client nsenter:util-linux \
-        dockerd:docker.io podman:podman runc:runc; do
+        dockerd:docker.io podman:podman runc:runc sv:runit; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

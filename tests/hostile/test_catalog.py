@@ -18,8 +18,10 @@ from .cases_other import CASES as OTHER
 from .cases_packages import CASES as PACKAGES
 from .cases_server import CASES as SERVER
 from .cases_services import CASES as SERVICES
+from .cases_system import ALIASES
+from .cases_system import CASES as SYSTEM
 
-ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *SERVICES, *OTHER]
+ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *SERVICES, *SYSTEM, *ALIASES, *OTHER]
 
 
 def _has_text(annotation: Any) -> bool:

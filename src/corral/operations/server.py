@@ -30,6 +30,9 @@ from ._files_util import local_path, missing
 from ._server_cron import crontab
 from ._server_dispatch import packages, reboot, service, wait
 from ._server_keys import ensure_dir, ensure_keys, read_public_keys, user_authorized_keys
+from ._server_more import etc_hosts as etc_hosts
+from ._server_more import kill as kill
+from ._server_more import script_template as script_template
 from ._server_system import (
     hostname,
     locale,
@@ -47,9 +50,9 @@ _RUN_SALT = secrets.token_hex(16)
 _USER_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow")
 
 __all__ = [
-    "crontab", "group", "hostname", "locale", "modprobe", "mount", "packages", "reboot",
-    "script", "security_limit", "service", "shell", "sysctl", "timezone", "user",
-    "user_authorized_keys", "wait",
+    "crontab", "etc_hosts", "group", "hostname", "kill", "locale", "modprobe", "mount",
+    "packages", "reboot", "script", "script_template", "security_limit", "service", "shell",
+    "sysctl", "timezone", "user", "user_authorized_keys", "wait",
 ]
 
 

@@ -1,0 +1,199 @@
+"""server.kill, server.etc_hosts, server.script_template, and the init systems and system
+tools without a real program here (runit, upstart, BSD init, launchd, FreeBSD, SELinux,
+ZFS, LXD, OpenVZ, puppet): their programs are recording stubs, so a name, path or value
+reaches them as one argument or is refused; files corral writes are read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, short, under_dir
+from .checks import Argv, ReadBack
+from .sandbox import Sandbox
+
+# -- server -----------------------------------------------------------------------------------
+
+
+def _sleeper(c: Ctx) -> None:
+    """A process of the sandbox to send signals to (its pid in the example's directory)."""
+    done = c.sandbox.sh("sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 & echo $!")
+    c.sandbox.write(f"{c.dir}/pid", done.stdout.strip())
+
+
+def _pid(c: Ctx) -> int:
+    return int((c.sandbox.read(f"{c.dir}/pid") or "0").strip())
+
+
+def _hosts_of(c: Ctx, v: str, k: dict[str, Any]) -> Any:
+    text = c.sandbox.read(k["path"])
+    if text is None:
+        return None
+    found: dict[str, list[str]] = {}
+    for line in text.split("\n"):
+        words = line.split("#", 1)[0].split()
+        if len(words) > 1:
+            found.setdefault(words[0], []).extend(words[1:])
+    return found.get(k["ip"])
+
+
+def _hosts_wanted(v: str, c: Ctx, k: dict[str, Any]) -> Any:
+    names = k["hostnames"]
+    return list(dict.fromkeys(names.split() if isinstance(names, str) else names))
+
+
+def _template(c: Ctx, name: str = "script.sh.j2") -> str:
+    path = c.local / name
+    path.write_text("#!/bin/sh\nprintf '%s\\0' \"$@\" > /var/log/hostile-script-args\n")
+    return str(path)
+
+
+def _script_args(c: Ctx, v: str, k: dict[str, Any]) -> Any:
+    p = c.sandbox.path("/var/log/hostile-script-args")
+    if not p.exists():
+        return None
+    data = p.read_bytes().decode("utf-8", "surrogateescape")
+    p.unlink()
+    return data.split("\0")[:-1]
+
+
+SERVER: list[Case] = [
+    Case(
+        "server.kill", lambda c: {"pid": _pid(c)},
+        (Arg("signal", as_is("signal"), examples=("KILL", "sigterm", "9", "RTMIN+1")),),
+        setup=_sleeper,
+    ),
+    Case(
+        "server.etc_hosts", lambda c: {"ip": "10.9.8.7", "hostnames": ["h"],
+                                       "path": c.at("hosts")},
+        (
+            Arg("hostnames", in_list("hostnames", "first"),
+                (ReadBack(_hosts_of, expected=_hosts_wanted, what="the address's names"),)),
+            Arg("hostnames", as_is("hostnames"),
+                (ReadBack(_hosts_of, expected=_hosts_wanted, what="the address's names"),),
+                label="hostnames-str"),
+            Arg("ip", as_is("ip"), examples=("::1", "fe80::1%eth0")),
+            Arg("path", under_dir("path"), **NAME),
+        ),
+        setup=lambda c: c.sandbox.write(c.at("hosts"), "127.0.0.1 localhost\n"),
+    ),
+    Case(
+        "server.script_template", lambda c: {"src": _template(c), "args": ["a"]},
+        (
+            Arg("args", in_list("args"), (ReadBack(_script_args, expected=lambda v, c, k: [v],
+                                                   what="the script's arguments"),),
+                valid=always),
+            Arg("src", lambda v, c: {"src": _template(c, v)}, (ReadBack(
+                _script_args, expected=lambda v, c, k: ["a"], what="the script's arguments"),),
+                label="src-local-name", **NAME),
+        ),
+        exempt={"data": "template variables are rendered into the script: code by design"},
+    ),
+]
+
+# -- init systems -----------------------------------------------------------------------------
+
+
+def _prepare(box: Sandbox) -> None:
+    box.stub("sv", "initctl", "launchctl")
+    box.stub("/etc/rc.d/hsvc")
+
+
+def _runit_dirs(c: Ctx, name: str = "hsvc") -> None:
+    """The service's directory in the example's sourcedir (a name a directory can have)."""
+    if name and "/" not in name and name not in (".", "..") and not name.startswith("-"):
+        c.sandbox.path(c.at("sv", name)).mkdir(parents=True, exist_ok=True)
+    c.sandbox.path(c.at("service")).mkdir(parents=True, exist_ok=True)
+
+
+def _runit_base(c: Ctx) -> dict[str, Any]:
+    return {"service": "hsvc", "svdir": c.at("service"), "sourcedir": c.at("sv")}
+
+
+def _mkdir(*parts: str) -> Any:
+    """An Arg setup: the directory the value names (in the example's directory)."""
+    def setup(c: Ctx, v: str) -> None:
+        if v and "/" not in v and v not in (".", ".."):
+            c.sandbox.path(c.at(v, *parts)).mkdir(parents=True, exist_ok=True)
+    return setup
+
+
+def _rc_stub(c: Ctx, v: str) -> None:
+    if v and "/" not in v and v not in (".", ".."):
+        c.sandbox.stub(f"/etc/rc.d/{v}")
+
+
+SV = (Argv(("sv", "env")),)
+
+INIT: list[Case] = [
+    Case(
+        "runit.service", _runit_base,
+        (
+            Arg("service", as_is("service"), SV, setup=_runit_dirs, shape=short),
+            Arg("command", as_is("command"), SV, extra={"running": None}),
+            Arg("svdir", under_dir("svdir"), (ReadBack(
+                lambda c, v, k: c.sandbox.path(f"{k['svdir']}/hsvc").is_symlink(),
+                expected=lambda v, c, k: True, what="the service's link"),),
+                setup=_mkdir(), **NAME),
+            Arg("sourcedir", under_dir("sourcedir"), setup=_mkdir("hsvc"), **NAME),
+        ),
+        setup=_runit_dirs, prepare=_prepare,
+    ),
+    Case(
+        "runit.manage", _runit_base,
+        (Arg("service", as_is("service"), shape=short, setup=_runit_dirs),
+         Arg("svdir", under_dir("svdir"), setup=_mkdir(), **NAME),
+         Arg("sourcedir", under_dir("sourcedir"), **NAME)),
+        setup=_runit_dirs,
+    ),
+    Case(
+        "runit.auto", lambda c: {"service": "hsvc", "auto": False, "sourcedir": c.at("sv")},
+        (Arg("service", as_is("service"), shape=short, setup=_runit_dirs),
+         Arg("sourcedir", under_dir("sourcedir"), setup=_mkdir("hsvc"), **NAME)),
+        setup=_runit_dirs,
+    ),
+    Case(
+        "runit.wait_runsv", lambda c: {"service": "hsvc", "svdir": c.at("service"),
+                                       "timeout": 1},
+        (Arg("service", as_is("service"), (Argv(("sv",)),)),
+         Arg("svdir", under_dir("svdir"), **NAME)),
+        prepare=_prepare,
+    ),
+    Case(
+        "upstart.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), (Argv(("initctl",)),), shape=short),
+         Arg("command", as_is("command"), (Argv(("initctl",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+    Case(
+        "bsdinit.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), setup=_rc_stub, shape=short),
+         Arg("command", as_is("command"), (Argv(("hsvc",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+    Case(
+        "launchd.service", lambda c: {"service": "hsvc"},
+        (Arg("service", as_is("service"), (Argv(("launchctl",)),)),
+         Arg("command", as_is("command"), (Argv(("launchctl",)),), extra={"running": None})),
+        prepare=_prepare,
+    ),
+]
+
+CASES: list[Case] = [*SERVER, *INIT]
+
+
+# -- aliases ------------------------------------------------------------------------------------
+
+
+def _aliases() -> list[Case]:
+    """postgresql.* are the very operation objects of postgres.* (tests/operations/
+    postgresql checks ``is``): their text arguments are those postgres.*'s cases cover,
+    run in test_other. Listed here for the catalog's coverage, not run twice."""
+    import dataclasses
+
+    from .cases_other import CASES as OTHER
+
+    return [dataclasses.replace(c, op="postgresql." + c.op.split(".", 1)[1])
+            for c in OTHER if c.op.startswith("postgres.")]
+
+
+ALIASES: list[Case] = _aliases()
