@@ -16,10 +16,11 @@ from .cases import Case
 from .cases_files import CASES as FILES
 from .cases_other import CASES as OTHER
 from .cases_packages import CASES as PACKAGES
+from .cases_packages_more import CASES as PACKAGES_MORE
 from .cases_server import CASES as SERVER
 from .cases_services import CASES as SERVICES
 
-ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *SERVICES, *OTHER]
+ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *PACKAGES_MORE, *SERVICES, *OTHER]
 
 
 def _has_text(annotation: Any) -> bool:

@@ -8,6 +8,7 @@ from corral.facts.rpm import RpmPackages
 from corral.model import keys
 from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
+from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 
@@ -70,6 +71,9 @@ def repo(
                     baseurl="https://download.opensuse.org/repositories/"
                             "Virtualization:/containers/openSUSE_Tumbleweed/")
     """
+    if type and (not type.isprintable() or any(c.isspace() for c in type)):
+        # a line of the file: a line break would add settings the deploy never asked for
+        raise OperationValueError(f"bad repository type {type!r}: one word")
     yield from ensure_yum_repo(src, baseurl, present, description, enabled, gpgcheck, gpgkey,
                                repo_type=type, directory=REPOS_DIR)
 
