@@ -16,12 +16,14 @@ from .cases import Case
 from .cases_files import CASES as FILES
 from .cases_other import CASES as OTHER
 from .cases_packages import CASES as PACKAGES
+from .cases_packages_more import CASES as PACKAGES_MORE
 from .cases_server import CASES as SERVER
 from .cases_services import CASES as SERVICES
 from .cases_system import ALIASES
 from .cases_system import CASES as SYSTEM
 
-ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *SERVICES, *SYSTEM, *ALIASES, *OTHER]
+ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *PACKAGES_MORE, *SERVICES, *SYSTEM, *ALIASES,
+                   *OTHER]
 
 
 def _has_text(annotation: Any) -> bool:

@@ -11,7 +11,7 @@ from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
-from ._pkg_util import PACKAGES_KEY, cat_files_command
+from ._pkg_util import PACKAGES_KEY, cat_files_command, parse_packages
 
 #: touched after every successful ``apt-get update``: by apt's periodic job on Ubuntu,
 #: and by ``apt.update(cache_time=...)`` everywhere
@@ -325,3 +325,32 @@ class SimulateOperationWillChange(FactBase[AptSimulationDict | None]):
     def reads(self, command: str) -> frozenset[Key]:
         return frozenset({PACKAGES_KEY, keys.path("/var/lib/apt/lists"),
                           keys.path("/etc/apt")})
+
+
+# --- installed packages, as apt lists them ---------------------------------------------------
+
+#: ``name/suite,now VERSION ARCH [installed,...]`` (``name:i386`` for a foreign
+#: architecture's package); "Listing..." and warnings do not match
+_APT_LIST = re.compile(
+    r"^([a-zA-Z0-9+\-.]+(?::[a-zA-Z0-9]+)?)/\S+\s+([a-zA-Z0-9:~.\-+]+)\s+\S+\s+\[installed")
+
+
+class AptPackages(FactBase[dict[str, set[str]]]):
+    """Installed packages as apt lists them (``apt list --installed``), by name, each with
+    the set of its versions; a foreign architecture's package is ``name:arch``. Same shape
+    as ``deb.DebPackages``, which reads dpkg's database instead."""
+
+    requires_command = "apt"
+
+    @staticmethod
+    def default() -> dict[str, set[str]]:
+        return {}
+
+    def command(self) -> str:
+        return "apt list --installed 2>/dev/null"
+
+    def process(self, output: list[str]) -> dict[str, set[str]]:
+        return parse_packages(_APT_LIST, output)
+
+    def reads(self) -> frozenset[Key]:
+        return frozenset({PACKAGES_KEY})

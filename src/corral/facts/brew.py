@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from enum import Enum, unique
 
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
@@ -106,3 +108,44 @@ class BrewTaps(FactBase[list[str]]):
 
     def reads(self) -> frozenset[Key]:
         return frozenset({("brew-taps",)})
+
+
+@unique
+class BrewItemKind(Enum):
+    """What ``brew trust`` marks trusted: casks, commands, formulae or taps (the value is
+    the key of :class:`BrewTrusted`'s dict)."""
+
+    CASK = "casks"
+    COMMAND = "commands"
+    FORMULA = "formulae"
+    TAP = "taps"
+
+
+class BrewTrusted(FactBase[dict[str, list[str]]]):
+    """The casks, commands, formulae and taps marked trusted (``brew trust --json=v1``;
+    https://docs.brew.sh/Tap-Trust): ``{"casks": [...], "commands": [...], "formulae":
+    [...], "taps": [...]}``."""
+
+    requires_command = "brew"
+
+    @staticmethod
+    def default() -> dict[str, list[str]]:
+        return {kind.value: [] for kind in BrewItemKind}
+
+    def command(self) -> str:
+        return "brew trust --json=v1"
+
+    def process(self, output: list[str]) -> dict[str, list[str]]:
+        text = "\n".join(output)
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FactParseError(f"brew trust printed no JSON: {text[:200]!r}") from exc
+        kinds = [kind.value for kind in BrewItemKind]
+        if not isinstance(value, dict) or not all(
+                isinstance(value.get(k), list) for k in kinds):
+            raise FactParseError(f"brew trust's JSON lacks {', '.join(kinds)}: {text[:200]!r}")
+        return {k: [str(item) for item in value[k]] for k in kinds}
+
+    def reads(self) -> frozenset[Key]:
+        return frozenset({("brew-trust",)})

@@ -6,6 +6,7 @@ configuration files the administrator changed (``--force-confdef --force-confold
 
 from __future__ import annotations
 
+import io
 import posixpath
 from typing import Any
 
@@ -27,7 +28,7 @@ from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 
-from . import _pkg_apt, files
+from . import _apt_sources, _pkg_apt, files
 from ._pkg_util import download, download_path, is_url
 
 APT_LISTS = "/var/lib/apt/lists"
@@ -410,3 +411,54 @@ def deb(src: str, present: bool = True, force: bool = False) -> OpGenerator:
     yield StringCommand(dpkg, QuoteString(path), "2>/dev/null || true")
     yield StringCommand(*_pkg_apt.apt_get("install", "-f", force=force))
     yield StringCommand(dpkg, QuoteString(path))
+
+
+@operation(changes=lambda *_, **__: [keys.path(_apt_sources.SOURCES_DIR)])
+def sources_file(
+    filename: str,
+    types: list[str] | str = "deb",
+    uris: list[str] | str | None = None,
+    suites: list[str] | str | None = None,
+    components: list[str] | str | None = None,
+    architectures: list[str] | str | None = None,
+    signed_by: str | None = None,
+    present: bool = True,
+) -> OpGenerator:
+    """Write or remove a deb822 ``.sources`` file in /etc/apt/sources.list.d.
+
+    + filename: the file's name without ``.sources``
+    + types: ``deb``, ``deb-src`` or both
+    + uris: the repositories' URLs
+    + suites: the suites (``bookworm``, ``stable``...)
+    + components: the components (``main``, ``contrib``...)
+    + architectures: only these architectures (``amd64``...)
+    + signed_by: the keyring that signs the repository (an absolute path)
+    + present: whether the file should exist
+
+    A field taking several values takes a list or a space-separated string. Nothing is
+    written when every repository the file would add is already configured (in any file,
+    with the same options).
+
+    Example:
+        apt.sources_file(name="Add Docker's repository", filename="docker",
+                         uris="https://download.docker.com/linux/debian", suites="bookworm",
+                         components="stable", architectures="amd64",
+                         signed_by="/etc/apt/keyrings/docker.gpg")
+    """
+    dest = _apt_sources.sources_path(filename)
+    if not present:
+        if host.get_fact(File, path=dest):
+            yield from files.file._inner(path=dest, present=False)
+        else:
+            host.noop(f"{dest} does not exist")
+        return
+    text = _apt_sources.deb822_text(
+        _apt_sources.words("type", types) or ["deb"], _apt_sources.words("URI", uris),
+        _apt_sources.words("suite", suites), _apt_sources.words("component", components),
+        _apt_sources.words("architecture", architectures), signed_by,
+    )
+    configured = host.get_fact(AptSources)
+    if all(repo in configured for repo in _apt_sources.repos_of(dest, text)):
+        host.noop(f"the repositories of {dest} are configured")
+        return
+    yield from files.put._inner(src=io.StringIO(text), dest=dest, mode="644")

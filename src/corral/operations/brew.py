@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from corral.facts.brew import BrewCasks, BrewPackages, BrewTaps, BrewVersion
+from corral.facts.brew import (
+    BrewCasks,
+    BrewItemKind,
+    BrewPackages,
+    BrewTaps,
+    BrewTrusted,
+    BrewVersion,
+)
 from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
@@ -143,3 +150,46 @@ def tap(src: str | None = None, present: bool = True, url: str | None = None) ->
         yield StringCommand("brew tap", QuoteString(name), QuoteString(url) if url else "")
     else:
         yield StringCommand("brew untap", QuoteString(name))
+
+
+#: ``brew trust``'s option for each kind of item
+TRUST_OPTIONS = {
+    BrewItemKind.CASK: "--cask",
+    BrewItemKind.COMMAND: "--command",
+    BrewItemKind.FORMULA: "--formula",
+    BrewItemKind.TAP: "--tap",
+}
+
+
+@operation(changes=lambda *_, **__: [("brew-trust",)])
+def trust(items: str | list[str], kind: BrewItemKind | str, trusted: bool) -> OpGenerator:
+    """Mark casks, commands, formulae or taps trusted or not (``brew trust``/``untrust``;
+    https://docs.brew.sh/Tap-Trust).
+
+    + items: an item or a list of them (a tap is ``user/repo``)
+    + kind: what they are: ``BrewItemKind.CASK``, ``COMMAND``, ``FORMULA`` or ``TAP`` (from
+      ``corral.facts.brew``), or its value (``"taps"``...)
+    + trusted: whether they should be trusted (no default: say which)
+
+    Example:
+        from corral.facts.brew import BrewItemKind
+        brew.trust(name="Trust the includeos tap", items="includeos/includeos",
+                   kind=BrewItemKind.TAP, trusted=True)
+    """
+    try:
+        kind = BrewItemKind(kind)
+    except ValueError as exc:
+        raise OperationValueError(
+            f"kind must be a BrewItemKind or one of "
+            f"{', '.join(k.value for k in BrewItemKind)}, not {kind!r}") from exc
+    wanted = sorted(set(as_list(items)))
+    if not wanted or any(not item or item.startswith("-") for item in wanted):
+        raise OperationValueError(f"bad items {items!r}: names, not empty or options")
+    action = "trust" if trusted else "untrust"
+    already = set(host.get_fact(BrewTrusted).get(kind.value, []))
+    change = [i for i in wanted if (i in already) != trusted]
+    for item in change:
+        yield StringCommand("brew", action, TRUST_OPTIONS[kind], QuoteString(item))
+    done = [i for i in wanted if i not in change]
+    if done:
+        host.noop(f"{', '.join(done)} {kind.value} already {action}ed")

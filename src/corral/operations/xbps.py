@@ -1,0 +1,59 @@
+"""Manage XBPS packages (Void Linux)."""
+
+from __future__ import annotations
+
+from corral.facts.xbps import XbpsPackages
+from corral.model.context import host
+from corral.model.operation import OpGenerator, operation
+
+from ._pkg_util import PACKAGES, as_list, ensure_packages, package_changes, split_spec
+
+
+@operation(is_idempotent=False, changes=package_changes)
+def upgrade() -> OpGenerator:
+    """Upgrade every installed package (``xbps-install -y -u``); always runs.
+
+    Example:
+        xbps.upgrade(name="Upgrade all packages", _sudo=True)
+    """
+    yield "xbps-install -y -u"
+
+
+@operation(is_idempotent=False, changes=lambda *_, **__: [PACKAGES])
+def update() -> OpGenerator:
+    """Synchronise the repositories' indexes (``xbps-install -S``); always runs.
+
+    Example:
+        xbps.update(name="Refresh the package indexes", _sudo=True)
+    """
+    yield "xbps-install -S"
+
+
+@operation(changes=package_changes)
+def packages(
+    packages: str | list[str] | None = None,
+    present: bool = True,
+    update: bool = False,
+    upgrade: bool = False,
+) -> OpGenerator:
+    """Install or remove XBPS packages.
+
+    + packages: a package or a list of them
+    + present: whether they should be installed
+    + update: run ``xbps-install -S`` first (always runs)
+    + upgrade: run ``xbps-install -y -u`` first (always runs)
+
+    Example:
+        xbps.packages(name="Install vim", packages=["vim"], _sudo=True)
+    """
+    specs = [split_spec(p, None) for p in as_list(packages)]
+    if update:
+        yield "xbps-install -S"
+    if upgrade:
+        yield "xbps-install -y -u"
+    if not specs:
+        if not (update or upgrade):
+            host.noop("no packages given")
+        return
+    yield from ensure_packages(specs, host.get_fact(XbpsPackages), present,
+                               install=["xbps-install -y -u"], uninstall=["xbps-remove -y"])
