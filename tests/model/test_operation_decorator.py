@@ -18,6 +18,7 @@ import pytest
 from corral import api
 from corral.model.errors import BadInput
 from corral.model.operation import GLOBAL_ARG_NAMES, Operation, OpGenerator, operation
+from corral.model.results import OpStatus
 from corral.operations import apt, files, python, server
 
 
@@ -101,6 +102,33 @@ def test_the_typed_global_arguments_are_the_global_arguments() -> None:
 
 
 # -- the options at run time (real shells, @local) ---------------------------------------
+
+@operation(is_idempotent=False,
+           idempotent_notice="Always touches the file unless skip is given.")
+def touch_always(path: str, skip: bool = False) -> OpGenerator:
+    if not skip:
+        yield f"touch {path}"
+
+
+@operation(idempotent_notice="never shown: the operation is idempotent")
+def touch_once(path: str) -> OpGenerator:
+    yield f"touch {path}"
+
+
+def test_the_notice_is_shown_when_a_non_idempotent_operation_changes(tmp_path: Path) -> None:
+    def deploy() -> None:
+        touch_always(path=str(tmp_path / "a"))
+        touch_always(path=str(tmp_path / "b"), skip=True)
+        touch_once(path=str(tmp_path / "c"))
+
+    for dry in (True, False):
+        ops = api.run("@local", deploy, dry=dry).hosts[0].operations
+        assert [op.changed for op in ops] == [True, False, True]
+        assert ops[0].status is (OpStatus.PLANNED if dry else OpStatus.CHANGED)
+        assert ops[0].notes == ("Always touches the file unless skip is given.",)
+        assert ops[1].notes == ops[2].notes == ()
+    assert (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
 
 @operation(is_deprecated=True, deprecated_for="files.file")
 def old_touch(path: str) -> OpGenerator:
