@@ -818,7 +818,8 @@ def deploy(name: str | Callable[..., Any] | None = None,
                 return fn(*args, **kwargs)
 
         wrapper.is_corral_deploy = True  # type: ignore[attr-defined]
-        wrapper.data_defaults = data_defaults or {}  # type: ignore[attr-defined]
+        # pyinfra's attributes, for code that looks at a deploy function: the wrapper
+        # reads ``data_defaults`` itself (deploy_scope pushes it onto host.data)
         wrapper.deploy_name = label  # type: ignore[attr-defined]
         if data_defaults:
             wrapper.deploy_data = data_defaults  # type: ignore[attr-defined]
