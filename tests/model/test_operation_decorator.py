@@ -187,3 +187,19 @@ def test_python_call_runs_operations_when_the_host_reaches_it(tmp_path: Path) ->
 
     api.run("@local", deploy)
     assert (tmp_path / "made").exists()
+
+
+def test_the_reference_marks_operations_that_are_not_idempotent() -> None:
+    """As pyinfra's reference: a note on an operation that is not idempotent, with its
+    notice (``docs/reference/operations.md``, kept current by tests/test_reference.py)."""
+    tool = _import(Path(__file__).resolve().parents[2] / "tools" / "gen_reference.py")
+    page = tool.render()["operations.md"]
+
+    def section(name: str) -> str:
+        start = page.index(f"### `{name}`")
+        return page[start:page.index("\n### ", start + 1)]
+
+    assert ("**Not idempotent**: it may run its commands, and change, on every run. "
+            "Always runs apt-get update unless cache_time is given.") in section("apt.update")
+    assert "**Not idempotent**" in section("server.shell")
+    assert "**Not idempotent**" not in section("files.put")
