@@ -36,9 +36,20 @@ def _fence_examples(doc: str) -> str:
     return "\n".join(out)
 
 
+def _idempotency(obj: Any) -> str:
+    """The note of an operation that is not idempotent (``@operation(is_idempotent=False)``),
+    with its ``idempotent_notice``, as pyinfra's reference shows them."""
+    spec = getattr(obj, "_spec", None)
+    if spec is None or spec.is_idempotent:
+        return ""
+    notice = f" {spec.idempotent_notice}" if spec.idempotent_notice else ""
+    return f"**Not idempotent**: it may run its commands, and change, on every run.{notice}\n\n"
+
+
 def _section(name: str, obj: Any) -> str:
     doc = _fence_examples(inspect.getdoc(obj) or "(no description)")
-    return f"### `{name}`\n\n```python\n{name}{catalog.signature(obj)}\n```\n\n{doc}\n"
+    return (f"### `{name}`\n\n```python\n{name}{catalog.signature(obj)}\n```\n\n"
+            f"{_idempotency(obj)}{doc}\n")
 
 
 def render() -> dict[str, str]:

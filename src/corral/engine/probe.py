@@ -7,13 +7,14 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from corral.model.command import Command, Diff, HostDiff, Note, to_command
+from corral.model.command import Command, Diff, HostDiff
 from corral.model.context import current_host, deploy_data
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host, HostData
 from corral.model.keys import Key
 from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
+from corral.model.yields import collect
 
 
 class FactKey(NamedTuple):
@@ -196,15 +197,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     # the deploy returned: its templates and host.data reads still see them)
     defaults = HostData.push_defaults(host.data, call.data_defaults) if call.data_defaults else None
     try:
-        for item in call.generate():
-            if isinstance(item, Diff):
-                result.diffs.append(item)
-            elif isinstance(item, HostDiff):
-                result.host_diffs.append(item)
-            elif isinstance(item, Note):
-                result.notes.append(item.text)
-            else:
-                result.commands.append(to_command(item))
+        collect(call.generate(), result, call.spec)
     except BadInput as exc:
         raise exc.with_context(file=call.file, line=call.line, host=host.name,
                                operation=call.spec.name) from None

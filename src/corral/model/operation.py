@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import logging
 import math
 import re
 import sys
@@ -12,7 +13,7 @@ import typing
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from . import keys as _keys
 from .context import current_config, current_host, deploy_data, require_context
@@ -23,9 +24,14 @@ from .secrets import Secret, reveal
 from .shellwords import SHELL_WORDS
 from .typecheck import admits_none, matches, type_name
 
+if TYPE_CHECKING:
+    from .results import OperationMeta
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 OpGenerator = Generator[Any, Any, Any]
+
+_logger = logging.getLogger("corral")
 
 
 @dataclass(frozen=True)
@@ -308,12 +314,29 @@ def build_global_args(given: dict[str, Any], defaults: dict[str, Any],
 
 @dataclass(frozen=True)
 class OperationSpec:
+    """What ``@operation`` knows of an operation (its options, as given to it)."""
+
     name: str
     func: Callable[..., OpGenerator]
+    #: False: the operation runs its commands every time (``server.shell``), so it shows
+    #: as changing on every run, with ``idempotent_notice`` saying why when it does
     is_idempotent: bool
     changes: Callable[..., Iterable[Key]] | None
     signature: inspect.Signature
     hints: dict[str, Any]
+    idempotent_notice: str | None = None
+    #: deprecated: calling it logs a warning, naming ``deprecated_for`` when given
+    is_deprecated: bool = False
+    deprecated_for: str | None = None
+    #: pyinfra's ``_set_in_op``: whether the operation's body counts as inside an
+    #: operation. corral plans bodies ahead, so an operation is never called from one;
+    #: False only changes what the refusal says (call it from a FunctionCommand)
+    set_in_op: bool = True
+
+    def notice(self) -> str | None:
+        """What a result of this operation shows when it changes the host: the notice of
+        an operation that is not idempotent (None for one that is, or has none)."""
+        return None if self.is_idempotent else self.idempotent_notice
 
     def change_keys(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> frozenset[Key]:
         if self.changes is None:
@@ -594,52 +617,111 @@ def _text_problem(value: Any, depth: int) -> str | None:
     return None
 
 
-OpFunc = Callable[..., OpGenerator]
+P = ParamSpec("P")
+
+#: the types ``_if`` takes: a callable,
+#: an operation's result, or a list of them (all must hold)
+IfCondition: typing.TypeAlias = (
+    "Callable[[], object] | OperationMeta | list[Any] | tuple[Any, ...] | None")
 
 
-class Operation(typing.Protocol):
-    """What ``@operation`` makes: call it in deploy code; reuse it in another operation
-    with ``yield from op._inner(...)``."""
+class Operation(typing.Protocol[P]):
+    """What ``@operation`` makes of a generator function ``f(*args, **kwargs)``: call it
+    in deploy code with ``f``'s own arguments and the global arguments (``_sudo=True``,
+    ``name=``...); reuse it in another operation with ``yield from op._inner(...)``.
 
-    _inner: OpFunc
+    Typed for mypy: a deploy calling an operation with an argument of the wrong type, a
+    misspelt argument or an unknown global argument does not type-check. The first form
+    is the operation's own signature (arguments by position or name); the second adds
+    the global arguments, which must then be given by name with the operation's own
+    arguments (typing has no way to add keyword-only arguments to a ParamSpec, so a
+    call giving arguments by position and global arguments too is the one correct call
+    mypy refuses: give the arguments by name there, as pyinfra's documentation does).
+    The global arguments listed here are exactly those ``GLOBAL_ARG_NAMES`` holds (a
+    test keeps them the same)."""
+
+    _inner: Callable[P, OpGenerator]
     _spec: OperationSpec
     is_corral_operation: bool
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    @typing.overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> OperationMeta: ...
+
+    @typing.overload
+    def __call__(
+        self,
+        name: str | None = None,
+        _sudo: bool = False,
+        _sudo_user: str | None = None,
+        _su_user: str | None = None,
+        _use_sudo_login: bool = False,
+        _preserve_sudo_env: bool = False,
+        _sudo_password: str | Secret | None = None,
+        _env: dict[str, Any] = ...,
+        _chdir: str | None = None,
+        _shell_executable: str = "sh",
+        _ignore_errors: bool = False,
+        _continue_on_error: bool = False,
+        _success_exit_codes: list[int] | tuple[int, ...] | set[int] = (0,),
+        _if: IfCondition = None,
+        _serial: bool = False,
+        _run_once: bool = False,
+        _timeout: float | None = None,
+        _retries: int = 0,
+        _retry_delay: float = 5.0,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> OperationMeta: ...
 
 
 @typing.overload
-def operation(func: OpFunc) -> Operation: ...
+def operation(func: Callable[P, OpGenerator], /) -> Operation[P]: ...
 
 
 @typing.overload
 def operation(
-    func: None = None,
     *,
     is_idempotent: bool = True,
     idempotent_notice: str | None = None,
+    is_deprecated: bool = False,
+    deprecated_for: str | None = None,
+    _set_in_op: bool = True,
     changes: Callable[..., Iterable[Key]] | None = None,
     name: str | None = None,
-    **_ignored: Any,
-) -> Callable[[OpFunc], Operation]: ...
+) -> Callable[[Callable[P, OpGenerator]], Operation[P]]: ...
 
 
 def operation(
-    func: OpFunc | None = None,
+    func: Callable[..., OpGenerator] | None = None,
+    /,
     *,
     is_idempotent: bool = True,
     idempotent_notice: str | None = None,
+    is_deprecated: bool = False,
+    deprecated_for: str | None = None,
+    _set_in_op: bool = True,
     changes: Callable[..., Iterable[Key]] | None = None,
     name: str | None = None,
-    **_ignored: Any,
 ) -> Any:
-    """Turn a generator of commands into an operation.
+    """Turn a generator of commands into an operation: the one way to write one.
 
-    Usable as ``@operation`` or ``@operation(...)``. ``changes(*args, **kwargs)`` returns the
-    state keys the operation may change; without it the operation may change anything.
+    Usable as ``@operation`` or ``@operation(...)``, with pyinfra's options:
+
+    - ``is_idempotent=False``: the operation runs its commands every time (it shows as
+      changing on every run); ``idempotent_notice`` says why, or when it does not, and
+      is shown with its result when it changes the host, and in the reference;
+    - ``is_deprecated=True`` (``deprecated_for="x.y"``): calling it logs a warning;
+    - ``_set_in_op``: accepted as pyinfra has it (see :class:`OperationSpec`);
+
+    and corral's own: ``changes(*args, **kwargs)`` returns the state keys the operation
+    may change (without it, it may change anything); ``name`` names it (by default
+    ``<namespace>.<function>``). An unknown option is a TypeError where the operation is
+    defined, when its module is imported.
     """
+    if func is not None and not callable(func):
+        raise TypeError(f"@operation takes options by name, not {func!r}")
 
-    def decorate(fn: Callable[..., OpGenerator]) -> Operation:
+    def decorate(fn: Callable[..., OpGenerator]) -> Any:
         try:
             hints = typing.get_type_hints(fn)
         except Exception:
@@ -651,6 +733,10 @@ def operation(
             changes=changes,
             signature=inspect.signature(fn),
             hints=hints,
+            idempotent_notice=idempotent_notice,
+            is_deprecated=is_deprecated,
+            deprecated_for=deprecated_for,
+            set_in_op=_set_in_op,
         )
 
         @functools.wraps(fn)
@@ -666,11 +752,19 @@ def operation(
             check_argument_text(spec, args, kwargs, given, where)
             ctx = require_context()
             if ctx.in_operation:
-                raise BadInput(
-                    f"operation {spec.name} called inside another operation: "
-                    f"use `yield from {spec.name}._inner(...)`",
-                    file=where[0], line=where[1],
-                )
+                # the operation being planned (the engine's context names it) said, with
+                # pyinfra's _set_in_op=False, that it means to call operations
+                outer = getattr(getattr(ctx, "call", None), "spec", None)
+                how = (f"yield a FunctionCommand (python.call) that calls {spec.name}: "
+                       "it runs when the host reaches it"
+                       if outer is not None and not outer.set_in_op else
+                       f"use `yield from {spec.name}._inner(...)`")
+                raise BadInput(f"operation {spec.name} called inside another operation: "
+                               f"{how}", file=where[0], line=where[1])
+            if spec.is_deprecated:
+                instead = f", use {spec.deprecated_for}" if spec.deprecated_for else ""
+                _logger.warning("%s:%s: the operation %s is deprecated%s", where[0],
+                                where[1], spec.name, instead)
             config = current_config(ctx)
             defaults = resolve_defaults(config, ctx.host.data, where, spec.name)
             scoped = deploy_defaults.get()
@@ -689,11 +783,10 @@ def operation(
             )
             return ctx.add_op(call)
 
-        op = typing.cast(Operation, wrapper)
-        op._inner = fn
-        op._spec = spec
-        op.is_corral_operation = True
-        return op
+        setattr(wrapper, "_inner", fn)  # noqa: B010 (an attribute of the Operation protocol)
+        setattr(wrapper, "_spec", spec)  # noqa: B010
+        setattr(wrapper, "is_corral_operation", True)  # noqa: B010
+        return wrapper
 
     if func is not None:
         return decorate(func)
@@ -725,7 +818,8 @@ def deploy(name: str | Callable[..., Any] | None = None,
                 return fn(*args, **kwargs)
 
         wrapper.is_corral_deploy = True  # type: ignore[attr-defined]
-        wrapper.data_defaults = data_defaults or {}  # type: ignore[attr-defined]
+        # pyinfra's attributes, for code that looks at a deploy function: the wrapper
+        # reads ``data_defaults`` itself (deploy_scope pushes it onto host.data)
         wrapper.deploy_name = label  # type: ignore[attr-defined]
         if data_defaults:
             wrapper.deploy_data = data_defaults  # type: ignore[attr-defined]

@@ -20,11 +20,11 @@ from ._pkg_util import (
 
 
 class RpmOperations(NamedTuple):
-    update: Operation
-    key: Operation
-    repo: Operation
-    rpm: Operation
-    packages: Operation
+    update: Operation[[]]
+    key: Operation[...]
+    repo: Operation[...]
+    rpm: Operation[...]
+    packages: Operation[...]
 
 
 def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:
@@ -35,8 +35,8 @@ def rpm_operations(tool: str, module: str) -> RpmOperations:
     """``tool``'s update, key, repo, rpm and packages operations, named ``tool.*`` and
     belonging to ``module``."""
 
-    def operation_of(**options: Any) -> Callable[[Callable[..., OpGenerator]], Operation]:
-        def decorate(fn: Callable[..., OpGenerator]) -> Operation:
+    def operation_of(**options: Any) -> Callable[[Callable[..., OpGenerator]], Operation[...]]:
+        def decorate(fn: Callable[..., OpGenerator]) -> Operation[...]:
             fn.__module__ = module
             fn.__doc__ = (fn.__doc__ or "").replace("{tool}", tool)
             return operation(name=f"{tool}.{fn.__name__}", **options)(fn)

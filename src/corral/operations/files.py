@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shlex
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,8 +21,7 @@ from corral.model.command import (
 )
 from corral.model.context import host, inventory
 from corral.model.errors import BadInput, OperationError, OperationTypeError, OperationValueError
-from corral.model.operation import OpGenerator
-from corral.model.operation import operation as _untyped_operation
+from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret
 
 from . import _files_base as edit
@@ -30,12 +29,6 @@ from . import _files_sed as sed
 from . import _files_times as times
 from . import _files_util as u
 from ._files_util import qpath
-
-
-def _operation(**options: Any) -> Callable[[Callable[..., OpGenerator]], Any]:
-    """``corral.model.operation.operation`` with a type mypy --strict accepts."""
-    decorate: Callable[[Callable[..., OpGenerator]], Any] = _untyped_operation(**options)
-    return decorate
 
 
 def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[StringCommand]:
@@ -109,7 +102,7 @@ def _put_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]:
     return [keys.path(dest)]
 
 
-@_operation(changes=_put_changes)
+@operation(changes=_put_changes)
 def put(
     src: str | os.PathLike[str] | IO[Any],
     dest: str,
@@ -205,7 +198,7 @@ def put(
             yield times.touch(dest, field, when)
 
 
-@_operation(is_idempotent=False, changes=lambda *_, **__: [])
+@operation(is_idempotent=False, changes=lambda *_, **__: [])
 def get(
     src: str,
     dest: str | os.PathLike[str],
@@ -248,7 +241,7 @@ def _file_changes(path: str, present: bool = True, user: Any = None, group: Any 
     return [keys.node(path) if present and not force else keys.path(path)]
 
 
-@_operation(changes=_file_changes)
+@operation(changes=_file_changes)
 def file(
     path: str,
     present: bool = True,
@@ -316,7 +309,7 @@ def _directory_changes(path: str, present: bool = True, user: Any = None, group:
     return [keys.node(path) if present and not (force or recursive) else keys.path(path)]
 
 
-@_operation(changes=_directory_changes)
+@operation(changes=_directory_changes)
 def directory(
     path: str,
     present: bool = True,
@@ -387,7 +380,7 @@ def directory(
 LINK_TARGET_MAX = 4095
 
 
-@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def link(
     path: str,
     target: str | None = None,
@@ -461,7 +454,7 @@ def _text_argument(name: str, value: str) -> None:
         raise BadInput(f"{name} {value!r} holds a newline: a line never does")
 
 
-@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def line(
     path: str,
     line: str,
@@ -589,7 +582,7 @@ def _literal_line_regex(text: str, extended: bool, interpolate: bool) -> str:
     return f"^{_literal_regex(text, extended, interpolate)}$"
 
 
-@_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def replace(
     path: str,
     text: str | None = None,
@@ -649,7 +642,7 @@ def _template_changes(src: Any, dest: str, *_: Any, **__: Any) -> list[keys.Key]
     return [keys.path(dest)]
 
 
-@_operation(changes=_template_changes)
+@operation(changes=_template_changes)
 def template(
     src: str | os.PathLike[str] | IO[Any],
     dest: str,

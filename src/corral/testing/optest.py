@@ -10,18 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from corral.model.command import (
-    Diff,
-    FileDownloadCommand,
-    FileUploadCommand,
-    HostDiff,
-    Note,
-    StringCommand,
-)
+from corral.model.command import Command, Diff, HostDiff, StringCommand
 from corral.model.context import current_host
 from corral.model.errors import BadInput
 from corral.model.facts import freeze
 from corral.model.host import Host, HostData
+from corral.model.yields import collect
 
 FactKey = tuple[type, Any]
 
@@ -39,7 +33,7 @@ class MissingFact(AssertionError):
 
 @dataclass
 class Planned:
-    commands: list[Any] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
     diffs: list[Diff] = field(default_factory=list)
     #: diffs whose old text the engine reads on the host with the change
     host_diffs: list[HostDiff] = field(default_factory=list)
@@ -107,19 +101,8 @@ def plan(op: Any, *args: Any, facts: dict[FactKey, Any] | None = None,
     planned = Planned()
     token = current_host.set(_TableContext(host, dict(facts or {}), planned))
     try:
-        for item in func(*args, **kwargs):
-            if isinstance(item, Diff):
-                planned.diffs.append(item)
-            elif isinstance(item, HostDiff):
-                planned.host_diffs.append(item)
-            elif isinstance(item, Note):
-                planned.notes.append(item.text)
-            elif isinstance(item, str):
-                planned.commands.append(StringCommand(item))
-            elif isinstance(item, StringCommand | FileUploadCommand | FileDownloadCommand):
-                planned.commands.append(item)
-            else:
-                raise AssertionError(f"operation yielded {item!r}")
+        # sorted as the engine sorts it (one reading of what an operation yields)
+        collect(func(*args, **kwargs), planned, getattr(op, "_spec", None))
     finally:
         current_host.reset(token)
     return planned
