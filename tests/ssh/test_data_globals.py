@@ -19,7 +19,7 @@ from corral.model.operation import deploy
 from corral.operations import server
 from corral.testing.fleet import Fleet
 
-from .conftest import ROOT_HOST, SUDO_HOST, Cli, host_root
+from .conftest import ROOT_HOST, SUDO_HOST, Cli, host_inventory, host_root
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +117,25 @@ def test_config_py_and_per_host_config_on_the_command_line(fleet: Fleet,
     root = host_root(fleet, SUDO_HOST)
     assert (root / "root/corral-data-globals").read_text() == "root\nroot\n"
     assert (root / "tmp/corral-data-globals").read_text() == "corral\n"
+
+
+def test_facts_read_in_a_deploy_called_with_sudo_are_read_with_sudo(fleet: Fleet,
+                                                                    tmp_path: Path) -> None:
+    """``@deploy`` called with ``_sudo=True``: the facts its code reads get that default
+    as its operations do (and a fact's own ``_sudo=False`` wins over it)."""
+    inv = host_inventory(fleet, SUDO_HOST, tmp_path, user="corral")
+    seen: dict[str, str] = {}
+
+    @deploy("as root")
+    def as_root() -> None:
+        seen["in deploy"] = host.get_fact(Command, "id -un")
+        seen["in deploy, own _sudo=False"] = host.get_fact(Command, "id -un", _sudo=False)
+
+    def body() -> None:
+        seen["outside"] = host.get_fact(Command, "id -un")
+        as_root(_sudo=True)
+
+    result = api.run(str(inv), body)
+    assert result.exit_code == 0, describe(single(result))
+    assert seen == {"outside": "corral", "in deploy": "root",
+                    "in deploy, own _sudo=False": "corral"}

@@ -268,7 +268,6 @@ async def execute_wave(plan: WavePlan) -> None:
     if run.dry:
         olds = await _dry_old_texts(hr, plan)
         for meta, p in plan.ops:
-            meta.will_change = bool(p.commands)
             diffs = [*p.diffs, *(Diff(d.path, olds.get((id(meta), i)), d.new)
                                  for i, d in enumerate(p.host_diffs))] if p.commands else None
             _finish(hr, meta, p, [], OpStatus.PLANNED if p.error is None else OpStatus.FAILED,
@@ -372,7 +371,7 @@ async def execute_wave(plan: WavePlan) -> None:
     if replan:
         for meta, _ in plan.ops:
             if meta.result is None:
-                meta.will_change = None
+                meta.predicted = None  # planned again: predicted again when read
     if steps:
         # what changed, and what a failed operation may have changed in part
         ran_changes: set[Key] = set()

@@ -12,7 +12,7 @@ from corral.model.context import current_host, deploy_data
 from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host, HostData
-from corral.model.keys import Key
+from corral.model.keys import ANY, Key
 from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
 from corral.model.yields import collect
 
@@ -51,9 +51,11 @@ def _label(key: FactKey) -> str:
 @functools.lru_cache(maxsize=KEY_CACHE)
 def _reads(key: FactKey) -> frozenset[Key]:
     try:
-        return key.cls().reads(*key.args, **key.call_kwargs())
-    except TypeError:
-        return frozenset()
+        return frozenset(key.cls().reads(*key.args, **key.call_kwargs()))
+    except Exception:
+        # a fact that cannot say what it reads may read anything: read again after any
+        # change (as an operation that cannot say what it changes changes anything)
+        return frozenset({ANY})
 
 
 def clear_key_caches() -> None:

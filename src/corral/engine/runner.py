@@ -57,9 +57,13 @@ class Run:
         self.inventory = inventory
         self.deploys = deploys
         self.options = options
-        self.config = options.config or Config()
-        if options.parallel:
-            self.config.PARALLEL = options.parallel
+        config = options.config or Config()
+        if options.parallel and options.parallel != config.PARALLEL:
+            # deploy code reads the run's parallelism as ``config.PARALLEL``; the caller's
+            # config is its own and stays as it was given
+            config = config.copy()
+            config.PARALLEL = options.parallel
+        self.config = config
         #: what deploy code reads as ``state`` (the working directory as the run starts)
         self.state = State(inventory, self.config)
         self.dry = options.dry
@@ -69,7 +73,7 @@ class Run:
         self.hosts = [HostRun(self, h) for h in inventory.get_active_hosts()]
         self._not_arrived = {id(h) for h in self.hosts}
         self._gate = asyncio.Event()
-        self._slots = asyncio.Semaphore(options.parallel or self.config.PARALLEL)
+        self._slots = asyncio.Semaphore(self.config.PARALLEL)
         self._holding: set[int] = set()
         self._connecting = asyncio.Semaphore(max(1, self.config.CONNECT_CONCURRENCY))
         self._once: dict[Any, asyncio.Future[str]] = {}
@@ -268,8 +272,7 @@ class Run:
         started = time.monotonic()
         token = current_run.set(self)
         self.emit(RunStarted(tuple(h.host.name for h in self.hosts), self.dry))
-        at_once = min(self.options.parallel or self.config.PARALLEL,
-                      max(1, self.config.CONNECT_CONCURRENCY))
+        at_once = min(self.config.PARALLEL, max(1, self.config.CONNECT_CONCURRENCY))
         self._early.open([hr.host for hr in self.hosts[:at_once]])
         tasks = [asyncio.create_task(self._host_task(hr)) for hr in self.hosts]
         interrupted = False

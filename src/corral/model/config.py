@@ -42,9 +42,6 @@ class Config:
     TIMEOUT: float | None = None
     RETRIES: int = 0
     RETRY_DELAY: float = 5.0
-    #: uploads above this size go through the connector's file transfer, smaller ones
-    #: are sent inside the wave's script (no extra round trip)
-    INLINE_UPLOAD_LIMIT: int = 256 * 1024
     # pyinfra's settings corral reads but does not act on: temporary files go where the
     # engine puts them, diffs are always shown, a version requirement is not checked
     TEMP_DIR: str | None = None

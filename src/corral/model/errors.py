@@ -202,7 +202,3 @@ class ConnectionLost(CorralError):
 
 class CommandTimeout(CorralError):
     """A remote script did not finish within its deadline."""
-
-
-class Interrupted(CorralError):
-    exit_code = EXIT_INTERRUPTED

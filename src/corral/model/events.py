@@ -90,15 +90,6 @@ class OperationDone(Event):
     kind = "operation"
 
 
-@dataclass(frozen=True)
-class CommandOutputLine(Event):
-    host: str
-    operation: str
-    stream: str
-    text: str
-    kind = "output"
-
-
 #: what ``host_done`` says in JSON: the host's own fields; its operations' records are each
 #: in their own ``operation`` event (said once, not again here and in ``run_done``)
 HOST_SUMMARY = ("host", "status", "error", "invocations", "duration")

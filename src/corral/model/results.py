@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 
 class OpStatus(StrEnum):
-    PENDING = "pending"
     PLANNED = "planned"  # dry run: computed, not executed
     SKIPPED = "skipped"  # _if was false, or _run_once ran elsewhere, or an earlier failure
     OK = "ok"  # ran (or had nothing to do), no change
@@ -85,7 +84,9 @@ class OperationMeta:
         return self.result
 
     def is_complete(self) -> bool:
-        return self.result is not None and self.result.status is not OpStatus.PENDING
+        """Whether it has run (or was skipped, or planned in a dry run): its record is
+        known. Reading it runs nothing."""
+        return self.result is not None
 
     @property
     def will_change(self) -> bool:
@@ -102,10 +103,6 @@ class OperationMeta:
         if self.result is not None:  # the engine had to run it to know
             return _tried_to_change(self.result)
         return self.predicted
-
-    @will_change.setter
-    def will_change(self, value: bool | None) -> None:
-        self.predicted = value
 
     @property
     def changed(self) -> bool:

@@ -1,0 +1,64 @@
+"""What a run keeps to itself and what it reads again, on real shells (``@local``): the
+caller's config is left as given; a fact that cannot say what it reads is read again after
+a change."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from corral import api, host
+from corral.model.config import Config
+from corral.model.facts import FactBase
+from corral.model.keys import Key
+from corral.operations import server
+
+
+class ContentsOf(FactBase[str]):
+    """A file's text; its ``reads`` fails (a custom fact with a bug in it)."""
+
+    def command(self, path: str) -> str:
+        return f"cat {shlex.quote(path)} 2>/dev/null || true"
+
+    def process(self, output: list[str]) -> str:
+        return "\n".join(output)
+
+    def reads(self, path: str) -> frozenset[Key]:
+        raise ValueError("no idea")
+
+
+def test_a_fact_whose_reads_fails_is_read_again_after_a_change(tmp_path: Path) -> None:
+    """It may read anything: a change (here one that may change anything) makes it stale,
+    as an operation that cannot say what it changes changes anything."""
+    path = tmp_path / "f"
+    path.write_text("before\n")
+    seen: list[str] = []
+
+    def deploy() -> None:
+        seen.append(host.get_fact(ContentsOf, path=str(path)))
+        server.shell(commands=[f"echo after > {shlex.quote(str(path))}"])
+        seen.append(host.get_fact(ContentsOf, path=str(path)))
+
+    result = api.run("@local", deploy)
+    assert result.exit_code == 0
+    assert seen == ["before", "after"]
+
+
+def test_the_callers_config_is_left_as_given(tmp_path: Path) -> None:
+    """``parallel=`` is the run's: deploy code reads it as ``config.PARALLEL``, the config
+    object the caller passed keeps its own value."""
+    config = Config()
+    config.PARALLEL = 7
+    seen: dict[str, Any] = {}
+
+    def deploy() -> None:
+        from corral import config as current
+
+        seen["parallel"] = current.PARALLEL
+
+    result = api.run("@local", deploy, parallel=3, config=config)
+    assert result.exit_code == 0
+    assert seen == {"parallel": 3}
+    assert config.PARALLEL == 7
+    assert config == Config(PARALLEL=7)
