@@ -20,10 +20,11 @@ from corral.facts.files import FindInFile
 from corral.model.command import QuoteString, StringCommand
 from corral.model.errors import FactError
 from corral.model.facts import FactBase
+from corral.model.privilege import Privilege
 from corral.model.results import HostStatus, OpStatus
 from corral.operations import files, server
 
-NOBODY = (False, None, None, False, None)
+NOBODY = Privilege()
 
 
 class Fails(FactBase[str]):
@@ -242,7 +243,7 @@ def test_batched_facts_still_read_as_before(tmp_path: Path) -> None:
 def test_sudo_saying_the_user_is_unknown_reads_as_the_default(stderr: str) -> None:
     from corral.model.command import CommandOutput
 
-    as_user = make_fact_key(Fails, (), {}, (True, "corral-x", None, False, None))
+    as_user = make_fact_key(Fails, (), {}, Privilege(sudo=True, sudo_user="corral-x"))
     assert fact_value(as_user, CommandOutput("", stderr, 1)) == "DEFAULT"
     # without a user to become, the same text is a failure
     assert isinstance(fact_value(make_fact_key(Fails, (), {}, NOBODY),

@@ -12,10 +12,11 @@ from corral.engine.execute import INLINE_GUARD_MAX, guard_step, output_digest
 from corral.engine.probe import FactKey, make_fact_key
 from corral.facts.files import FileContents
 from corral.model.command import CommandOutput
+from corral.model.privilege import Privilege
 
 
 def _key(path: Path) -> FactKey:
-    return make_fact_key(FileContents, (), {"path": str(path)}, (False, None, None, False, None))
+    return make_fact_key(FileContents, (), {"path": str(path)}, Privilege())
 
 
 def _passes(path: Path, digest: str) -> bool:

@@ -62,3 +62,24 @@ def test_the_callers_config_is_left_as_given(tmp_path: Path) -> None:
     assert seen == {"parallel": 3}
     assert config.PARALLEL == 7
     assert config == Config(PARALLEL=7)
+
+
+def test_fact_keys_are_equal_for_the_same_privilege() -> None:
+    """Who a fact is read as is one value: the same user settings give equal (and equally
+    hashed) keys whatever else the global arguments say; another user gives another key."""
+    from corral.engine.probe import make_fact_key
+    from corral.facts.server import Command
+    from corral.model.operation import GlobalArgs
+    from corral.model.privilege import Privilege
+    from corral.model.secrets import Secret
+
+    plain = GlobalArgs(sudo=True, sudo_password=Secret("pw"), env={"A": "1"}, timeout=3.0)
+    other = GlobalArgs(sudo=True, sudo_password=Secret("pw"), chdir="/tmp")
+    assert plain.privilege() == other.privilege() == Privilege(sudo=True,
+                                                                sudo_password=Secret("pw"))
+    a = make_fact_key(Command, ("id -un",), {}, plain.privilege())
+    b = make_fact_key(Command, ("id -un",), {}, other.privilege())
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    root = make_fact_key(Command, ("id -un",), {}, GlobalArgs(sudo=True).privilege())
+    assert root != a
+    assert GlobalArgs.of_privilege(plain.privilege()).privilege() == plain.privilege()

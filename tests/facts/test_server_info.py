@@ -22,9 +22,10 @@ from corral.model import keys
 from corral.model.command import CommandOutput
 from corral.model.errors import FactParseError
 from corral.model.facts import registered_facts
+from corral.model.privilege import Privilege
 
 DATA = Path(__file__).parent / "data"
-NOBODY = (False, None, None, False, None)
+NOBODY = Privilege()
 
 
 def load(name: str) -> Any:

@@ -22,8 +22,10 @@ from corral.connectors.framing import RC_FUNCTION, Step
 from corral.model.command import CommandOutput, MaskString
 from corral.model.errors import FactProcessError
 from corral.model.facts import FactBatch
+from corral.model.operation import GlobalArgs
+from corral.model.privilege import Privilege
 
-from .probe import KEY_CACHE, FactFailed, FactKey, clear_key_caches, privilege_globals
+from .probe import KEY_CACHE, FactFailed, FactKey, clear_key_caches
 
 #: what a fact step prints on stderr, with exit code MISSING_EXIT, when the program its
 #: fact requires (``requires_command``) is not on the host
@@ -38,10 +40,14 @@ def program_missing(out: CommandOutput) -> bool:
 
 #: what sudo and su say when the user to become does not exist (yet): the fact reads as
 #: its default, as in pyinfra (an earlier operation may create the user)
-_UNKNOWN_USER = {
-    1: re.compile(r"^sudo: unknown user"),
-    2: re.compile(r"^su: (user .+ does not exist|unknown login)"),
-}
+_SUDO_UNKNOWN_USER = re.compile(r"^sudo: unknown user")
+_SU_UNKNOWN_USER = re.compile(r"^su: (user .+ does not exist|unknown login)")
+
+
+def _unknown_user(privilege: Privilege, first_error_line: str) -> bool:
+    """Whether sudo or su refused because the user it was to become does not exist."""
+    return bool((privilege.sudo_user and _SUDO_UNKNOWN_USER.match(first_error_line))
+                or (privilege.su_user and _SU_UNKNOWN_USER.match(first_error_line)))
 
 
 def output_lines(stdout: str) -> list[str]:
@@ -63,8 +69,7 @@ def fact_value(key: FactKey, out: CommandOutput) -> Any:
     if out.exit_code != 0:
         first = out.stderr.lstrip().partition("\n")[0]
         if (program_missing(out) or fact.is_absent(out.exit_code, out.stderr)
-                or any(key.privilege[i] and pattern.match(first)
-                       for i, pattern in _UNKNOWN_USER.items())):
+                or _unknown_user(key.privilege, first)):
             return key.cls.default()
         lines = [line.strip()[:300] for line in out.stderr.strip().splitlines()[-5:]]
         said = "; ".join(line for line in lines if line) or "no error output"
@@ -111,7 +116,7 @@ def clear_caches() -> None:
 def _fact_step(key: FactKey) -> tuple[Step, bool]:
     fact = key.cls()
     command = fact.command(*key.args, **key.call_kwargs())
-    g = privilege_globals(key.privilege)
+    g = GlobalArgs.of_privilege(key.privilege)
     if key.cls.shell_executable:
         g = replace(g, shell_executable=key.cls.shell_executable)
     secret = isinstance(command, MaskString)
@@ -138,11 +143,11 @@ def batch_of(key: FactKey) -> tuple[type[FactBatch], str] | None:
 
 
 def _group_step(family: type[FactBatch], items: tuple[str, ...],
-                privilege: tuple[Any, ...]) -> Step:
+                privilege: Privilege) -> Step:
     key = (family, items, privilege)
     step = _group_steps.get(key)
     if step is None:
-        text = shell.wrap(family.command(list(items)), privilege_globals(privilege),
+        text = shell.wrap(family.command(list(items)), GlobalArgs.of_privilege(privilege),
                           trusted=True, inline=family.inline)
         step = Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
         if len(_group_steps) < 1024:

@@ -32,7 +32,7 @@ from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
 from .batching import fact_step, families, plan_fetch
-from .probe import FactFailed, FactKey, Probe, make_fact_key, privilege_globals
+from .probe import FactFailed, FactKey, Probe, make_fact_key
 
 if TYPE_CHECKING:
     from .hostrun import HostRun
@@ -105,7 +105,7 @@ _OLD = object()  # the command slot of a step reading a file's old text for a di
 def _old_text_step(meta: OperationMeta, path: str, group: int) -> Step:
     """Print a file as it is (nothing if it cannot be read), with the operation's privilege:
     the old side of a diff, read in the operation's own script just before its change."""
-    g = privilege_globals(meta.call.globals.privilege_key())
+    g = GlobalArgs.of_privilege(meta.call.globals.privilege())
     return Step(text=f"{shell.wrap(f'cat -- {shlex.quote(path)}', g)} 2>/dev/null || true",
                 group=group)
 
@@ -116,7 +116,7 @@ async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], s
     wanted: dict[tuple[int, int], FactKey] = {}
     for meta, p in plan.ops:
         if p.commands:
-            privilege = meta.call.globals.privilege_key()
+            privilege = meta.call.globals.privilege()
             for i, d in enumerate(p.host_diffs):
                 wanted[(id(meta), i)] = make_fact_key(FileContents, (), {"path": d.path},
                                                       privilege)

@@ -149,7 +149,7 @@ class HostRun:
         g = build_global_args(given, defaults)
         collect_secrets(g.sudo_password, self.secrets)
         self._note_sudo_password(g.sudo_password)
-        key = make_fact_key(fact_cls, args, kwargs, g.privilege_key())
+        key = make_fact_key(fact_cls, args, kwargs, g.privilege())
         value = await_only(self.read_fact(key) if of is None else self.read_other_fact(of, key))
         if isinstance(value, FactFailed):
             # as pyinfra: the host fails, unless the read ignores errors

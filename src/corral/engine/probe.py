@@ -13,7 +13,8 @@ from corral.model.errors import BadInput, CorralError, FactError
 from corral.model.facts import FactBase, freeze
 from corral.model.host import Host, HostData
 from corral.model.keys import ANY, Key
-from corral.model.operation import GLOBAL_ARG_NAMES, GlobalArgs, OpCall, global_problem
+from corral.model.operation import GLOBAL_ARG_NAMES, OpCall, global_problem
+from corral.model.privilege import Privilege
 from corral.model.yields import collect
 
 
@@ -21,7 +22,7 @@ class FactKey(NamedTuple):
     cls: type[FactBase[Any]]
     args: tuple[Any, ...]
     kwargs: Any  # frozen kwargs
-    privilege: tuple[Any, ...]
+    privilege: Privilege
 
     # what is derived from a key is the same on every host: worked out once (the caches
     # are keyed by the key itself, as the facts of a host are)
@@ -67,12 +68,6 @@ def _thaw(v: Any) -> Any:
     return list(v) if isinstance(v, tuple) else v
 
 
-def privilege_globals(privilege: tuple[Any, ...]) -> GlobalArgs:
-    sudo, sudo_user, su_user, login, password = privilege
-    return GlobalArgs(sudo=sudo, sudo_user=sudo_user, su_user=su_user, use_sudo_login=login,
-                      sudo_password=password)
-
-
 _SIGNATURES: dict[type[FactBase[Any]], inspect.Signature] = {}
 
 
@@ -84,7 +79,7 @@ def _command_signature(fact_cls: type[FactBase[Any]]) -> inspect.Signature:
 
 
 def make_fact_key(fact_cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                  privilege: tuple[Any, ...]) -> FactKey:
+                  privilege: Privilege) -> FactKey:
     if not (isinstance(fact_cls, type) and issubclass(fact_cls, FactBase)):
         raise BadInput(f"{fact_cls!r} is not a fact class")
     kwargs = {k: v for k, v in kwargs.items() if k not in GLOBAL_ARG_NAMES}
@@ -141,7 +136,7 @@ class ProbeContext:
 
     in_operation = True
 
-    def __init__(self, host: Host, facts: dict[FactKey, Any], privilege: tuple[Any, ...],
+    def __init__(self, host: Host, facts: dict[FactKey, Any], privilege: Privilege,
                  probe: Probe, call: OpCall | None = None) -> None:
         self.host = host
         self._facts = facts
@@ -192,7 +187,7 @@ def probe(call: OpCall, host: Host, facts: dict[FactKey, Any]) -> Probe:
     such guesses is thrown away and it is planned again once the facts are fetched.
     """
     result = Probe()
-    ctx = ProbeContext(host, facts, call.globals.privilege_key(), result, call)
+    ctx = ProbeContext(host, facts, call.globals.privilege(), result, call)
     token = current_host.set(ctx)
     data_token = deploy_data.set(call.data)
     # the data defaults of the @deploy the call was made in (planned later, maybe after

@@ -20,6 +20,7 @@ from .context import current_config, current_host, deploy_data, require_context
 from .errors import BadInput
 from .host import HostData
 from .keys import Key
+from .privilege import Privilege
 from .secrets import Secret, reveal
 from .shellwords import SHELL_WORDS
 from .typecheck import admits_none, matches, type_name
@@ -65,11 +66,18 @@ class GlobalArgs:
             out[key] = getattr(self, f.name)
         return out
 
-    def privilege_key(self) -> tuple[Any, ...]:
+    def privilege(self) -> Privilege:
         """What changes who a command runs as; facts are read, and cached, per privilege
         (the sudo password included: facts need it as much as commands do)."""
-        return (self.sudo, self.sudo_user, self.su_user, self.use_sudo_login,
-                self.sudo_password)
+        return Privilege(self.sudo, self.sudo_user, self.su_user, self.use_sudo_login,
+                         self.sudo_password)
+
+    @classmethod
+    def of_privilege(cls, privilege: Privilege) -> GlobalArgs:
+        """Default global arguments, but for who the command runs as."""
+        return cls(sudo=privilege.sudo, sudo_user=privilege.sudo_user,
+                   su_user=privilege.su_user, use_sudo_login=privilege.use_sudo_login,
+                   sudo_password=privilege.sudo_password)
 
 
 _GLOBAL_TYPES: dict[str, Any] = {
