@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from corral.engine.batching import StepCache
 from corral.engine.execute import INLINE_GUARD_MAX, guard_step, output_digest
 from corral.engine.probe import FactKey, make_fact_key
 from corral.facts.files import FileContents
@@ -20,7 +21,7 @@ def _key(path: Path) -> FactKey:
 
 
 def _passes(path: Path, digest: str) -> bool:
-    text = guard_step([(_key(path), (digest,))], 0).text
+    text = guard_step([(_key(path), (digest,))], 0, StepCache()).text
     return subprocess.run(["sh", "-c", text], capture_output=True).returncode == 0
 
 
@@ -65,7 +66,7 @@ def test_guard_accepts_any_of_several_outputs(tmp_path: Path) -> None:
         path.write_text(content)
         digests.append(output_digest(_read(path)))
     assert digests[0].startswith("=") and not digests[1].startswith("=")
-    text = guard_step([(_key(path), tuple(digests))], 0).text
+    text = guard_step([(_key(path), tuple(digests))], 0, StepCache()).text
     for content, ok in (("small\n", True), (big, True), ("other\n", False)):
         path.write_text(content)
         assert (subprocess.run(["sh", "-c", text]).returncode == 0) is ok

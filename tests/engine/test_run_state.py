@@ -83,3 +83,60 @@ def test_fact_keys_are_equal_for_the_same_privilege() -> None:
     root = make_fact_key(Command, ("id -un",), {}, GlobalArgs(sudo=True).privilege())
     assert root != a
     assert GlobalArgs.of_privilege(plain.privilege()).privilege() == plain.privilege()
+
+
+#: how many times the step reading each Counted fact was made, by its argument
+MADE: dict[str, int] = {}
+
+
+class Counted(FactBase[str]):
+    """Echoes its argument; counts how many times the step reading it is made (the engine
+    asks ``runs_inline`` only then)."""
+
+    def command(self, word: str) -> str:
+        return f"echo {shlex.quote(word)}"
+
+    def runs_inline(self, word: str) -> bool:
+        MADE[word] = MADE.get(word, 0) + 1
+        return False
+
+    def process(self, output: list[str]) -> str:
+        return "\n".join(output)
+
+
+def test_two_runs_at_once_in_one_process_keep_their_own_state(tmp_path: Path) -> None:
+    """Two ``api.arun`` at once, on different hosts: the second run starting does not
+    make the first forget what it worked out (the step reading a fact is made once per
+    run, however many times and hosts read it), and each run's facts and results are its
+    own."""
+    import asyncio
+
+    MADE.clear()
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+    flag = tmp_path / "flag"
+
+    def deploy_a() -> None:
+        seen["a"].append(host.get_fact(Counted, word="from-a"))
+        # a change that may change anything (the fact is read again after it), slow
+        # enough for the second run to start meanwhile
+        server.shell(commands=[f"sleep 0.6; touch {shlex.quote(str(flag))}"])
+        seen["a"].append(host.get_fact(Counted, word="from-a"))
+
+    def deploy_b() -> None:
+        seen["b"].append(host.get_fact(Counted, word="from-b"))
+        server.shell(commands=["true"])
+
+    async def later(delay: float) -> api.RunResult:
+        await asyncio.sleep(delay)
+        return await api.arun("@testlocal/b", deploy_b)
+
+    async def both() -> list[api.RunResult]:
+        return list(await asyncio.gather(api.arun("@testlocal/a", deploy_a), later(0.3)))
+
+    a, b = asyncio.run(both())
+    assert (a.exit_code, b.exit_code) == (0, 0)
+    assert [h.host for h in a.hosts] == ["@testlocal/a"]
+    assert [h.host for h in b.hosts] == ["@testlocal/b"]
+    assert seen == {"a": ["from-a", "from-a"], "b": ["from-b"]}
+    assert flag.exists()
+    assert MADE == {"from-a": 1, "from-b": 1}

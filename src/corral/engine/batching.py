@@ -25,7 +25,7 @@ from corral.model.facts import FactBatch
 from corral.model.operation import GlobalArgs
 from corral.model.privilege import Privilege
 
-from .probe import KEY_CACHE, FactFailed, FactKey, clear_key_caches
+from .probe import KEY_CACHE, FactFailed, FactKey
 
 #: what a fact step prints on stderr, with exit code MISSING_EXIT, when the program its
 #: fact requires (``requires_command``) is not on the host
@@ -91,26 +91,40 @@ def _short(label: str, limit: int = 200) -> str:
     return label if len(label) <= limit else label[:limit] + "...)"
 
 
+class StepCache:
+    """The steps reading facts, made once per run and shared by its hosts (a step is the
+    same on every host). It belongs to its run: a fact's ``command`` is the deploy's
+    code, and two runs in one process (two ``api.arun`` at once) each make their own.
+    A step holding a secret is not kept."""
+
+    def __init__(self) -> None:
+        self._singles: dict[FactKey, Step] = {}
+        self._groups: dict[tuple[type[FactBatch], tuple[str, ...], Privilege], Step] = {}
+
+    def fact(self, key: FactKey) -> Step:
+        """The step reading one fact."""
+        step = self._singles.get(key)
+        if step is None:
+            step, secret = _fact_step(key)
+            if not secret and len(self._singles) < KEY_CACHE:
+                self._singles[key] = step
+        return step
+
+    def group(self, family: type[FactBatch], items: tuple[str, ...],
+              privilege: Privilege) -> Step:
+        """The step reading a batch of facts of one kind."""
+        key = (family, items, privilege)
+        step = self._groups.get(key)
+        if step is None:
+            step = _group_step(family, items, privilege)
+            if len(self._groups) < 1024:
+                self._groups[key] = step
+        return step
+
+
 def fact_step(key: FactKey) -> Step:
-    """The step reading one fact (the same on every host: made once, unless it holds a
-    secret)."""
-    step = _fact_steps.get(key)
-    if step is None:
-        step, secret = _fact_step(key)
-        if not secret and len(_fact_steps) < KEY_CACHE:
-            _fact_steps[key] = step
-    return step
-
-
-_fact_steps: dict[FactKey, Step] = {}
-
-
-def clear_caches() -> None:
-    """Forget what was derived from fact keys (each run starts afresh)."""
-    _fact_steps.clear()
-    _group_steps.clear()
-    batch_of.cache_clear()
-    clear_key_caches()
+    """The step reading one fact, made now (a run's :class:`StepCache` keeps them)."""
+    return _fact_step(key)[0]
 
 
 def _fact_step(key: FactKey) -> tuple[Step, bool]:
@@ -138,24 +152,17 @@ def _fact_step(key: FactKey) -> tuple[Step, bool]:
 
 @functools.lru_cache(maxsize=KEY_CACHE)
 def batch_of(key: FactKey) -> tuple[type[FactBatch], str] | None:
-    """The batch a fact can be read in, and its item there (None: read alone)."""
+    """The batch a fact can be read in, and its item there (None: read alone). A fact's
+    declaration about its key, as ``FactKey.reads``: kept process-wide, by the key (a
+    bounded LRU cache, never cleared: a new run loses nothing by finding it there)."""
     return key.cls().batch(*key.args, **key.call_kwargs())
 
 
 def _group_step(family: type[FactBatch], items: tuple[str, ...],
                 privilege: Privilege) -> Step:
-    key = (family, items, privilege)
-    step = _group_steps.get(key)
-    if step is None:
-        text = shell.wrap(family.command(list(items)), GlobalArgs.of_privilege(privilege),
-                          trusted=True, inline=family.inline)
-        step = Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
-        if len(_group_steps) < 1024:
-            _group_steps[key] = step
-    return step
-
-
-_group_steps: dict[tuple[Any, ...], Step] = {}
+    text = shell.wrap(family.command(list(items)), GlobalArgs.of_privilege(privilege),
+                      trusted=True, inline=family.inline)
+    return Step(text=f"LC_ALL=C; export LC_ALL; {text}", independent=True)
 
 
 @dataclass
@@ -172,10 +179,10 @@ class FetchPlan:
     singles: list[FactKey] = field(default_factory=list)
     groups: list[_Group] = field(default_factory=list)
 
-    def steps(self, only_if_stopped: bool = False) -> list[Step]:
-        steps = [fact_step(k) for k in self.singles]
+    def steps(self, cache: StepCache, only_if_stopped: bool = False) -> list[Step]:
+        steps = [cache.fact(k) for k in self.singles]
         for g in self.groups:
-            steps.append(_group_step(g.family, tuple(g.items), g.members[0][0].privilege))
+            steps.append(cache.group(g.family, tuple(g.items), g.members[0][0].privilege))
         if only_if_stopped:
             steps = [replace(s, only_if_stopped=True) for s in steps]
         return steps

@@ -31,7 +31,7 @@ from corral.model.operation import GlobalArgs
 from corral.model.results import OperationMeta, OpResult, OpStatus
 from corral.model.secrets import Secret, mask
 
-from .batching import fact_step, families, plan_fetch
+from .batching import StepCache, families, plan_fetch
 from .probe import FactFailed, FactKey, Probe, make_fact_key
 
 if TYPE_CHECKING:
@@ -68,12 +68,13 @@ def output_digest(out: CommandOutput) -> str:
     return hashlib.sha256((text + "\n").encode()).hexdigest() + "  -"
 
 
-def guard_step(guards: list[tuple[FactKey, tuple[str, ...]]], group: int) -> Step:
+def guard_step(guards: list[tuple[FactKey, tuple[str, ...]]], group: int,
+               cache: StepCache) -> Step:
     """A step that fails (stopping the script) when a fact no longer reads as planned
     (as one of the outputs the operation was found to plan the same on)."""
     checks = []
     for key, digests in guards:
-        read = f'{{ {fact_step(key).text}\n}} 2>/dev/null; echo "rc=$?"'
+        read = f'{{ {cache.fact(key).text}\n}} 2>/dev/null; echo "rc=$?"'
         if all(d.startswith("=") for d in digests):
             patterns = "|".join(shlex.quote(d[1:]) for d in digests)
             checks.append(f'case "$( {read} )" in {patterns}) ;; *) false ;; esac')
@@ -280,7 +281,7 @@ async def execute_wave(plan: WavePlan) -> None:
         start = len(steps)
         if id(meta) in plan.guards:
             guarded.add(start)
-            steps.append((guard_step(plan.guards[id(meta)], i), _GUARD))
+            steps.append((guard_step(plan.guards[id(meta)], i, run.steps), _GUARD))
         if p.error is None:
             if p.commands:  # the old text of its diffs, read just before its change
                 steps += [(_old_text_step(meta, d.path, i), _OLD) for d in p.host_diffs]
@@ -297,7 +298,7 @@ async def execute_wave(plan: WavePlan) -> None:
         conn = await hr.ensure_connected()
         try:
             outputs = await conn.run([s for s, _ in steps]
-                                     + fetching.steps(plan.refetch_if_stopped),
+                                     + fetching.steps(run.steps, plan.refetch_if_stopped),
                                      timeout=run.wave_timeout)
         except OutputLost as exc:
             # the script stopped; what ran is known, with its exit codes

@@ -42,7 +42,7 @@ from corral.model.results import OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask, reveal
 
-from .batching import fact_step, fact_value, families, output_lines, plan_fetch
+from .batching import fact_value, families, output_lines, plan_fetch
 from .callbacks import execute_callback, has_function
 from .execute import (
     WavePlan,
@@ -219,7 +219,8 @@ class HostRun:
                     raise FactError(f"cannot read {key.label} on {other.name}: {exc}") from None
                 conn.sudo_passwords = self.sudo_passwords
                 self.borrowed[other.name] = conn
-            outputs = await conn.run([fact_step(key)], timeout=self.run.wave_timeout)
+            outputs = await conn.run([self.run.steps.fact(key)],
+                                     timeout=self.run.wave_timeout)
             out = outputs[0]
             known[key] = (FactFailed(f"fact {key.label} on {other.name}: no output")
                           if out is None else fact_value(key, out))
@@ -391,12 +392,12 @@ class HostRun:
         ordered = sorted(keys, key=lambda k: k.label)
         conn = await self.ensure_connected()
         plan = plan_fetch(ordered, self.unbatchable)
-        outputs = await conn.run(plan.steps(), timeout=self.run.wave_timeout)
+        outputs = await conn.run(plan.steps(self.run.steps), timeout=self.run.wave_timeout)
         done, outs, again = plan.outputs(outputs)
         self.store_facts(done, outs)
         if again:  # what a batch could not answer, read alone
             self.unbatchable |= families(again)
-            outputs = await conn.run([fact_step(k) for k in again],
+            outputs = await conn.run([self.run.steps.fact(k) for k in again],
                                      timeout=self.run.wave_timeout)
             self.store_facts(again, outputs)
 

@@ -24,8 +24,10 @@ class FactKey(NamedTuple):
     kwargs: Any  # frozen kwargs
     privilege: Privilege
 
-    # what is derived from a key is the same on every host: worked out once (the caches
-    # are keyed by the key itself, as the facts of a host are)
+    # what is derived from a key is the same on every host and in every run: worked out
+    # once, in process-wide bounded LRU caches keyed by the key itself (content-addressed,
+    # so never cleared: two runs at once share them safely). The steps reading facts,
+    # made by the deploy's code, are each run's own (batching.StepCache).
 
     @property
     def label(self) -> str:
@@ -57,11 +59,6 @@ def _reads(key: FactKey) -> frozenset[Key]:
         # a fact that cannot say what it reads may read anything: read again after any
         # change (as an operation that cannot say what it changes changes anything)
         return frozenset({ANY})
-
-
-def clear_key_caches() -> None:
-    _label.cache_clear()
-    _reads.cache_clear()
 
 
 def _thaw(v: Any) -> Any:

@@ -30,7 +30,7 @@ from corral.model.results import HostResult, HostStatus, OperationMeta, RunResul
 from corral.model.secrets import mask
 from corral.model.state import State
 
-from .batching import clear_caches
+from .batching import StepCache
 from .greenlets import run_sync
 from .hostrun import HostAborted, HostRun
 
@@ -53,7 +53,6 @@ class Run:
     """Runs deploy code on every host of an inventory."""
 
     def __init__(self, inventory: Inventory, deploys: list[Deploy], options: RunOptions) -> None:
-        clear_caches()  # what is derived from fact keys is shared by this run's hosts only
         self.inventory = inventory
         self.deploys = deploys
         self.options = options
@@ -69,6 +68,8 @@ class Run:
         self.dry = options.dry
         self.wave_timeout = options.wave_timeout or self.config.WAVE_TIMEOUT
         self.stopping = False
+        #: the steps reading facts, made once for all this run's hosts
+        self.steps = StepCache()
         self.bad_input: BadInput | None = None
         self.hosts = [HostRun(self, h) for h in inventory.get_active_hosts()]
         self._not_arrived = {id(h) for h in self.hosts}
