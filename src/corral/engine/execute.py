@@ -9,11 +9,13 @@ import os
 import shlex
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corral.connectors import shell
+from corral.connectors.base import Connector
 from corral.connectors.framing import LostOutput, OutputLost, Step
 from corral.connectors.streams import Stream
 from corral.facts.files import FileContents
@@ -25,6 +27,7 @@ from corral.model.command import (
     StringCommand,
 )
 from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
+from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import Key
 from corral.model.operation import GlobalArgs
@@ -34,24 +37,68 @@ from corral.model.secrets import Secret, mask
 from .batching import StepCache, families, plan_fetch
 from .probe import FactFailed, FactKey, Probe, make_fact_key
 
-if TYPE_CHECKING:
-    from .hostrun import HostRun
-
 
 @dataclass
 class WavePlan:
-    host: HostRun
+    """The operations of one wave, planned on the host's facts (``HostRun._assemble``)."""
+
     ops: list[tuple[OperationMeta, Probe]] = field(default_factory=list)
+    #: the candidates left for a later wave (planned again then)
     deferred: list[OperationMeta] = field(default_factory=list)
+    #: facts read again at the end of the wave's script, after its changes
     refetch: set[FactKey] = field(default_factory=set)
     #: the refetch serves only a wave planned again after a guard stopped the script (no
     #: operation and no deploy code comes after this wave otherwise)
     refetch_if_stopped: bool = False
-    changes: set[Key] = field(default_factory=set)
     #: operation id -> the facts to check again on the host before it runs, with digests
     guards: dict[int, list[tuple[FactKey, tuple[str, ...]]]] = field(default_factory=dict)
     #: the wave is one operation that runs Python on the controller (engine.callbacks)
     callback: bool = False
+
+
+@dataclass(frozen=True)
+class WaveContext:
+    """What a wave is given of its host: read-only values, and the way to its connection.
+    A wave changes nothing of the host's run: it returns a :class:`WaveOutcome`."""
+
+    host: Host
+    #: the wave's number on its host (in each operation's record)
+    wave: int
+    dry: bool
+    timeout: float
+    steps: StepCache
+    #: the host's facts as known (a dry run reads its diffs' old sides from them)
+    facts: Mapping[FactKey, Any]
+    #: kinds of fact batch the host could not answer
+    unbatchable: frozenset[type[FactBatch]]
+    #: waits at the run's start gate (no host changes anything before every host got as
+    #: far as it can without changing anything); raises when the run stops
+    before_change: Callable[[], Awaitable[None]]
+    #: the host's connection (made now if there is none)
+    connection: Callable[[], Awaitable[Connector]]
+
+
+@dataclass(frozen=True)
+class WaveOutcome:
+    """What a wave did, for the host's run to apply (``HostRun.apply``), in this order:
+    the operations' records, the failure, the facts made stale, the facts read again."""
+
+    #: each operation that got its record, in order, with it (unmasked)
+    results: tuple[tuple[OperationMeta, OpResult], ...] = ()
+    #: operations a guard stopped: planned again, in a later wave
+    replan: tuple[OperationMeta, ...] = ()
+    #: why the host fails (None: it goes on)
+    failure: str | None = None
+    #: what the wave's commands changed, or may have changed in part: facts reading it
+    #: are read again when next needed
+    changed: frozenset[Key] = frozenset()
+    #: facts read again at the end of the script, after the changes, with their output
+    refetched: tuple[tuple[FactKey, CommandOutput | None], ...] = ()
+    #: kinds of fact batch found unable to answer on this host (read alone from now on)
+    unbatchable: frozenset[type[FactBatch]] = frozenset()
+    #: raised once the outcome is applied: the connection was lost, the script timed out,
+    #: or the run was interrupted while it ran
+    error: BaseException | None = None
 
 
 #: a fact output up to this size is compared by the shell itself in a guard (no process)
@@ -111,9 +158,9 @@ def _old_text_step(meta: OperationMeta, path: str, group: int) -> Step:
                 group=group)
 
 
-async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], str | None]:
-    """A dry run's old sides of diffs: the files' contents, read as facts (one invocation
-    for all of them)."""
+def _dry_old_text_keys(plan: WavePlan) -> dict[tuple[int, int], FactKey]:
+    """A dry run's old sides of diffs, as facts: (operation id, diff number) -> the file's
+    contents, read with the operation's privilege."""
     wanted: dict[tuple[int, int], FactKey] = {}
     for meta, p in plan.ops:
         if p.commands:
@@ -121,12 +168,19 @@ async def _dry_old_texts(hr: HostRun, plan: WavePlan) -> dict[tuple[int, int], s
             for i, d in enumerate(p.host_diffs):
                 wanted[(id(meta), i)] = make_fact_key(FileContents, (), {"path": d.path},
                                                       privilege)
-    missing = set(wanted.values()) - hr.facts.keys()
-    if missing:
-        await hr.fetch(missing)
+    return wanted
+
+
+def dry_reads(plan: WavePlan) -> set[FactKey]:
+    """The facts a dry run of this wave reads (its host fetches those it lacks first, in
+    one invocation for all of them)."""
+    return set(_dry_old_text_keys(plan).values())
+
+
+def _dry_old_texts(ctx: WaveContext, plan: WavePlan) -> dict[tuple[int, int], str | None]:
     texts: dict[tuple[int, int], str | None] = {}
-    for slot, key in wanted.items():
-        lines = hr.facts.get(key)
+    for slot, key in _dry_old_text_keys(plan).items():
+        lines = ctx.facts.get(key)
         if isinstance(lines, FactFailed):  # unreadable: no old side to show
             lines = None
         texts[slot] = None if lines is None else "".join(f"{line}\n" for line in lines)
@@ -263,130 +317,164 @@ def _write_local(dest: Any, data: bytes) -> None:
         raise
 
 
-async def execute_wave(plan: WavePlan) -> None:
-    hr = plan.host
-    run = hr.run
-    if run.dry:
-        olds = await _dry_old_texts(hr, plan)
-        for meta, p in plan.ops:
-            diffs = [*p.diffs, *(Diff(d.path, olds.get((id(meta), i)), d.new)
-                                 for i, d in enumerate(p.host_diffs))] if p.commands else None
-            _finish(hr, meta, p, [], OpStatus.PLANNED if p.error is None else OpStatus.FAILED,
-                    0.0, error=str(p.error) if p.error else None, diffs=diffs)
-        return
+@dataclass(frozen=True)
+class _Slots:
+    """Where an operation's steps are in its wave's script (indices into the steps, and
+    into the outputs, which come in the same order)."""
+
+    #: its guard (the facts it was planned on, checked again), if it has one
+    guard: int | None
+    #: the old texts of its diffs, read just before its change
+    old: range
+    #: its commands
+    commands: range
+
+
+def _script(plan: WavePlan, cache: StepCache
+            ) -> tuple[list[tuple[Step, Any]], list[_Slots]]:
+    """The wave's steps, each with what it runs (a command, or a guard or an old text
+    slot), and where each operation's steps are."""
     steps: list[tuple[Step, Any]] = []
-    spans: list[tuple[int, int]] = []
-    guarded: set[int] = set()
+    slots: list[_Slots] = []
     for i, (meta, p) in enumerate(plan.ops):
-        start = len(steps)
+        guard = None
         if id(meta) in plan.guards:
-            guarded.add(start)
-            steps.append((guard_step(plan.guards[id(meta)], i, run.steps), _GUARD))
+            guard = len(steps)
+            steps.append((guard_step(plan.guards[id(meta)], i, cache), _GUARD))
+        old_start = len(steps)
+        if p.error is None and p.commands:  # the old text of its diffs, just before
+            steps += [(_old_text_step(meta, d.path, i), _OLD) for d in p.host_diffs]
+        commands_start = len(steps)
         if p.error is None:
-            if p.commands:  # the old text of its diffs, read just before its change
-                steps += [(_old_text_step(meta, d.path, i), _OLD) for d in p.host_diffs]
             steps += _steps_for(meta, p, i)
-        spans.append((start, len(steps)))
-    outputs: list[CommandOutput | None] = []
+        slots.append(_Slots(guard, range(old_start, commands_start),
+                            range(commands_start, len(steps))))
+    return steps, slots
+
+
+async def execute_wave(plan: WavePlan, ctx: WaveContext) -> WaveOutcome:
+    """Run the wave's script (its operations' commands, each guarded as planned, then the
+    facts to read again) and say what it did. The host's run is not touched."""
+    if ctx.dry:
+        return _dry_wave(plan, ctx)
+    steps, slots = _script(plan, ctx.steps)
     refetch = sorted(plan.refetch, key=lambda k: k.label)
-    fetching = plan_fetch(refetch, hr.unbatchable)
+    fetching = plan_fetch(refetch, set(ctx.unbatchable))
+    outputs: list[CommandOutput | None] = []
     started = time.monotonic()
     #: why the script's output could not be kept on the host: the host fails with it
     lost: str | None = None
     if steps:
-        await run.before_change(hr)
-        conn = await hr.ensure_connected()
+        await ctx.before_change()
+        conn = await ctx.connection()
         try:
             outputs = await conn.run([s for s, _ in steps]
-                                     + fetching.steps(run.steps, plan.refetch_if_stopped),
-                                     timeout=run.wave_timeout)
+                                     + fetching.steps(ctx.steps, plan.refetch_if_stopped),
+                                     timeout=ctx.timeout)
         except OutputLost as exc:
             # the script stopped; what ran is known, with its exit codes
             outputs, lost = exc.outputs, str(exc)
         except (ConnectionLost, CommandTimeout) as exc:
             # the script may have run in part: say so rather than "skipped"
-            for meta, p in plan.ops:
-                if p.commands or p.error:
-                    _finish(hr, meta, p, [], OpStatus.FAILED, time.monotonic() - started,
-                            error=f"{exc}: this operation may or may not have run")
-                else:
-                    _finish(hr, meta, p, [], OpStatus.OK, 0.0)
-            raise
-        except asyncio.CancelledError:
-            _interrupted(hr, plan, time.monotonic() - started)
-            raise
+            return WaveOutcome(results=_cut_short(ctx, plan, exc, time.monotonic() - started),
+                               error=exc)
+        except asyncio.CancelledError as exc:
+            return WaveOutcome(results=_interrupted(ctx, plan, time.monotonic() - started),
+                               error=exc)
     elapsed = time.monotonic() - started
     script_ok = True
     replan = False
-    for (meta, p), (a, b) in zip(plan.ops, spans, strict=True):
-        if a in guarded:
-            guard = outputs[a] if outputs else None
+    failure: str | None = None
+    results: list[tuple[OperationMeta, OpResult]] = []
+
+    def record(meta: OperationMeta, p: Probe, ran: list[CommandOutput], status: OpStatus,
+               **kwargs: Any) -> None:
+        results.append((meta, _record(ctx, meta, p, ran, status, elapsed, **kwargs)))
+
+    for (meta, p), slot in zip(plan.ops, slots, strict=True):
+        if slot.guard is not None:
+            guard = outputs[slot.guard] if outputs else None
             if replan or (script_ok and (guard is None or guard.exit_code != 0)):
                 # what it was planned on changed: plan it (and the rest) again
                 replan = True
                 continue
-            a += 1
-        n_old = len(p.host_diffs) if p.commands and p.error is None else 0
-        old_outs, a = [None if isinstance(o, LostOutput) else o
-                       for o in outputs[a:a + n_old]], a + n_old
-        outs, retried = _without_retry_counts(outputs[a:b], meta.call.globals.retries)
         if replan:
             continue
         if p.error is not None:
-            _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
+            record(meta, p, [], OpStatus.FAILED, error=str(p.error))
             if not meta.call.globals.ignore_errors:
-                hr.failed = f"{meta.call.display_name}: {p.error}"
+                failure = f"{meta.call.display_name}: {p.error}"
             continue
+        old_outs = [None if isinstance(o, LostOutput) else o
+                    for o in (outputs[i] for i in slot.old)]
+        ran_steps = [steps[i] for i in slot.commands]
+        outs, retried = _without_retry_counts([outputs[i] for i in slot.commands],
+                                              meta.call.globals.retries)
         if not script_ok or (outs and outs[0] is None):
-            _finish(hr, meta, p, [], OpStatus.SKIPPED, elapsed,
-                    note="skipped after an earlier failure")
+            record(meta, p, [], OpStatus.SKIPPED, note="skipped after an earlier failure")
             continue
         ran = [o for o in outs if o is not None]
-        bad = [(c, o) for (step, c), o in zip(steps[a:b], outs, strict=True)
+        bad = [(c, o) for (step, c), o in zip(ran_steps, outs, strict=True)
                if o is not None and o.exit_code not in step.ok_codes]
         if bad:
             cmd, out = bad[0]
-            _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
-                    error=failure_message(describe(cmd), out), retries=retried)
+            record(meta, p, ran, OpStatus.FAILED, error=failure_message(describe(cmd), out),
+                   retries=retried)
             if not meta.call.globals.ignore_errors:
-                hr.failed = f"{meta.call.display_name}: {out_summary(cmd, out)}"
+                failure = f"{meta.call.display_name}: {out_summary(cmd, out)}"
                 script_ok = False
             continue
         if any(isinstance(c, FileDownloadCommand) and isinstance(o, LostOutput)
-               for (_, c), o in zip(steps[a:b], ran, strict=True)):
-            _finish(hr, meta, p, ran, OpStatus.FAILED, elapsed,
-                    error=f"the downloaded content was lost on the host: {lost}")
+               for (_, c), o in zip(ran_steps, ran, strict=True)):
+            record(meta, p, ran, OpStatus.FAILED,
+                   error=f"the downloaded content was lost on the host: {lost}")
             continue
-        for (_, command), out in zip(steps[a:b], ran, strict=True):
+        for (_, command), out in zip(ran_steps, ran, strict=True):
             if isinstance(command, FileDownloadCommand) and out is not None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
         diffs = [*p.diffs, *(Diff(d.path, o.stdout if o is not None else None, d.new)
                              for d, o in zip(p.host_diffs, old_outs, strict=False))]
-        _finish(hr, meta, p, ran, status, elapsed, diffs=diffs,
-                note="its output was lost on the host" if any(
-                    isinstance(o, LostOutput) for o in ran) else None, retries=retried)
+        record(meta, p, ran, status, diffs=diffs,
+               note="its output was lost on the host" if any(
+                   isinstance(o, LostOutput) for o in ran) else None, retries=retried)
     if lost is not None:
-        hr.failed = f"{hr.failed}; {lost}" if hr.failed else lost
+        failure = f"{failure}; {lost}" if failure else lost
         script_ok = False
-    if replan:
-        for meta, _ in plan.ops:
-            if meta.result is None:
-                meta.predicted = None  # planned again: predicted again when read
-    if steps:
-        # what changed, and what a failed operation may have changed in part
-        ran_changes: set[Key] = set()
-        for meta, _ in plan.ops:
-            result = meta.result
-            if result is not None and (result.changed or result.status is OpStatus.FAILED):
-                ran_changes |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
-        hr.invalidate(ran_changes)
-        read = [None if isinstance(o, LostOutput) else o for o in outputs[len(steps):]]
-        if script_ok and refetch and any(o is not None for o in read):
-            # facts a batch could not answer are read when next needed
-            done, outs, again = fetching.outputs(read)
-            hr.store_facts(done, outs)
-            hr.unbatchable |= families(again)
+    recorded = {id(meta) for meta, _ in results}
+    outcome = WaveOutcome(results=tuple(results),
+                          replan=tuple(m for m, _ in plan.ops if id(m) not in recorded),
+                          failure=failure)
+    if not steps:
+        return outcome
+    # what changed, and what a failed operation may have changed in part
+    changed: set[Key] = set()
+    for meta, result in results:
+        if result.changed or result.status is OpStatus.FAILED:
+            changed |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
+    outcome = replace(outcome, changed=frozenset(changed))
+    # the outputs after the wave's own steps are the facts read again
+    fact_outputs = [None if isinstance(o, LostOutput) else o for o in outputs[len(steps):]]
+    if script_ok and refetch and any(o is not None for o in fact_outputs):
+        # facts a batch could not answer are read when next needed
+        done, outs, again = fetching.outputs(fact_outputs)
+        outcome = replace(outcome, refetched=tuple(zip(done, outs, strict=True)),
+                          unbatchable=frozenset(families(again)))
+    return outcome
+
+
+def _dry_wave(plan: WavePlan, ctx: WaveContext) -> WaveOutcome:
+    """A dry run's wave: every operation planned, nothing run (the old sides of its diffs
+    are facts its host read before)."""
+    olds = _dry_old_texts(ctx, plan)
+    results = []
+    for meta, p in plan.ops:
+        diffs = [*p.diffs, *(Diff(d.path, olds.get((id(meta), i)), d.new)
+                             for i, d in enumerate(p.host_diffs))] if p.commands else None
+        results.append((meta, _record(ctx, meta, p, [], OpStatus.PLANNED if p.error is None
+                                      else OpStatus.FAILED, 0.0,
+                                      error=str(p.error) if p.error else None, diffs=diffs)))
+    return WaveOutcome(results=tuple(results))
 
 
 def _without_retry_counts(outs: list[CommandOutput | None],
@@ -407,33 +495,49 @@ def _without_retry_counts(outs: list[CommandOutput | None],
     return cleaned, total
 
 
-def _interrupted(hr: HostRun, plan: WavePlan, elapsed: float) -> None:
+def _cut_short(ctx: WaveContext, plan: WavePlan, exc: BaseException, elapsed: float
+               ) -> tuple[tuple[OperationMeta, OpResult], ...]:
+    """The connection was lost or the script timed out: its operations with commands may
+    or may not have run."""
+    return tuple(
+        (meta, _record(ctx, meta, p, [], OpStatus.FAILED, elapsed,
+                       error=f"{exc}: this operation may or may not have run"))
+        if p.commands or p.error else (meta, _record(ctx, meta, p, [], OpStatus.OK, 0.0))
+        for meta, p in plan.ops)
+
+
+def _interrupted(ctx: WaveContext, plan: WavePlan, elapsed: float
+                 ) -> tuple[tuple[OperationMeta, OpResult], ...]:
     """The run was interrupted while this wave's script was being sent or ran: its
     operations that had commands may have run (in whole or in part), not "not run"."""
+    results = []
     for meta, p in plan.ops:
         if meta.result is not None:
             continue
         if p.error is not None:
-            _finish(hr, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
+            result = _record(ctx, meta, p, [], OpStatus.FAILED, elapsed, error=str(p.error))
         elif p.commands:
-            _finish(hr, meta, p, [], OpStatus.MAY_HAVE_RUN, elapsed,
-                    note="the run was interrupted while its script was running on the host: "
-                         "it may have run, in whole or in part")
+            result = _record(ctx, meta, p, [], OpStatus.MAY_HAVE_RUN, elapsed,
+                             note="the run was interrupted while its script was running on "
+                                  "the host: it may have run, in whole or in part")
         else:
-            _finish(hr, meta, p, [], OpStatus.OK, 0.0)
+            result = _record(ctx, meta, p, [], OpStatus.OK, 0.0)
+        results.append((meta, result))
+    return tuple(results)
 
 
-def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
+def _record(ctx: WaveContext, meta: OperationMeta, p: Probe, outputs: list[CommandOutput],
             status: OpStatus, elapsed: float, error: str | None = None,
             note: str | None = None, diffs: list[Diff] | None = None,
-            retries: int = 0) -> None:
+            retries: int = 0) -> OpResult:
+    """An operation's record (unmasked: the host's run masks what it shows)."""
     call = meta.call
     changed = status in (OpStatus.CHANGED,) or (status is OpStatus.PLANNED and bool(p.commands))
     if status is OpStatus.FAILED:
         changed = False
     notes = tuple(p.notes) + ((note,) if note else ())
-    raw = OpResult(
-        host=hr.host.name,
+    return OpResult(
+        host=ctx.host.name,
         name=call.display_name,
         operation=call.spec.name,
         location=call.location,
@@ -445,12 +549,9 @@ def _finish(hr: HostRun, meta: OperationMeta, p: Probe, outputs: list[CommandOut
         notes=notes,
         error=error,
         duration=elapsed,
-        wave=hr.waves,
+        wave=ctx.wave,
         retries=retries,
     )
-    meta.raw_result = raw
-    meta.result = mask_result(raw, hr.secrets) if hr.secrets else raw
-    hr.run.op_done(meta)
 
 
 def mask_result(result: OpResult, found: set[str]) -> OpResult:

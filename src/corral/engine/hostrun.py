@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 from corral.connectors.base import Connector
 from corral.connectors.framing import Step
@@ -24,7 +25,7 @@ from corral.model.errors import (
     NestedOperationError,
     OperationError,
 )
-from corral.model.events import FactsGathered, HostLog
+from corral.model.events import Event, FactsGathered, HostLog
 from corral.model.facts import FactBatch
 from corral.model.host import Host
 from corral.model.keys import ANY, Key, conflicts
@@ -38,28 +39,58 @@ from corral.model.operation import (
     resolve_defaults,
     validate_globals,
 )
-from corral.model.results import OperationMeta, OpStatus
+from corral.model.results import HostResult, HostStatus, OperationMeta, OpStatus
 from corral.model.secrets import collect as collect_secrets
 from corral.model.secrets import mask, reveal
 
-from .batching import fact_value, families, output_lines, plan_fetch
+from .batching import StepCache, fact_value, families, output_lines, plan_fetch
 from .callbacks import execute_callback, has_function
 from .execute import (
+    WaveContext,
+    WaveOutcome,
     WavePlan,
     command_globals,
     command_text,
     describe,
     digest_output,
+    dry_reads,
     execute_wave,
+    mask_result,
     output_digest,
     skipped_result,
 )
-from .greenlets import await_only
+from .greenlets import await_only, run_sync
 from .loader import error_location
 from .probe import FactFailed, FactKey, Probe, make_fact_key, probe, temp_directory
 
-if TYPE_CHECKING:
-    from .runner import Run
+
+class RunSide(Protocol):
+    """What a host's run sees of the whole run (``runner.Run``): its settings, its events,
+    its start gate and connections, and the edges between hosts (run-once claims, serial
+    locks). Nothing else: the run reads a host's outcome through :meth:`HostRun.result`."""
+
+    @property
+    def config(self) -> Any: ...
+    @property
+    def state(self) -> Any: ...
+    @property
+    def dry(self) -> bool: ...
+    @property
+    def wave_timeout(self) -> float: ...
+    @property
+    def stopping(self) -> bool: ...
+    @property
+    def steps(self) -> StepCache: ...
+
+    def emit(self, event: Event) -> None: ...
+    def op_done(self, meta: OperationMeta) -> None: ...
+    def has_host(self, host: Host) -> bool: ...
+    async def before_change(self, hr: HostRun) -> None: ...
+    async def connect(self, hr: HostRun) -> Connector: ...
+    async def connect_to(self, host: Host) -> Connector: ...
+    async def claim_once(self, key: Any, hr: HostRun) -> str | None: ...
+    def finish_once(self, key: Any) -> None: ...
+    def serial_lock(self, key: Any, hr: HostRun) -> AbstractAsyncContextManager[None]: ...
 
 
 class HostAborted(BaseException):
@@ -76,7 +107,7 @@ class HostRun:
 
     in_operation = False
 
-    def __init__(self, run: Run, host: Host) -> None:
+    def __init__(self, run: RunSide, host: Host) -> None:
         self.run = run
         self.host = host
         #: the config this host's deploy code sees and changes: a copy of the run's, made
@@ -206,7 +237,7 @@ class HostRun:
         cluster's first host made, say). It is read as it is now, over a connection this
         host opens to the other (kept for more such reads, closed with this host's own):
         the other host's chain and connection are not touched. Read once per run."""
-        if not any(hr.host is other for hr in self.run.hosts):
+        if not self.run.has_host(other):
             raise FactError(f"host {other.name} is not part of this run (--limit?): "
                             f"cannot read its facts")
         known = self.other_facts.setdefault(other.name, {})
@@ -502,7 +533,7 @@ class HostRun:
         cut only where a change really altered what a later operation sees. Without a digest
         to compare (or with a planning error) the wave is cut before the operation.
         """
-        plan = WavePlan(host=self)
+        plan = WavePlan()
         changed: set[Key] = set()
         for meta in metas:
             p = probes[id(meta)]
@@ -532,7 +563,6 @@ class HostRun:
                 break
             if p.commands:
                 changed |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
-        plan.changes = changed
         # facts this wave may change are read again at the end of its script, after the
         # changes, for whichever operation is planned (again) next
         guarded = [i for i, (m, _) in enumerate(plan.ops) if id(m) in plan.guards]
@@ -547,18 +577,107 @@ class HostRun:
 
     async def _execute(self, plan: WavePlan) -> None:
         self.waves += 1
+        if self.run.dry:  # the old sides of its diffs, read as facts
+            missing = dry_reads(plan) - self.facts.keys()
+            if missing:
+                await self.fetch(missing)
+        ctx = WaveContext(
+            host=self.host, wave=self.waves, dry=self.run.dry, timeout=self.run.wave_timeout,
+            steps=self.run.steps, facts=self.facts, unbatchable=frozenset(self.unbatchable),
+            before_change=lambda: self.run.before_change(self),
+            connection=self.ensure_connected)
         if plan.callback:
-            await execute_callback(self, *plan.ops[0])
+            meta, p = plan.ops[0]
+            outcome = await execute_callback(ctx, meta, p, self._call_function)
         else:
-            await execute_wave(plan)
-        done = {id(m) for m, _ in plan.ops if m.result is not None}
+            outcome = await execute_wave(plan, ctx)
+        self.apply(outcome)
+        done = {id(m) for m, _ in outcome.results}
         self.pending = [m for m in self.pending if id(m) not in done]
+        if outcome.error is not None:
+            raise outcome.error
+
+    def apply(self, outcome: WaveOutcome) -> None:
+        """Take in what a wave did: its operations' records (masked, each told to the run),
+        the host's failure, the facts it made stale, the facts it read again."""
+        for meta, raw in outcome.results:
+            meta.raw_result = raw
+            meta.result = mask_result(raw, self.secrets) if self.secrets else raw
+            self.run.op_done(meta)
+        for meta in outcome.replan:
+            meta.predicted = None  # planned again: predicted again when read
+        if outcome.failure is not None:
+            self.failed = outcome.failure
+        if outcome.changed:
+            self.invalidate(set(outcome.changed))
+        if outcome.refetched:
+            keys, outputs = zip(*outcome.refetched, strict=True)
+            self.store_facts(list(keys), list(outputs))
+        self.unbatchable |= outcome.unbatchable
+
+    async def _call_function(self, meta: OperationMeta, command: FunctionCommand
+                             ) -> str | None:
+        return await run_sync(self.run_callback, meta, command)
 
     def invalidate(self, changes: set[Key]) -> None:
         self._facts_gen += 1
         for key in [k for k in self.facts if conflicts(k.reads(), changes)]:
             del self.facts[key]
             self.fact_digests.pop(key, None)
+
+    # -- the host's end -----------------------------------------------------------------
+
+    def connect_early(self, task: asyncio.Task[Connector]) -> None:
+        """The connection, started before the deploy code needs it (taken when it does)."""
+        self.connecting = task
+
+    async def close(self, finish: Callable[[Coroutine[Any, Any, None]], Awaitable[None]]
+                    ) -> None:
+        """Close the host's connections (its own, one started early and never needed, those
+        to other hosts); ``finish`` runs each close to its end even if cancelled."""
+        early, self.connecting = self.connecting, None
+        if early is not None:  # started, never needed (the deploy code stopped first)
+            if not early.done():
+                early.cancel()
+            await asyncio.wait([early])  # cancelled or done: no wait to speak of
+            if not early.cancelled() and early.exception() is None and self.connector is None:
+                self.connector = early.result()
+        conn, self.connector = self.connector, None
+        if conn is not None:
+            self.invocations_seen = conn.invocations
+            await finish(conn.close())
+        borrowed, self.borrowed = self.borrowed, {}
+        for other in borrowed.values():  # connections to other hosts, for their facts
+            await finish(other.close())
+
+    def result(self) -> HostResult:
+        """The host's record: its operations' records (those that did not run say so), its
+        status and error (secrets masked)."""
+        for meta in self.metas:
+            if meta.result is None:
+                meta.result = skipped_result(self.host, meta, "not run")
+        ops = tuple(m.result for m in self.metas if m.result is not None)
+        if self.failed and self.secrets:
+            self.failed = mask(self.failed, self.secrets)
+        if not self.done:
+            status, error = HostStatus.INTERRUPTED, "interrupted"
+        elif self.unreachable:
+            status, error = HostStatus.UNREACHABLE, self.unreachable
+        elif self.failed:
+            status, error = HostStatus.FAILED, self.failed
+        elif any(op.changed for op in ops):
+            status, error = HostStatus.CHANGED, None
+        else:
+            status, error = HostStatus.OK, None
+        return HostResult(
+            host=self.host.name,
+            status=status,
+            operations=ops,
+            error=error,
+            invocations=(self.connector.invocations if self.connector
+                         else self.invocations_seen),
+            duration=time.monotonic() - self.started,
+        )
 
     # -- deploy code -------------------------------------------------------------------
 

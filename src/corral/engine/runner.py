@@ -26,8 +26,7 @@ from corral.model.events import (
 )
 from corral.model.host import Host
 from corral.model.inventory import Inventory
-from corral.model.results import HostResult, HostStatus, OperationMeta, RunResult
-from corral.model.secrets import mask
+from corral.model.results import HostResult, OperationMeta, RunResult
 from corral.model.state import State
 
 from .batching import StepCache
@@ -148,6 +147,9 @@ class Run:
             raise ConnectError(f"connecting timed out after {timeout:g}s") from None
         return conn
 
+    def has_host(self, host: Host) -> bool:
+        return any(hr.host is host for hr in self.hosts)
+
     # -- cross-host edges ------------------------------------------------------------
     async def claim_once(self, key: Any, hr: HostRun) -> str | None:
         """None if this host runs the operation; else, once it has run, where it ran."""
@@ -181,7 +183,7 @@ class Run:
             return
         await self._slots.acquire()  # free: returns at once
         self._holding.add(id(hr))
-        hr.connecting = asyncio.ensure_future(self.connect(hr))
+        hr.connect_early(asyncio.ensure_future(self.connect(hr)))
 
     async def _host_task(self, hr: HostRun) -> HostResult:
         try:
@@ -207,57 +209,16 @@ class Run:
             self._arrive(hr)
             await self._release(hr)
         hr.done = True
-        result = self._host_result(hr)
+        result = hr.result()
         self._check_fail_percent()
         self.emit(HostDone(result))
         return result
 
     async def _release(self, hr: HostRun) -> None:
-        early, hr.connecting = hr.connecting, None
-        if early is not None:  # started, never needed (the deploy code stopped first)
-            if not early.done():
-                early.cancel()
-            await asyncio.wait([early])  # cancelled or done: no wait to speak of
-            if not early.cancelled() and early.exception() is None and hr.connector is None:
-                hr.connector = early.result()
-        conn, hr.connector = hr.connector, None
-        if conn is not None:
-            hr.invocations_seen = conn.invocations
-            await _finish(conn.close())
-        borrowed, hr.borrowed = hr.borrowed, {}
-        for other in borrowed.values():  # connections to other hosts, for their facts
-            await _finish(other.close())
+        await hr.close(_finish)
         if id(hr) in self._holding:
             self._holding.discard(id(hr))
             self._slots.release()
-
-    def _host_result(self, hr: HostRun) -> HostResult:
-        for meta in hr.metas:
-            if meta.result is None:
-                from .execute import skipped_result
-
-                meta.result = skipped_result(hr.host, meta, "not run")
-        ops = tuple(m.result for m in hr.metas if m.result is not None)
-        if hr.failed and hr.secrets:
-            hr.failed = mask(hr.failed, hr.secrets)
-        if not hr.done:
-            status, error = HostStatus.INTERRUPTED, "interrupted"
-        elif hr.unreachable:
-            status, error = HostStatus.UNREACHABLE, hr.unreachable
-        elif hr.failed:
-            status, error = HostStatus.FAILED, hr.failed
-        elif any(op.changed for op in ops):
-            status, error = HostStatus.CHANGED, None
-        else:
-            status, error = HostStatus.OK, None
-        return HostResult(
-            host=hr.host.name,
-            status=status,
-            operations=ops,
-            error=error,
-            invocations=hr.connector.invocations if hr.connector else hr.invocations_seen,
-            duration=time.monotonic() - hr.started,
-        )
 
     def _check_fail_percent(self) -> None:
         limit = self.options.fail_percent
@@ -289,7 +250,7 @@ class Run:
                 if not t.done() and not t.cancelling():
                     t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            results = [self._host_result(hr) for hr in self.hosts]
+            results = [hr.result() for hr in self.hosts]
         finally:
             self._early.close()
             current_run.reset(token)
