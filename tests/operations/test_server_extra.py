@@ -27,6 +27,7 @@ from corral.facts.server import (
     UserAccounts,
     Which,
 )
+from corral.model.command import Reconnect
 from corral.model.errors import OperationError, OperationValueError
 from corral.operations import _files_base as edit
 from corral.operations import _files_util as u
@@ -491,7 +492,11 @@ def test_service_without_init_system() -> None:
 
 def test_reboot() -> None:
     result = plan(server.reboot, facts={fact(Uptime): 1000})
-    assert result.shell == ["( sleep 1 && reboot ) </dev/null >/dev/null 2>&1 &"]
+    assert result.shell == ["( sleep 1 && reboot ) </dev/null >/dev/null 2>&1 &",
+                            "reconnect after 10s, every 1s, for up to 300s"]
+    assert result.commands[-1] == Reconnect(delay=10, interval=1, timeout=300)
+    timed = plan(server.reboot, delay=3, interval=2, reboot_timeout=60, facts={fact(Uptime): 1})
+    assert timed.commands[-1] == Reconnect(delay=3, interval=2, timeout=60)
     with pytest.raises(OperationValueError):
         plan(server.reboot, interval=0)
 

@@ -24,6 +24,7 @@ from corral.model.command import (
     Diff,
     FileDownloadCommand,
     FileUploadCommand,
+    Reconnect,
     StringCommand,
 )
 from corral.model.errors import BadInput, CommandTimeout, ConnectionLost
@@ -99,6 +100,8 @@ class WaveOutcome:
     #: raised once the outcome is applied: the connection was lost, the script timed out,
     #: or the run was interrupted while it ran
     error: BaseException | None = None
+    #: an operation that restarts the host ran: connect again before anything else
+    reconnect: Reconnect | None = None
 
 
 #: a fact output up to this size is compared by the shell itself in a guard (no process)
@@ -227,6 +230,8 @@ def _steps_for(meta: OperationMeta, p: Probe, group: int) -> list[tuple[Step, An
     steps = []
     for command in p.commands:
         g = meta.call.globals
+        if isinstance(command, Reconnect):  # the engine's part, after the script
+            continue
         if isinstance(command, FileUploadCommand):
             try:
                 text = shell.upload(command, _upload_content(command), g)
@@ -385,6 +390,7 @@ async def execute_wave(plan: WavePlan, ctx: WaveContext) -> WaveOutcome:
     script_ok = True
     replan = False
     failure: str | None = None
+    reconnect: Reconnect | None = None
     results: list[tuple[OperationMeta, OpResult]] = []
 
     def record(meta: OperationMeta, p: Probe, ran: list[CommandOutput], status: OpStatus,
@@ -433,6 +439,7 @@ async def execute_wave(plan: WavePlan, ctx: WaveContext) -> WaveOutcome:
             if isinstance(command, FileDownloadCommand) and out is not None:
                 _write_local(command.dest, base64.b64decode(out.stdout))
         status = OpStatus.CHANGED if p.commands else OpStatus.OK
+        reconnect = next((c for c in p.commands if isinstance(c, Reconnect)), reconnect)
         diffs = [*p.diffs, *(Diff(d.path, o.stdout if o is not None else None, d.new)
                              for d, o in zip(p.host_diffs, old_outs, strict=False))]
         record(meta, p, ran, status, diffs=diffs,
@@ -444,7 +451,7 @@ async def execute_wave(plan: WavePlan, ctx: WaveContext) -> WaveOutcome:
     recorded = {id(meta) for meta, _ in results}
     outcome = WaveOutcome(results=tuple(results),
                           replan=tuple(m for m, _ in plan.ops if id(m) not in recorded),
-                          failure=failure)
+                          failure=failure, reconnect=reconnect)
     if not steps:
         return outcome
     # what changed, and what a failed operation may have changed in part

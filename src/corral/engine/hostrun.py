@@ -7,6 +7,7 @@ the facts the next wave needs are read at the end of this wave's script.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 from corral.connectors.base import Connector
 from corral.connectors.framing import Step
-from corral.model.command import CommandOutput, FunctionCommand, StringCommand
+from corral.model.command import CommandOutput, FunctionCommand, Reconnect, StringCommand
 from corral.model.context import current_host, deploy_data
 from corral.model.errors import (
     BadInput,
@@ -129,6 +130,7 @@ class HostRun:
         self.failed: str | None = None
         self.unreachable: str | None = None
         self.waves = 0
+        #: the invocations of its connections closed so far (a restart makes a new one)
         self.invocations_seen = 0
         self._extra: set[FactKey] = set()
         #: secret values this host's run knows of: masked in every result and event
@@ -559,7 +561,7 @@ class HostRun:
                                          sorted(stale, key=lambda k: k.label)]
                 plan.refetch |= stale
             plan.ops.append((meta, p))
-            if p.error is not None:
+            if p.error is not None or _restarts(p):  # the wave ends with it
                 break
             if p.commands:
                 changed |= meta.call.spec.change_keys(meta.call.args, meta.call.kwargs)
@@ -596,6 +598,36 @@ class HostRun:
         self.pending = [m for m in self.pending if id(m) not in done]
         if outcome.error is not None:
             raise outcome.error
+        if outcome.reconnect is not None:
+            await self._reconnect(outcome.reconnect)
+
+    async def _reconnect(self, how: Reconnect) -> None:
+        """The host restarts: close its connection, forget its facts, wait ``delay``, then
+        try to connect every ``interval`` until it answers, for up to ``timeout`` (then it
+        is unreachable). Its next operations run on the new connection."""
+        old, self.connector = self.connector, None
+        if old is not None:
+            self.invocations_seen += old.invocations
+            with contextlib.suppress(Exception):  # it is going down: closing may fail
+                await old.close()
+        self.invalidate({ANY})  # everything read before the restart may have changed
+        await asyncio.sleep(how.delay)
+        deadline = time.monotonic() + how.timeout
+        while True:
+            try:
+                # each attempt bounded by what is left of the wait (a host still down may
+                # not even refuse)
+                left = max(deadline - time.monotonic(), 0.1)
+                self.connector = await asyncio.wait_for(self.run.connect(self), left)
+            except (ConnectError, TimeoutError) as exc:
+                if time.monotonic() + how.interval > deadline:
+                    why = str(exc) or "connecting timed out"
+                    raise ConnectError(f"the host did not come back within {how.timeout:g}s "
+                                       f"of its restart: {why}") from None
+                await asyncio.sleep(how.interval)
+            else:
+                self.connector.sudo_passwords = self.sudo_passwords
+                return
 
     def apply(self, outcome: WaveOutcome) -> None:
         """Take in what a wave did: its operations' records (masked, each told to the run),
@@ -644,7 +676,7 @@ class HostRun:
                 self.connector = early.result()
         conn, self.connector = self.connector, None
         if conn is not None:
-            self.invocations_seen = conn.invocations
+            self.invocations_seen += conn.invocations
             await finish(conn.close())
         borrowed, self.borrowed = self.borrowed, {}
         for other in borrowed.values():  # connections to other hosts, for their facts
@@ -674,8 +706,8 @@ class HostRun:
             status=status,
             operations=ops,
             error=error,
-            invocations=(self.connector.invocations if self.connector
-                         else self.invocations_seen),
+            invocations=self.invocations_seen + (self.connector.invocations if self.connector
+                                                 else 0),
             duration=time.monotonic() - self.started,
         )
 
@@ -734,6 +766,11 @@ def _wants_state_and_host(function: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return "state" in params and "host" in params
+
+
+def _restarts(p: Probe) -> bool:
+    """Whether the operation restarts the host (its connection is made again after it)."""
+    return any(isinstance(c, Reconnect) for c in p.commands)
 
 
 def _reads(p: Probe) -> set[Key]:

@@ -353,9 +353,26 @@ class Note:
     text: str
 
 
-Command = StringCommand | FileUploadCommand | FileDownloadCommand | FunctionCommand
+@dataclass(frozen=True)
+class Reconnect:
+    """Yielded after a command that restarts the host (``server.reboot``): the engine
+    closes the host's connection after the operation's script, waits ``delay`` seconds,
+    then tries to connect every ``interval`` seconds until it answers or ``timeout``
+    seconds have passed (the host is then unreachable). The facts read before are read
+    again; the host's next operations run on the new connection."""
+
+    delay: float
+    interval: float
+    timeout: float
+
+    def __str__(self) -> str:
+        return (f"reconnect after {self.delay:g}s, every {self.interval:g}s, "
+                f"for up to {self.timeout:g}s")
+
+
+Command = StringCommand | FileUploadCommand | FileDownloadCommand | FunctionCommand | Reconnect
 Yielded = (str | StringCommand | FileUploadCommand | FileDownloadCommand | FunctionCommand
-           | Diff | HostDiff | Note)
+           | Reconnect | Diff | HostDiff | Note)
 
 
 def to_command(item: Any) -> Command:
@@ -363,7 +380,7 @@ def to_command(item: Any) -> Command:
     if isinstance(item, str):
         return StringCommand(item)
     if isinstance(item, StringCommand | FileUploadCommand | FileDownloadCommand
-                  | FunctionCommand):
+                  | FunctionCommand | Reconnect):
         return item
     raise TypeError(f"an operation yielded {type(item).__name__}, not a command")
 

@@ -12,7 +12,7 @@ from typing import Any
 from corral.facts.files import Directory, Link
 from corral.facts.server import Os, Uptime, Which
 from corral.model import keys
-from corral.model.command import QuoteString, StringCommand
+from corral.model.command import QuoteString, Reconnect, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.operation import OpGenerator
@@ -146,16 +146,18 @@ def service(
 
 @server_operation(is_idempotent=False)
 def reboot(delay: int = 10, interval: int = 1, reboot_timeout: int = 300) -> OpGenerator:
-    """Reboot the host (the engine then waits for it to come back; see below).
+    """Reboot the host, wait for it to come back and reconnect to it.
 
-    + delay: seconds to wait before trying to reconnect
+    + delay: seconds to wait before trying to reconnect (the time the host takes to go
+      down)
     + interval: seconds between reconnection attempts
-    + reboot_timeout: seconds after which the host counts as lost
+    + reboot_timeout: seconds of attempts after ``delay`` after which the host counts as
+      lost (unreachable)
 
     The reboot is started in the background a second later, so the command returns
-    before the connection drops. Waiting for the host to come back is the engine's part:
-    until it supports it, put this operation last in a deploy (later operations would
-    find the host unreachable).
+    before the connection drops. The engine then closes the connection, waits ``delay``
+    seconds and connects again every ``interval`` seconds; the operations after this one
+    run on the new connection, on facts read afresh.
 
     Example:
         server.reboot(
@@ -170,6 +172,7 @@ def reboot(delay: int = 10, interval: int = 1, reboot_timeout: int = 300) -> OpG
             raise OperationValueError(f"{what} must be positive, not {value}")
     host.get_fact(Uptime)  # read before the reboot, to tell a rebooted host from the old
     yield "( sleep 1 && reboot ) </dev/null >/dev/null 2>&1 &"
+    yield Reconnect(delay=delay, interval=interval, timeout=reboot_timeout)
 
 
 def _wait_loop(check: StringCommand, what: str, timeout: int, interval: int) -> StringCommand:
