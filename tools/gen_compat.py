@@ -60,8 +60,6 @@ DELIBERATE: dict[str, tuple[str, str]] = {
     "data:fake.fake_delay_jitter": ("omitted", "pyinfra's test connector"),
     "name:pyinfra.operations.files.rsync": (
         "differs", "the tree goes over the host's own connection, as files.sync"),
-    "name:pyinfra.operations.server.reboot": (
-        "differs", "starts the reboot; it must be the host's last operation"),
     "cli:--json": ("differs", "a JSON-lines event stream, corral's own schema"),
 }
 
