@@ -58,23 +58,29 @@ def _packages(op: str, program: str, **extra: Any) -> Case:
     )
 
 
+def repo_settings(c: Ctx, path: str) -> dict[str, str] | None:
+    """A .repo file read back as yum and zypper read it (one setting a line): its section,
+    each setting, and what is set twice or is no setting."""
+    text = c.sandbox.read(path)
+    if text is None:
+        return None
+    lines = text.split("\n")
+    found: dict[str, str] = {"section": lines[0]}
+    for line in lines[1:]:
+        key, sep, value = line.partition("=")
+        if sep:
+            found[key] = value if key not in found else "(set twice)"
+        elif line:
+            found[line] = "(not a setting)"
+    return found
+
+
 def _yum_repo(tool: str) -> Case:
     """A .repo file written from the arguments: read back as yum reads it (one setting a
     line), it holds each value as given and nothing else."""
 
     def settings(c: Ctx, v: str, k: dict[str, Any]) -> Any:
-        text = c.sandbox.read(f"/etc/yum.repos.d/{k['src']}.repo")
-        if text is None:
-            return None
-        lines = text.split("\n")
-        found: dict[str, str] = {"section": lines[0]}
-        for line in lines[1:]:
-            key, sep, value = line.partition("=")
-            if sep:
-                found[key] = value if key not in found else "(set twice)"
-            elif line:
-                found[line] = "(not a setting)"
-        return found
+        return repo_settings(c, f"/etc/yum.repos.d/{k['src']}.repo")
 
     def wanted(v: str, c: Ctx, k: dict[str, Any]) -> Any:
         name = k["src"]

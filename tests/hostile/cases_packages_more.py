@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .cases import NAME, Arg, Case, Ctx, as_is, in_list, under_dir
-from .cases_packages import CURL_HOOK
+from .cases_packages import CURL_HOOK, repo_settings
 from .checks import Argv, ReadBack
 from .sandbox import Sandbox
 
@@ -92,18 +92,7 @@ def _zypper_repo_wanted(v: str, c: Ctx, k: dict[str, Any]) -> Any:
 
 
 def _zypper_repo_read(c: Ctx, v: str, k: dict[str, Any]) -> Any:
-    text = c.sandbox.read(f"/etc/zypp/repos.d/{k['src']}.repo")
-    if text is None:
-        return None
-    lines = text.split("\n")
-    found: dict[str, str] = {"section": lines[0]}
-    for line in lines[1:]:
-        key, sep, value = line.partition("=")
-        if sep:
-            found[key] = value if key not in found else "(set twice)"
-        elif line:
-            found[line] = "(not a setting)"
-    return found
+    return repo_settings(c, f"/etc/zypp/repos.d/{k['src']}.repo")
 
 
 def _repo_name(text: str) -> bool:

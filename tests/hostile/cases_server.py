@@ -193,7 +193,8 @@ def _script(c: Ctx, name: str = "script.sh") -> str:
     return str(path)
 
 
-def _script_args(c: Ctx, v: str, k: dict[str, Any]) -> Any:
+def script_args(c: Ctx, v: str, k: dict[str, Any]) -> Any:
+    """The arguments the stub script of :func:`_script` was run with, once."""
     p = c.sandbox.path("/var/log/hostile-script-args")
     if not p.exists():
         return None
@@ -285,11 +286,11 @@ CASES: list[Case] = [
     Case(
         "server.script", lambda c: {"src": _script(c), "args": ["a"]},
         (
-            Arg("args", in_list("args"), (ReadBack(_script_args, expected=lambda v, c, k: [v],
+            Arg("args", in_list("args"), (ReadBack(script_args, expected=lambda v, c, k: [v],
                                                    what="the script's arguments"),),
                 valid=always),
             Arg("src", lambda v, c: {"src": _script(c, v)}, (ReadBack(
-                _script_args, expected=lambda v, c, k: ["a"], what="the script's arguments"),),
+                script_args, expected=lambda v, c, k: ["a"], what="the script's arguments"),),
                 label="src-local-name", **NAME),
         ),
     ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, short, under_dir
+from .cases_server import script_args
 from .checks import Argv, ReadBack
 from .sandbox import Sandbox
 
@@ -47,15 +48,6 @@ def _template(c: Ctx, name: str = "script.sh.j2") -> str:
     return str(path)
 
 
-def _script_args(c: Ctx, v: str, k: dict[str, Any]) -> Any:
-    p = c.sandbox.path("/var/log/hostile-script-args")
-    if not p.exists():
-        return None
-    data = p.read_bytes().decode("utf-8", "surrogateescape")
-    p.unlink()
-    return data.split("\0")[:-1]
-
-
 SERVER: list[Case] = [
     Case(
         "server.kill", lambda c: {"pid": _pid(c)},
@@ -79,11 +71,11 @@ SERVER: list[Case] = [
     Case(
         "server.script_template", lambda c: {"src": _template(c), "args": ["a"]},
         (
-            Arg("args", in_list("args"), (ReadBack(_script_args, expected=lambda v, c, k: [v],
+            Arg("args", in_list("args"), (ReadBack(script_args, expected=lambda v, c, k: [v],
                                                    what="the script's arguments"),),
                 valid=always),
             Arg("src", lambda v, c: {"src": _template(c, v)}, (ReadBack(
-                _script_args, expected=lambda v, c, k: ["a"], what="the script's arguments"),),
+                script_args, expected=lambda v, c, k: ["a"], what="the script's arguments"),),
                 label="src-local-name", **NAME),
         ),
         exempt={"data": "template variables are rendered into the script: code by design"},

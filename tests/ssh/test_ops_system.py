@@ -6,26 +6,11 @@ from __future__ import annotations
 
 import pytest
 from integration import test_ops_runit, test_ops_server_more
-from integration._helpers import Target
 from integration.test_ops_runit import runsvdir  # noqa: F401 (a fixture)
 
-from corral.testing.fleet import Fleet
-
-from .conftest import ROOT_HOST, SUDO_HOST
+from .test_ops import target  # noqa: F401 (the fixture: a fleet host as root and with sudo)
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", params=["root", "sudo"])
-def target(request: pytest.FixtureRequest, fleet: Fleet,
-           tmp_path_factory: pytest.TempPathFactory) -> Target:
-    directory = tmp_path_factory.mktemp(f"ssh-system-{request.param}")
-    if request.param == "root":
-        t = Target.ssh(fleet, ROOT_HOST, directory)
-    else:
-        t = Target.ssh(fleet, SUDO_HOST, directory, user="corral", SUDO=True)
-    t.path(t.base).mkdir(parents=True, exist_ok=True)
-    return t
 
 
 test_etc_hosts = test_ops_server_more.test_etc_hosts

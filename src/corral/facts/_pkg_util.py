@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from corral.model.errors import FactParseError
 
@@ -81,3 +81,15 @@ def parse_env(output: Iterable[str]) -> dict[str, str]:
 
 
 _ENV = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
+
+
+def match_fields(fields: Mapping[str, re.Pattern[str]], output: Iterable[str]) -> dict[str, str]:
+    """Each field's value from the first group of its regex, on the lines it matches (the
+    last match wins): the ``key: value`` listing of ``snap info``, ``flatpak info``..."""
+    found: dict[str, str] = {}
+    for line in output:
+        for key, regex in fields.items():
+            match = regex.match(line)
+            if match:
+                found[key] = match.group(1).strip()
+    return found

@@ -8,7 +8,7 @@ import shlex
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
-from ._pkg_util import PACKAGES_KEY
+from ._pkg_util import PACKAGES_KEY, match_fields
 
 #: what ``snap info`` prints of an installed snap, by the key the fact gives it
 _INFO = {
@@ -62,13 +62,7 @@ class SnapPackage(FactBase[dict[str, str]]):
         return f"snap info {shlex.quote(package)}"
 
     def process(self, output: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for line in output:
-            for key, regex in _INFO.items():
-                match = regex.match(line)
-                if match:
-                    found[key] = match.group(1).strip()
-        return found
+        return match_fields(_INFO, output)
 
     def reads(self, package: str) -> frozenset[Key]:
         return frozenset({PACKAGES_KEY})

@@ -26,7 +26,7 @@ def wanted_time(field: str, spec: TimeSpec, local_path: str | None) -> datetime 
     if spec is None or spec is False:
         return None
     if spec is True:
-        if local_path is None:
+        if local_path is None or not os.path.isfile(local_path):
             raise OperationValueError(f"{field}=True needs src to be a local file path")
         st = os.stat(local_path)
         return datetime.fromtimestamp(st.st_atime if field == "atime" else st.st_mtime, UTC)

@@ -184,10 +184,9 @@ def put(
         info = host.get_fact(File, path=dest)
         remote_sum = host.get_fact(Sha256File, path=dest)
 
-    local_file = path if path is not None and Path(path).is_file() else None
     # modification first: setting it does not touch the access time, the reverse does not hold
     wanted_times = [(field, when) for field, spec in (("mtime", mtime), ("atime", atime))
-                    if (when := times.wanted_time(field, spec, local_file)) is not None]
+                    if (when := times.wanted_time(field, spec, path)) is not None]
     uploading = False
     for cmd in _upload(content, dest, info, remote_sum, user, group, wanted_mode,
                        create_remote_dir, force):
