@@ -82,8 +82,8 @@ class DockerSystemInfo(_DockerFact):
     """The engine's ``docker system info`` as a dict (its JSON)."""
 
     @staticmethod
-    def default() -> dict[str, Any]:
-        return {}
+    def default() -> dict[str, Any] | None:
+        return None
 
     def command(self) -> str:
         return "docker system info --format '{{json .}}'"
@@ -107,7 +107,7 @@ class DockerVersion(_DockerFact):
 
 class _DockerAll(_DockerFact):
     """``docker KIND inspect`` of every object ``docker LIST -q`` names; [] for none (an
-    inspect with no names is an error)."""
+    inspect with no names is an error), None without docker (as pyinfra's)."""
 
     abstract = True
     #: the ``docker`` words that list the ids, and the kind that inspects them
@@ -116,7 +116,8 @@ class _DockerAll(_DockerFact):
 
     @staticmethod
     def default() -> Any:
-        return []
+        # pyinfra's value without docker (the views of it are {} then, as pyinfra's)
+        return None
 
     def command(self) -> str:
         # the ids are docker's own (hex, or names without blanks): word-split on purpose
@@ -392,8 +393,8 @@ class DockerContainerStats(_DockerFact):
     per container."""
 
     @staticmethod
-    def default() -> list[dict[str, Any]]:
-        return []
+    def default() -> list[dict[str, Any]] | None:
+        return None
 
     def command(self) -> str:
         return "docker stats --no-stream --format '{{json .}}'"
