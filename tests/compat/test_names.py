@@ -23,37 +23,25 @@ PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 
 #: pyinfra 3.10's operations corral does not have yet (sorted)
 MISSING_OPERATIONS = (
-    "docker.build", "docker.compose", "docker.container", "docker.container_exec", "docker.image",
-    "docker.login", "docker.logout", "docker.network", "docker.plugin", "docker.prune",
-    "docker.volume", "freebsd.freebsd_update.update", "freebsd.pkg.autoremove",
-    "freebsd.pkg.clean", "freebsd.pkg.install", "freebsd.pkg.remove", "freebsd.pkg.update",
-    "freebsd.pkg.upgrade", "freebsd.service.service", "freebsd.sysrc.sysrc", "gpg.dearmor",
-    "gpg.key", "lxd.container", "puppet.agent", "selinux.boolean", "selinux.file_context",
-    "selinux.file_context_mapping", "selinux.port", "ssh.command", "ssh.download", "ssh.keyscan",
-    "ssh.upload", "vzctl.create", "vzctl.delete", "vzctl.mount", "vzctl.restart", "vzctl.set",
-    "vzctl.start", "vzctl.stop", "vzctl.unmount", "zfs.dataset", "zfs.filesystem", "zfs.snapshot",
-    "zfs.volume",
+    "freebsd.freebsd_update.update", "freebsd.pkg.autoremove", "freebsd.pkg.clean",
+    "freebsd.pkg.install", "freebsd.pkg.remove", "freebsd.pkg.update", "freebsd.pkg.upgrade",
+    "freebsd.service.service", "freebsd.sysrc.sysrc", "gpg.dearmor", "gpg.key", "lxd.container",
+    "puppet.agent", "selinux.boolean", "selinux.file_context", "selinux.file_context_mapping",
+    "selinux.port", "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload", "vzctl.create",
+    "vzctl.delete", "vzctl.mount", "vzctl.restart", "vzctl.set", "vzctl.start", "vzctl.stop",
+    "vzctl.unmount", "zfs.dataset", "zfs.filesystem", "zfs.snapshot", "zfs.volume",
 )
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
 MISSING_FACTS = (
-    "docker.DockerAuths", "docker.DockerContainer", "docker.DockerContainerEnvs",
-    "docker.DockerContainerFsChanges", "docker.DockerContainerLabels",
-    "docker.DockerContainerMounts", "docker.DockerContainerNetworks",
-    "docker.DockerContainerPorts", "docker.DockerContainerProcesses",
-    "docker.DockerContainerStats", "docker.DockerContainers", "docker.DockerImage",
-    "docker.DockerImageHistory", "docker.DockerImageLabels", "docker.DockerImageLayers",
-    "docker.DockerImages", "docker.DockerNetwork", "docker.DockerNetworkLabels",
-    "docker.DockerNetworks", "docker.DockerPlugin", "docker.DockerPlugins",
-    "docker.DockerSystemInfo", "docker.DockerVersion", "docker.DockerVolume",
-    "docker.DockerVolumeLabels", "docker.DockerVolumes", "efibootmgr.EFIBootMgr", "files.Socket",
-    "freebsd.PkgPackage", "freebsd.ServiceScript", "freebsd.ServiceStatus", "freebsd.Sysrc",
-    "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys", "hardware.CpuInfo",
-    "hardware.Ipv4Addresses", "hardware.Ipv6Addresses", "lxd.LxdContainers", "podman.PodmanPs",
-    "podman.PodmanSystemInfo", "selinux.FileContext", "selinux.FileContextMapping",
-    "selinux.SEBoolean", "selinux.SEPort", "selinux.SEPorts", "vzctl.OpenvzContainers",
-    "zfs.Datasets", "zfs.Filesystems", "zfs.Pools", "zfs.Snapshots", "zfs.Volumes",
-    "zfs.ZfsDatasets", "zfs.ZfsFilesystems", "zfs.ZfsPools", "zfs.ZfsSnapshots", "zfs.ZfsVolumes",
+    "efibootmgr.EFIBootMgr", "files.Socket", "freebsd.PkgPackage", "freebsd.ServiceScript",
+    "freebsd.ServiceStatus", "freebsd.Sysrc", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys",
+    "gpg.GpgSecretKeys", "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses",
+    "lxd.LxdContainers", "podman.PodmanPs", "podman.PodmanSystemInfo", "selinux.FileContext",
+    "selinux.FileContextMapping", "selinux.SEBoolean", "selinux.SEPort", "selinux.SEPorts",
+    "vzctl.OpenvzContainers", "zfs.Datasets", "zfs.Filesystems", "zfs.Pools", "zfs.Snapshots",
+    "zfs.Volumes", "zfs.ZfsDatasets", "zfs.ZfsFilesystems", "zfs.ZfsPools", "zfs.ZfsSnapshots",
+    "zfs.ZfsVolumes",
 )
 
 

@@ -109,6 +109,12 @@ ARG_OPTIONS = frozenset({
     "--log-prefix", "--to-destination", "--to-source", "--to-ports", "--max-time",
     "-Be", "--directory", "--prefix", "--recv-keys", "--export", "--exclude", "--dport",
     "--sport", "--separate-git-dir", "--template", "--reference", "-a",
+    # docker's (pflag takes the word after a value option as its value, dash or not)
+    "--network", "-v", "--mount", "--env-file", "--label", "--restart", "--hostname",
+    "--entrypoint", "--user", "--memory", "--dns", "--builder", "--build-arg", "--target",
+    "--platform", "--cache-from", "--cache-to", "--secret", "--gateway", "--ip-range",
+    "--ipam-driver", "--subnet", "--scope", "--aux-address", "--opt", "--ipam-opt", "--alias",
+    "--username", "--project-directory", "--project-name", "--workdir", "--env",
 })
 
 

@@ -13,6 +13,7 @@ import pytest
 from corral import catalog
 
 from .cases import Case
+from .cases_docker import CASES as DOCKER
 from .cases_files import CASES as FILES
 from .cases_other import CASES as OTHER
 from .cases_packages import CASES as PACKAGES
@@ -23,7 +24,7 @@ from .cases_system import ALIASES
 from .cases_system import CASES as SYSTEM
 
 ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *PACKAGES_MORE, *SERVICES, *SYSTEM, *ALIASES,
-                   *OTHER]
+                   *OTHER, *DOCKER]
 
 
 def _has_text(annotation: Any) -> bool:

@@ -1,0 +1,17 @@
+"""docker.* under hostile strings, on a sandbox: tests/hostile/cases_docker.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from .cases import Arg, Case
+from .cases_docker import CASES
+from .runner import exercise, params
+from .sandbox import Sandbox
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(("case", "arg"), params(CASES))
+def test_hostile(sandbox: Sandbox, case: Case, arg: Arg) -> None:
+    exercise(sandbox, case, arg)
