@@ -178,7 +178,45 @@ INIT: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*SERVER, *INIT]
+# -- system tools -----------------------------------------------------------------------------
+# SELinux, ZFS, FreeBSD's tools, LXD, OpenVZ, puppet: recording stubs. Names the tools
+# define (SELinux booleans and types) are refused unless they are names; paths, targets,
+# datasets, packages and values reach the stub as one argument, after ``--`` or an option.
+
+
+def _prepare_tools(box: Sandbox) -> None:
+    box.stub("getsebool", rc=1)
+    box.stub("setsebool", "chcon", "semanage", "sepolicy")
+
+
+TOOLS: list[Case] = [
+    Case(
+        "selinux.boolean", lambda c: {"bool_name": "hbool", "value": "on"},
+        (Arg("bool_name", as_is("bool_name"), (Argv(("setsebool",)),)),
+         Arg("value", as_is("value"), (Argv(("setsebool",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.file_context", lambda c: {"path": c.at("f"), "se_type": "htype_t"},
+        (Arg("path", under_dir("path"), (Argv(("chcon",)),), **NAME),
+         Arg("se_type", as_is("se_type"), (Argv(("chcon",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.file_context_mapping", lambda c: {"target": "/web(/.*)?", "se_type": "ht_t"},
+        (Arg("target", as_is("target"), (Argv(("semanage",)),)),
+         Arg("se_type", as_is("se_type"), (Argv(("semanage",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.port", lambda c: {"protocol": "tcp", "port_num": 2222, "se_type": "ht_t"},
+        (Arg("protocol", as_is("protocol"), (Argv(("semanage",)),)),
+         Arg("se_type", as_is("se_type"), (Argv(("semanage",)),))),
+        prepare=_prepare_tools,
+    ),
+]
+
+CASES: list[Case] = [*SERVER, *INIT, *TOOLS]
 
 
 # -- aliases ------------------------------------------------------------------------------------
