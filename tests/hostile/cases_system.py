@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, short, under_dir
+from .cases import (
+    NAME,
+    Arg,
+    Case,
+    Ctx,
+    always,
+    as_is,
+    dict_key,
+    dict_value,
+    in_list,
+    short,
+    under_dir,
+)
 from .checks import Argv, ReadBack
 from .sandbox import Sandbox
 
@@ -186,7 +198,7 @@ INIT: list[Case] = [
 
 def _prepare_tools(box: Sandbox) -> None:
     box.stub("getsebool", rc=1)
-    box.stub("setsebool", "chcon", "semanage", "sepolicy")
+    box.stub("setsebool", "chcon", "semanage", "sepolicy", "zfs", "zpool")
 
 
 TOOLS: list[Case] = [
@@ -212,6 +224,44 @@ TOOLS: list[Case] = [
         "selinux.port", lambda c: {"protocol": "tcp", "port_num": 2222, "se_type": "ht_t"},
         (Arg("protocol", as_is("protocol"), (Argv(("semanage",)),)),
          Arg("se_type", as_is("se_type"), (Argv(("semanage",)),))),
+        prepare=_prepare_tools,
+    ),
+]
+
+ZFS = (Argv(("zfs",)),)
+
+
+def _zfs(op: str, name: str, **base: Any) -> Case:
+    """A zfs operation: the name, each property's name and value, as one word each (or
+    inside ``prop=value``)."""
+    return Case(
+        f"zfs.{op}", lambda c: {name: "tank/h", **base},
+        (Arg(name, as_is(name), ZFS),
+         Arg("properties", dict_key("properties"), ZFS, label="properties-key"),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    )
+
+
+TOOLS += [
+    Case(
+        "zfs.dataset", lambda c: {"dataset_name": "tank/h"},
+        (Arg("dataset_name", as_is("dataset_name"), ZFS),
+         Arg("volume_size", as_is("volume_size"), ZFS),
+         Arg("properties", dict_key("properties"), ZFS, label="properties-key"),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    ),
+    _zfs("filesystem", "fs_name"),
+    _zfs("snapshot", "snapshot_name"),
+    Case(
+        "zfs.volume", lambda c: {"volume_name": "tank/h", "size": "1G"},
+        (Arg("volume_name", as_is("volume_name"), ZFS),
+         Arg("size", as_is("size"), ZFS),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
         prepare=_prepare_tools,
     ),
 ]
