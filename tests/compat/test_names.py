@@ -25,12 +25,9 @@ PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 MISSING_OPERATIONS = (
     "docker.build", "docker.compose", "docker.container", "docker.container_exec", "docker.image",
     "docker.login", "docker.logout", "docker.network", "docker.plugin", "docker.prune",
-    "docker.volume", "freebsd.freebsd_update.update", "freebsd.pkg.autoremove", "freebsd.pkg.clean",
-    "freebsd.pkg.install", "freebsd.pkg.remove", "freebsd.pkg.update", "freebsd.pkg.upgrade",
-    "freebsd.service.service", "freebsd.sysrc.sysrc", "gpg.dearmor", "gpg.key", "lxd.container",
-    "puppet.agent", "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload", "vzctl.create",
-    "vzctl.delete", "vzctl.mount", "vzctl.restart", "vzctl.set", "vzctl.start", "vzctl.stop",
-    "vzctl.unmount",
+    "docker.volume", "gpg.dearmor", "gpg.key", "lxd.container", "puppet.agent", "ssh.command",
+    "ssh.download", "ssh.keyscan", "ssh.upload", "vzctl.create", "vzctl.delete", "vzctl.mount",
+    "vzctl.restart", "vzctl.set", "vzctl.start", "vzctl.stop", "vzctl.unmount",
 )
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
@@ -44,8 +41,7 @@ MISSING_FACTS = (
     "docker.DockerNetworkLabels", "docker.DockerNetworks", "docker.DockerPlugin",
     "docker.DockerPlugins", "docker.DockerSystemInfo", "docker.DockerVersion",
     "docker.DockerVolume", "docker.DockerVolumeLabels", "docker.DockerVolumes",
-    "efibootmgr.EFIBootMgr", "files.Socket", "freebsd.PkgPackage", "freebsd.ServiceScript",
-    "freebsd.ServiceStatus", "freebsd.Sysrc", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys",
+    "efibootmgr.EFIBootMgr", "files.Socket", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys",
     "gpg.GpgSecretKeys", "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses",
     "lxd.LxdContainers", "podman.PodmanPs", "podman.PodmanSystemInfo", "vzctl.OpenvzContainers",
 )

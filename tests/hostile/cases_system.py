@@ -5,6 +5,7 @@ reaches them as one argument or is refused; files corral writes are read back.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .cases import (
@@ -199,6 +200,7 @@ INIT: list[Case] = [
 def _prepare_tools(box: Sandbox) -> None:
     box.stub("getsebool", rc=1)
     box.stub("setsebool", "chcon", "semanage", "sepolicy", "zfs", "zpool")
+    box.stub("pkg", "service", "sysrc", "freebsd-update")
 
 
 TOOLS: list[Case] = [
@@ -262,6 +264,77 @@ TOOLS += [
          Arg("size", as_is("size"), ZFS),
          Arg("properties", dict_value("properties", "comment"), ZFS),
          Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    ),
+]
+
+PKG = (Argv(("pkg",)),)
+
+
+def _pkg_installed(installed: bool) -> Callable[[Ctx], None]:
+    """``pkg info -E`` answers the package is installed (its name) or not (nothing)."""
+    return lambda c: c.sandbox.configure("pkg", out="hpkg-1.0\n" if installed else "")
+
+
+def _jail_only(op: str, **base: Any) -> Case:
+    return Case(f"freebsd.pkg.{op}", lambda c: dict(base),
+                (Arg("jail", as_is("jail"), PKG),), prepare=_prepare_tools)
+
+
+def _listed(c: Ctx, v: str) -> None:
+    """``service -l`` lists the service (and its status succeeds)."""
+    c.sandbox.configure("service", out=v.replace("\n", " ") + "\n")
+
+
+SERVICE = (Argv(("service",)),)
+SYSRC = (Argv(("sysrc",)),)
+UPDATE = (Argv(("freebsd-update",)),)
+
+TOOLS += [
+    Case(
+        "freebsd.pkg.install", lambda c: {"package": "hpkg"},
+        (Arg("package", as_is("package"), PKG), Arg("jail", as_is("jail"), PKG),
+         Arg("reponame", as_is("reponame"), PKG)),
+        setup=_pkg_installed(False), prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.pkg.remove", lambda c: {"package": "hpkg"},
+        (Arg("package", as_is("package"), PKG), Arg("jail", as_is("jail"), PKG)),
+        setup=_pkg_installed(True), prepare=_prepare_tools,
+    ),
+    Case("freebsd.pkg.update", lambda c: {},
+         (Arg("jail", as_is("jail"), PKG), Arg("reponame", as_is("reponame"), PKG)),
+         prepare=_prepare_tools),
+    Case("freebsd.pkg.upgrade", lambda c: {},
+         (Arg("jail", as_is("jail"), PKG), Arg("reponame", as_is("reponame"), PKG)),
+         prepare=_prepare_tools),
+    _jail_only("autoremove"),
+    _jail_only("clean"),
+    Case(
+        "freebsd.service.service", lambda c: {"srvname": "hsvc", "srvstate": "restarted"},
+        (Arg("srvname", as_is("srvname"), SERVICE, setup=_listed),
+         Arg("jail", as_is("jail"), SERVICE),
+         Arg("srvstate", as_is("srvstate"), SERVICE),
+         # after the script's name, service(8) reads no option: the words are the script's
+         Arg("command", as_is("command"), (Argv(("service",), dash=False),),
+             extra={"srvstate": "custom"}),
+         Arg("command", in_list("command", "status"), (Argv(("service",), dash=False),),
+             extra={"srvstate": "custom"}, label="command-list"),
+         Arg("environment", in_list("environment", "A=1"), SERVICE),
+         Arg("environment", lambda v, c: {"environment": [f"H={v}"]}, SERVICE,
+             label="environment-value")),
+        setup=lambda c: _listed(c, "hsvc"), prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.sysrc.sysrc", lambda c: {"parameter": "h_enable", "value": "YES"},
+        (Arg("parameter", as_is("parameter"), SYSRC), Arg("value", as_is("value"), SYSRC),
+         Arg("jail", as_is("jail"), SYSRC), Arg("command", as_is("command"), SYSRC)),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.freebsd_update.update", lambda c: {},
+        tuple(Arg(p, as_is(p), UPDATE) for p in (
+            "basedir", "workdir", "conffile", "jail", "key", "currently_running", "server")),
         prepare=_prepare_tools,
     ),
 ]

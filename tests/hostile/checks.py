@@ -108,7 +108,7 @@ ARG_OPTIONS = frozenset({
     "--limit-rate", "--machine", "--comment", "--home", "--shell", "--gid", "--uid",
     "--log-prefix", "--to-destination", "--to-source", "--to-ports", "--max-time",
     "-Be", "--directory", "--prefix", "--recv-keys", "--export", "--exclude", "--dport",
-    "--sport", "--separate-git-dir", "--template", "--reference", "-a",
+    "--sport", "--separate-git-dir", "--template", "--reference", "-a", "--currently-running",
 })
 
 

@@ -102,6 +102,12 @@ ABSENT: dict[str, list[tuple[dict[str, Any], Any]]] = {
     "zfs.Filesystems": [({}, DEFAULT)],
     "zfs.Snapshots": [({}, DEFAULT)],
     "zfs.Volumes": [({}, DEFAULT)],
+    # FreeBSD's tools (Debian's service(8) has no -l: nothing listed, nothing running)
+    "freebsd.ServiceScript": [({"srvname": "corral-absent"}, DEFAULT),
+                              ({"srvname": "ssh", "jail": "corral-absent"}, DEFAULT)],
+    "freebsd.ServiceStatus": [({"srvname": "corral-absent"}, DEFAULT)],
+    "freebsd.Sysrc": [({"parameter": "corral_absent"}, DEFAULT)],
+    "freebsd.PkgPackage": [({"package": NO_PACKAGE}, DEFAULT)],
     "openrc.OpenrcEnabled": [({}, DEFAULT)],
     "openrc.OpenrcStatus": [({}, DEFAULT)],
     "pacman.PacmanPackages": [({}, DEFAULT)],
