@@ -25,9 +25,8 @@ PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 MISSING_OPERATIONS = (
     "docker.build", "docker.compose", "docker.container", "docker.container_exec", "docker.image",
     "docker.login", "docker.logout", "docker.network", "docker.plugin", "docker.prune",
-    "docker.volume", "gpg.dearmor", "gpg.key", "lxd.container", "puppet.agent", "ssh.command",
-    "ssh.download", "ssh.keyscan", "ssh.upload", "vzctl.create", "vzctl.delete", "vzctl.mount",
-    "vzctl.restart", "vzctl.set", "vzctl.start", "vzctl.stop", "vzctl.unmount",
+    "docker.volume", "gpg.dearmor", "gpg.key", "ssh.command", "ssh.download", "ssh.keyscan",
+    "ssh.upload",
 )
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
@@ -40,10 +39,10 @@ MISSING_FACTS = (
     "docker.DockerImageLayers", "docker.DockerImages", "docker.DockerNetwork",
     "docker.DockerNetworkLabels", "docker.DockerNetworks", "docker.DockerPlugin",
     "docker.DockerPlugins", "docker.DockerSystemInfo", "docker.DockerVersion",
-    "docker.DockerVolume", "docker.DockerVolumeLabels", "docker.DockerVolumes",
-    "efibootmgr.EFIBootMgr", "files.Socket", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys",
-    "gpg.GpgSecretKeys", "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses",
-    "lxd.LxdContainers", "podman.PodmanPs", "podman.PodmanSystemInfo", "vzctl.OpenvzContainers",
+    "docker.DockerVolume", "docker.DockerVolumeLabels", "docker.DockerVolumes", "files.Socket",
+    "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys", "hardware.CpuInfo",
+    "hardware.Ipv4Addresses", "hardware.Ipv6Addresses", "podman.PodmanPs",
+    "podman.PodmanSystemInfo",
 )
 
 

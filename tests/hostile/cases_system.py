@@ -201,6 +201,9 @@ def _prepare_tools(box: Sandbox) -> None:
     box.stub("getsebool", rc=1)
     box.stub("setsebool", "chcon", "semanage", "sepolicy", "zfs", "zpool")
     box.stub("pkg", "service", "sysrc", "freebsd-update")
+    box.stub("lxc", out="[]")
+    box.stub("vzlist", out="[]")
+    box.stub("vzctl", "puppet")
 
 
 TOOLS: list[Case] = [
@@ -337,6 +340,35 @@ TOOLS += [
             "basedir", "workdir", "conffile", "jail", "key", "currently_running", "server")),
         prepare=_prepare_tools,
     ),
+]
+
+VZ = (Argv(("vzctl",)),)
+
+
+def _vz(op: str, **base: Any) -> Case:
+    return Case(f"vzctl.{op}", lambda c: {"ctid": 101, **base},
+                (Arg("ctid", as_is("ctid"), VZ),), prepare=_prepare_tools)
+
+
+TOOLS += [
+    Case(
+        "lxd.container", lambda c: {"id": "hweb"},
+        (Arg("id", as_is("id"), (Argv(("lxc",)),)),
+         Arg("image", as_is("image"), (Argv(("lxc",)),))),
+        prepare=_prepare_tools,
+    ),
+    *(_vz(op) for op in ("start", "stop", "restart", "mount", "unmount", "delete")),
+    Case("vzctl.create", lambda c: {"ctid": 102},
+         (Arg("ctid", as_is("ctid"), VZ), Arg("template", as_is("template"), VZ)),
+         prepare=_prepare_tools),
+    Case("vzctl.set", lambda c: {"ctid": 101},
+         (Arg("ctid", as_is("ctid"), VZ),
+          Arg("data", lambda v, c: {"hostname": v}, VZ, label="settings-value"),
+          Arg("data", lambda v, c: {"nameserver": ["1.1.1.1", v]}, VZ,
+              label="settings-list")),
+         prepare=_prepare_tools),
+    Case("puppet.agent", lambda c: {},
+         (Arg("server", as_is("server"), (Argv(("puppet",)),)),), prepare=_prepare_tools),
 ]
 
 CASES: list[Case] = [*SERVER, *INIT, *TOOLS]
