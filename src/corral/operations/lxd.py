@@ -17,6 +17,11 @@ from corral.model.operation import OpGenerator, operation
 _NAME_RE = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
+def get_container_named(name: str, containers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The container of that name in ``LxdContainers``' list, or None."""
+    return next((c for c in containers if c.get("name") == name), None)
+
+
 def _changes(*_a: Any, **_k: Any) -> list[Key]:
     return [LXD_KEY]
 
@@ -41,7 +46,7 @@ def container(id: str, present: bool = True, image: str = "ubuntu:16.04") -> OpG
         raise OperationValueError(f"{id!r} is not an LXD container name")
     if not image or image.startswith("-") or any(c.isspace() for c in image):
         raise OperationValueError(f"{image!r} is not an image")
-    current = next((c for c in host.get_fact(LxdContainers) if c.get("name") == id), None)
+    current = get_container_named(id, host.get_fact(LxdContainers))
     if present and current is None:
         yield StringCommand("lxc", "launch", QuoteString(image), id, "</dev/null")
     elif present:
