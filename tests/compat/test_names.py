@@ -23,25 +23,14 @@ PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 
 #: pyinfra 3.10's operations corral does not have yet (sorted)
 MISSING_OPERATIONS = (
-    "freebsd.freebsd_update.update", "freebsd.pkg.autoremove", "freebsd.pkg.clean",
-    "freebsd.pkg.install", "freebsd.pkg.remove", "freebsd.pkg.update", "freebsd.pkg.upgrade",
-    "freebsd.service.service", "freebsd.sysrc.sysrc", "gpg.dearmor", "gpg.key", "lxd.container",
-    "puppet.agent", "selinux.boolean", "selinux.file_context", "selinux.file_context_mapping",
-    "selinux.port", "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload", "vzctl.create",
-    "vzctl.delete", "vzctl.mount", "vzctl.restart", "vzctl.set", "vzctl.start", "vzctl.stop",
-    "vzctl.unmount", "zfs.dataset", "zfs.filesystem", "zfs.snapshot", "zfs.volume",
+    "gpg.dearmor", "gpg.key", "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload",
 )
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
 MISSING_FACTS = (
-    "efibootmgr.EFIBootMgr", "files.Socket", "freebsd.PkgPackage", "freebsd.ServiceScript",
-    "freebsd.ServiceStatus", "freebsd.Sysrc", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys",
-    "gpg.GpgSecretKeys", "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses",
-    "lxd.LxdContainers", "podman.PodmanPs", "podman.PodmanSystemInfo", "selinux.FileContext",
-    "selinux.FileContextMapping", "selinux.SEBoolean", "selinux.SEPort", "selinux.SEPorts",
-    "vzctl.OpenvzContainers", "zfs.Datasets", "zfs.Filesystems", "zfs.Pools", "zfs.Snapshots",
-    "zfs.Volumes", "zfs.ZfsDatasets", "zfs.ZfsFilesystems", "zfs.ZfsPools", "zfs.ZfsSnapshots",
-    "zfs.ZfsVolumes",
+    "files.Socket", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys",
+    "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses", "podman.PodmanPs",
+    "podman.PodmanSystemInfo",
 )
 
 

@@ -5,9 +5,22 @@ reaches them as one argument or is refused; files corral writes are read back.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .cases import NAME, Arg, Case, Ctx, always, as_is, in_list, short, under_dir
+from .cases import (
+    NAME,
+    Arg,
+    Case,
+    Ctx,
+    always,
+    as_is,
+    dict_key,
+    dict_value,
+    in_list,
+    short,
+    under_dir,
+)
 from .cases_server import script_args
 from .checks import Argv, ReadBack
 from .sandbox import Sandbox
@@ -170,7 +183,187 @@ INIT: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*SERVER, *INIT]
+# -- system tools -----------------------------------------------------------------------------
+# SELinux, ZFS, FreeBSD's tools, LXD, OpenVZ, puppet: recording stubs. Names the tools
+# define (SELinux booleans and types) are refused unless they are names; paths, targets,
+# datasets, packages and values reach the stub as one argument, after ``--`` or an option.
+
+
+def _prepare_tools(box: Sandbox) -> None:
+    box.stub("getsebool", rc=1)
+    box.stub("setsebool", "chcon", "semanage", "sepolicy", "zfs", "zpool")
+    box.stub("pkg", "service", "sysrc", "freebsd-update")
+    box.stub("lxc", out="[]")
+    box.stub("vzlist", out="[]")
+    box.stub("vzctl", "puppet")
+
+
+TOOLS: list[Case] = [
+    Case(
+        "selinux.boolean", lambda c: {"bool_name": "hbool", "value": "on"},
+        (Arg("bool_name", as_is("bool_name"), (Argv(("setsebool",)),)),
+         Arg("value", as_is("value"), (Argv(("setsebool",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.file_context", lambda c: {"path": c.at("f"), "se_type": "htype_t"},
+        (Arg("path", under_dir("path"), (Argv(("chcon",)),), **NAME),
+         Arg("se_type", as_is("se_type"), (Argv(("chcon",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.file_context_mapping", lambda c: {"target": "/web(/.*)?", "se_type": "ht_t"},
+        (Arg("target", as_is("target"), (Argv(("semanage",)),)),
+         Arg("se_type", as_is("se_type"), (Argv(("semanage",)),))),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "selinux.port", lambda c: {"protocol": "tcp", "port_num": 2222, "se_type": "ht_t"},
+        (Arg("protocol", as_is("protocol"), (Argv(("semanage",)),)),
+         Arg("se_type", as_is("se_type"), (Argv(("semanage",)),))),
+        prepare=_prepare_tools,
+    ),
+]
+
+ZFS = (Argv(("zfs",)),)
+
+
+def _zfs(op: str, name: str, **base: Any) -> Case:
+    """A zfs operation: the name, each property's name and value, as one word each (or
+    inside ``prop=value``)."""
+    return Case(
+        f"zfs.{op}", lambda c: {name: "tank/h", **base},
+        (Arg(name, as_is(name), ZFS),
+         Arg("properties", dict_key("properties"), ZFS, label="properties-key"),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    )
+
+
+TOOLS += [
+    Case(
+        "zfs.dataset", lambda c: {"dataset_name": "tank/h"},
+        (Arg("dataset_name", as_is("dataset_name"), ZFS),
+         Arg("volume_size", as_is("volume_size"), ZFS),
+         Arg("properties", dict_key("properties"), ZFS, label="properties-key"),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    ),
+    _zfs("filesystem", "fs_name"),
+    _zfs("snapshot", "snapshot_name"),
+    Case(
+        "zfs.volume", lambda c: {"volume_name": "tank/h", "size": "1G"},
+        (Arg("volume_name", as_is("volume_name"), ZFS),
+         Arg("size", as_is("size"), ZFS),
+         Arg("properties", dict_value("properties", "comment"), ZFS),
+         Arg("data", lambda v, c: {"comment": v}, ZFS, label="extra_props")),
+        prepare=_prepare_tools,
+    ),
+]
+
+PKG = (Argv(("pkg",)),)
+
+
+def _pkg_installed(installed: bool) -> Callable[[Ctx], None]:
+    """``pkg info -E`` answers the package is installed (its name) or not (nothing)."""
+    return lambda c: c.sandbox.configure("pkg", out="hpkg-1.0\n" if installed else "")
+
+
+def _jail_only(op: str, **base: Any) -> Case:
+    return Case(f"freebsd.pkg.{op}", lambda c: dict(base),
+                (Arg("jail", as_is("jail"), PKG),), prepare=_prepare_tools)
+
+
+def _listed(c: Ctx, v: str) -> None:
+    """``service -l`` lists the service (and its status succeeds)."""
+    c.sandbox.configure("service", out=v.replace("\n", " ") + "\n")
+
+
+SERVICE = (Argv(("service",)),)
+SYSRC = (Argv(("sysrc",)),)
+UPDATE = (Argv(("freebsd-update",)),)
+
+TOOLS += [
+    Case(
+        "freebsd.pkg.install", lambda c: {"package": "hpkg"},
+        (Arg("package", as_is("package"), PKG), Arg("jail", as_is("jail"), PKG),
+         Arg("reponame", as_is("reponame"), PKG)),
+        setup=_pkg_installed(False), prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.pkg.remove", lambda c: {"package": "hpkg"},
+        (Arg("package", as_is("package"), PKG), Arg("jail", as_is("jail"), PKG)),
+        setup=_pkg_installed(True), prepare=_prepare_tools,
+    ),
+    Case("freebsd.pkg.update", lambda c: {},
+         (Arg("jail", as_is("jail"), PKG), Arg("reponame", as_is("reponame"), PKG)),
+         prepare=_prepare_tools),
+    Case("freebsd.pkg.upgrade", lambda c: {},
+         (Arg("jail", as_is("jail"), PKG), Arg("reponame", as_is("reponame"), PKG)),
+         prepare=_prepare_tools),
+    _jail_only("autoremove"),
+    _jail_only("clean"),
+    Case(
+        "freebsd.service.service", lambda c: {"srvname": "hsvc", "srvstate": "restarted"},
+        (Arg("srvname", as_is("srvname"), SERVICE, setup=_listed),
+         Arg("jail", as_is("jail"), SERVICE),
+         Arg("srvstate", as_is("srvstate"), SERVICE),
+         # after the script's name, service(8) reads no option: the words are the script's
+         Arg("command", as_is("command"), (Argv(("service",), dash=False),),
+             extra={"srvstate": "custom"}),
+         Arg("command", in_list("command", "status"), (Argv(("service",), dash=False),),
+             extra={"srvstate": "custom"}, label="command-list"),
+         Arg("environment", in_list("environment", "A=1"), SERVICE),
+         Arg("environment", lambda v, c: {"environment": [f"H={v}"]}, SERVICE,
+             label="environment-value")),
+        setup=lambda c: _listed(c, "hsvc"), prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.sysrc.sysrc", lambda c: {"parameter": "h_enable", "value": "YES"},
+        (Arg("parameter", as_is("parameter"), SYSRC), Arg("value", as_is("value"), SYSRC),
+         Arg("jail", as_is("jail"), SYSRC), Arg("command", as_is("command"), SYSRC)),
+        prepare=_prepare_tools,
+    ),
+    Case(
+        "freebsd.freebsd_update.update", lambda c: {},
+        tuple(Arg(p, as_is(p), UPDATE) for p in (
+            "basedir", "workdir", "conffile", "jail", "key", "currently_running", "server")),
+        prepare=_prepare_tools,
+    ),
+]
+
+VZ = (Argv(("vzctl",)),)
+
+
+def _vz(op: str, **base: Any) -> Case:
+    return Case(f"vzctl.{op}", lambda c: {"ctid": 101, **base},
+                (Arg("ctid", as_is("ctid"), VZ),), prepare=_prepare_tools)
+
+
+TOOLS += [
+    Case(
+        "lxd.container", lambda c: {"id": "hweb"},
+        (Arg("id", as_is("id"), (Argv(("lxc",)),)),
+         Arg("image", as_is("image"), (Argv(("lxc",)),))),
+        prepare=_prepare_tools,
+    ),
+    *(_vz(op) for op in ("start", "stop", "restart", "mount", "unmount", "delete")),
+    Case("vzctl.create", lambda c: {"ctid": 102},
+         (Arg("ctid", as_is("ctid"), VZ), Arg("template", as_is("template"), VZ)),
+         prepare=_prepare_tools),
+    Case("vzctl.set", lambda c: {"ctid": 101},
+         (Arg("ctid", as_is("ctid"), VZ),
+          Arg("data", lambda v, c: {"hostname": v}, VZ, label="settings-value"),
+          Arg("data", lambda v, c: {"nameserver": ["1.1.1.1", v]}, VZ,
+              label="settings-list")),
+         prepare=_prepare_tools),
+    Case("puppet.agent", lambda c: {},
+         (Arg("server", as_is("server"), (Argv(("puppet",)),)),), prepare=_prepare_tools),
+]
+
+CASES: list[Case] = [*SERVER, *INIT, *TOOLS]
 
 
 # -- aliases ------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ ARG_OPTIONS = frozenset({
     "--limit-rate", "--machine", "--comment", "--home", "--shell", "--gid", "--uid",
     "--log-prefix", "--to-destination", "--to-source", "--to-ports", "--max-time",
     "-Be", "--directory", "--prefix", "--recv-keys", "--export", "--exclude", "--dport",
-    "--sport", "--separate-git-dir", "--template", "--reference", "-a",
+    "--sport", "--separate-git-dir", "--template", "--reference", "-a", "--currently-running",
     # docker's (pflag takes the word after a value option as its value, dash or not)
     "--network", "-v", "--mount", "--env-file", "--label", "--restart", "--hostname",
     "--entrypoint", "--user", "--memory", "--dns", "--builder", "--build-arg", "--target",
