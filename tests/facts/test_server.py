@@ -124,7 +124,7 @@ def test_home() -> None:
     assert load("server_home_current") == "/root"
     assert load("server_home_missing") is None
     assert server.Home().command() == "echo ~"
-    assert "getent passwd 'a b'" in server.Home().command(user="a b")
+    assert "getent passwd -- 'a b'" in server.Home().command(user="a b")
 
 
 def test_which() -> None:

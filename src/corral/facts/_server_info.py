@@ -242,7 +242,7 @@ class AuthorizedKeys(FactBase[list[str]]):
             return f"if [ -e {where} ]; then cat -- {where}; fi"
         # a name ~ cannot expand: its home from the user database
         q = shlex.quote(user)
-        return (f'__cf_h=$(getent passwd {q} | cut -d: -f6); if [ -n "$__cf_h" ] && '
+        return (f'__cf_h=$(getent passwd -- {q} | cut -d: -f6); if [ -n "$__cf_h" ] && '
                 f'[ -e "$__cf_h/.ssh/authorized_keys" ]; then '
                 f'cat -- "$__cf_h/.ssh/authorized_keys"; fi')
 

@@ -178,7 +178,7 @@ class Home(FactBase[str | None]):
         if not user or _SAFE_USER.match(user):
             return f"echo ~{user}"
         # a name tilde expansion cannot take: look it up instead
-        return f"getent passwd {shlex.quote(user)} | cut -d: -f6 || true"
+        return f"getent passwd -- {shlex.quote(user)} | cut -d: -f6 || true"
 
     def process(self, output: list[str]) -> str | None:
         home = output[0].strip() if output else ""
