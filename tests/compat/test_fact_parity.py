@@ -134,6 +134,13 @@ def _listed_ports(value: Any) -> Any:
             if port.get("process") is not None]
 
 
+def _cut_at_colon(value: Any) -> Any:
+    """lscpu's fields as pyinfra keeps them: a value up to its first colon."""
+    if not isinstance(value, dict):
+        return value
+    return {k: v.split(":")[0].strip() if isinstance(v, str) else v for k, v in value.items()}
+
+
 #: facts where corral differs from pyinfra on purpose (docs/compat.md, deviations): fact ->
 #: (why, view). The view, applied to both tools' values, keeps what must still agree (None:
 #: nothing can be compared, the fact is reported as skipped)
@@ -150,6 +157,10 @@ DELIBERATE: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
         "the checked-out branch first (git symbolic-ref); pyinfra's git describe --all "
         "names a tag on the same commit instead, so its git.repo checks the branch out again "
         "on every run", None),
+    "hardware.CpuInfo": (
+        "an lscpu value holding a colon (Vulnerability Spec rstack overflow: Vulnerable: "
+        "Safe RET, no microcode) is kept whole; pyinfra cuts it at that colon",
+        _cut_at_colon),
     "server.Ports": (
         "corral lists sockets whose owner is not visible too (process and pid None) and "
         "gives each socket's pid", _listed_ports),

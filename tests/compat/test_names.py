@@ -29,8 +29,6 @@ MISSING_OPERATIONS = (
 #: pyinfra 3.10's facts corral does not have yet (sorted)
 MISSING_FACTS = (
     "files.Socket", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys",
-    "hardware.CpuInfo", "hardware.Ipv4Addresses", "hardware.Ipv6Addresses", "podman.PodmanPs",
-    "podman.PodmanSystemInfo",
 )
 
 

@@ -81,8 +81,52 @@ def test_ifconfig_output() -> None:
         hardware.NetworkDevices().process(['[{"no": "name"}]'])
 
 
+def test_first_address_of_each_device() -> None:
+    """Ipv4Addresses/Ipv6Addresses: each device's first address of the family (pyinfra's
+    older facts), from the same output as Ipv4Addrs/Ipv6Addrs."""
+    v4, v6 = load("hardware_ipv4addresses"), load("hardware_ipv6addresses")
+    assert v4["lo"] == "127.0.0.1" and v6["lo"] == "::1"
+    for name, first, every in (("hardware_ipv4addresses", v4, hardware.Ipv4Addrs),
+                               ("hardware_ipv6addresses", v6, hardware.Ipv6Addrs)):
+        lists = every().process(record(name)["output"])
+        assert first == {device: found[0] for device, found in lists.items()}
+    two = hardware.Ipv4Addresses().process([
+        "2: eth0: <BROADCAST,UP> mtu 1500 state UP",
+        "    inet 192.0.2.1/24 brd 192.0.2.255 scope global eth0",
+        "    inet 198.51.100.7/24 scope global eth0",
+        "3: eth1: <BROADCAST> mtu 1500 state DOWN",
+    ])
+    assert two == {"eth0": "192.0.2.1"}  # the first one; eth1 has none: left out
+    assert hardware.Ipv6Addresses().process(["[]"]) == {} == hardware.Ipv6Addresses.default()
+
+
+def test_cpu_info_from_lscpu() -> None:
+    """``LANG=C lscpu`` on this machine (Debian 12's util-linux 2.38; the fleet hosts run the
+    same program on the same kernel)."""
+    info = load("hardware_cpuinfo")
+    assert info["Architecture"] == "x86_64"
+    assert info["CPU(s)"] == str(load("hardware_cpus"))
+    assert info["Byte Order"] == "Little Endian"
+    flags = info["Flags"]
+    assert isinstance(flags, list) and "fpu" in flags and all(" " not in f for f in flags)
+    # a value holding a colon is kept whole (pyinfra cuts it at that colon)
+    assert info["Vulnerability Spec rstack overflow"] == "Vulnerable: Safe RET, no microcode"
+    assert info["L1d cache"] == "96 KiB (2 instances)"
+    assert hardware.CpuInfo().process([]) is None
+    # lscpu 2.38's indented sections and a section heading with no value
+    nested = hardware.CpuInfo().process(["Vendor ID:   GenuineIntel",
+                                         "  Model name:  Intel(R) Xeon(R)",
+                                         "    Flags:     fpu  vme",
+                                         "Caches (sum of all):", "  L1d:  48 KiB"])
+    assert nested == {"Vendor ID": "GenuineIntel", "Model name": "Intel(R) Xeon(R)",
+                      "Flags": ["fpu", "vme"], "Caches (sum of all)": "", "L1d": "48 KiB"}
+    with pytest.raises(FactParseError):
+        hardware.CpuInfo().process(["Architecture: x86_64", "no colon here"])
+
+
 FACTS = [hardware.Cpus, hardware.Memory, hardware.BlockDevices, hardware.NetworkDevices,
-         hardware.Ipv4Addrs, hardware.Ipv6Addrs]
+         hardware.Ipv4Addrs, hardware.Ipv6Addrs, hardware.Ipv4Addresses,
+         hardware.Ipv6Addresses, hardware.CpuInfo]
 
 
 @pytest.mark.parametrize("cls", FACTS)

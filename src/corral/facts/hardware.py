@@ -1,4 +1,5 @@
-"""Facts about the machine: memory, CPUs, network devices and their addresses, disks."""
+"""Facts about the machine: memory, CPUs (count and lscpu's description), network devices
+and their addresses, disks."""
 
 from __future__ import annotations
 
@@ -262,6 +263,48 @@ class NetworkDevices(FactBase[dict[str, DeviceDict]]):
         return _NETWORK
 
 
+class CpuInfo(FactBase[dict[str, str | list[str]] | None]):
+    """What ``lscpu`` says of the CPUs, by its field names ("Architecture", "CPU(s)",
+    "Model name"...), each value a string; a field whose name has "flag" in it is a list
+    of its words. None where lscpu prints nothing."""
+
+    requires_command = "lscpu"
+
+    def command(self) -> str:
+        # LANG=C: the field names are lscpu's English ones, whatever the host's locale
+        return "LANG=C lscpu"
+
+    def process(self, output: list[str]) -> dict[str, str | list[str]] | None:
+        info: dict[str, str | list[str]] = {}
+        for line in output:
+            # the value is what follows the first colon: lscpu's values hold no colon
+            # (pyinfra cuts at a second one; corral keeps the whole value)
+            name, colon, value = line.partition(":")
+            if not colon:
+                if line.strip():
+                    raise FactParseError(f"an lscpu line without a colon: {line!r}"[:200])
+                continue
+            key = name.strip()
+            info[key] = value.split() if "flag" in key.lower() else value.strip()
+        return info or None
+
+    def reads(self) -> frozenset[Key]:
+        return _NOTHING
+
+
+def _addresses(output: list[str], family: Family) -> dict[str, list[str]]:
+    """Each device's addresses of ``family`` (the first one first); devices without one
+    are left out."""
+    found: dict[str, list[str]] = {}
+    for name, device in parse_devices(output).items():
+        entry = device.get(family)
+        if entry:
+            found[name] = [entry["address"]] + [
+                extra["address"] for extra in entry.get("additional_ips", [])
+            ]
+    return found
+
+
 class Ipv4Addrs(FactBase[dict[str, list[str]]]):
     """IPv4 addresses by network device, e.g. {"eth0": ["192.0.2.1"]}; devices without
     one are left out."""
@@ -276,14 +319,7 @@ class Ipv4Addrs(FactBase[dict[str, list[str]]]):
         return _DEVICES_COMMAND
 
     def process(self, output: list[str]) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for name, device in parse_devices(output).items():
-            entry = device.get(self.family)
-            if entry:
-                found[name] = [entry["address"]] + [
-                    extra["address"] for extra in entry.get("additional_ips", [])
-                ]
-        return found
+        return _addresses(output, self.family)
 
     def reads(self) -> frozenset[Key]:
         return _NETWORK
@@ -292,5 +328,32 @@ class Ipv4Addrs(FactBase[dict[str, list[str]]]):
 class Ipv6Addrs(Ipv4Addrs):
     """IPv6 addresses by network device, e.g. {"eth0": ["fe80::1"]}; devices without one
     are left out."""
+
+    family: Family = "ipv6"
+
+
+class Ipv4Addresses(FactBase[dict[str, str]]):
+    """The first IPv4 address of each network device, e.g. {"eth0": "192.0.2.1"}; devices
+    without one are left out (pyinfra's older form of ``Ipv4Addrs``, kept by name)."""
+
+    family: Family = "ipv4"
+
+    @staticmethod
+    def default() -> dict[str, str]:
+        return {}
+
+    def command(self) -> str:
+        return _DEVICES_COMMAND
+
+    def process(self, output: list[str]) -> dict[str, str]:
+        return {name: found[0] for name, found in _addresses(output, self.family).items()}
+
+    def reads(self) -> frozenset[Key]:
+        return _NETWORK
+
+
+class Ipv6Addresses(Ipv4Addresses):
+    """The first IPv6 address of each network device, e.g. {"eth0": "fe80::1"}; devices
+    without one are left out (pyinfra's older form of ``Ipv6Addrs``, kept by name)."""
 
     family: Family = "ipv6"

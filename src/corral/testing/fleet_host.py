@@ -46,6 +46,9 @@ root=$1 image=$2 upper=$3 work=$4 name=$5 n=0
 until mount -t overlay overlay -o "lowerdir=$image,upperdir=$upper,workdir=$work" "$root"
 do n=$((n+1)); [ $n -lt 50 ] || exit 1; sleep 0.1; done
 mount -t proc proc "$root/proc"
+# read-only: lscpu (hardware.CpuInfo) needs /sys/devices/system/cpu, as on any Linux
+# machine; nothing on a host may change the machine's devices
+mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$root/dev/pts"
 mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
 hostname "$name"

@@ -91,6 +91,9 @@ CAPTURES: list[Capture] = [
     ("host", "hardware_networkdevices", hardware.NetworkDevices, {}),
     ("host", "hardware_ipv4addrs", hardware.Ipv4Addrs, {}),
     ("host", "hardware_ipv6addrs", hardware.Ipv6Addrs, {}),
+    ("host", "hardware_ipv4addresses", hardware.Ipv4Addresses, {}),
+    ("host", "hardware_ipv6addresses", hardware.Ipv6Addresses, {}),
+    ("host", "hardware_cpuinfo", hardware.CpuInfo, {}),
 ]
 
 #: outputs of other commands a fact parses too (fallbacks): name -> (where, command)
