@@ -170,6 +170,11 @@ DELIBERATE: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
         lambda value: {k: v for k, v in value.items() if _PYINFRA_SERVICE_NAME.fullmatch(k)}),
 }
 
+#: deliberate differences that show only on some machines (the two reads agree elsewhere)
+DIFFERS_ON_SOME_MACHINES = {
+    "hardware.CpuInfo",  # only where the kernel's lscpu text has a value holding a colon
+}
+
 def common_facts() -> list[str]:
     """The facts both tools have (pyinfra's names, as listed by the probe)."""
     pyinfra_names = set(probe_names()["facts"])
@@ -296,7 +301,8 @@ def test_facts_read_the_same_as_pyinfra(pyinfra: Path, tmp_path: Path) -> None:
                   if verdict == "differs"}
     assert not unexpected, "facts read otherwise than pyinfra 3.10 reads them:\n" + "\n".join(
         f"{fact}: {detail}" for fact, detail in unexpected.items())
-    same = sorted(f for f in DELIBERATE if f in ours and ours[f] == theirs[f])
+    same = sorted(f for f in DELIBERATE
+                  if f in ours and ours[f] == theirs[f] and f not in DIFFERS_ON_SOME_MACHINES)
     assert not same, f"these facts read as pyinfra's now; remove them from DELIBERATE: {same}"
 
 def test_shape_tells_types_apart_but_not_values() -> None:
