@@ -175,6 +175,7 @@ DIFFERS_ON_SOME_MACHINES = {
     "hardware.CpuInfo",  # only where the kernel's lscpu text has a value holding a colon
 }
 
+
 def common_facts() -> list[str]:
     """The facts both tools have (pyinfra's names, as listed by the probe)."""
     pyinfra_names = set(probe_names()["facts"])
