@@ -267,6 +267,9 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
               help="The shell commands run in (default sh).")
 @click.option("--parallel", type=click.IntRange(0), default=None,
               help="Hosts at once (0: the default, 50).")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes the hosts are split over (default: one per core, for "
+              "runs of 100 hosts per worker or more; 1: this process alone).")
 @click.option("--serial", is_flag=True, help="One host at a time, each through its whole "
               "deploy.")
 @click.option("--no-wait", is_flag=True,
@@ -374,6 +377,7 @@ class _Options:
         self.fail_percent: int | None = options.pop("fail_percent")
         self.parallel: int | None = options.pop("parallel") or None
         self.serial: bool = options.pop("serial")
+        self.workers: int | None = options.pop("workers")
         self.no_wait: bool = options.pop("no_wait")
         self.as_json: bool = options.pop("as_json")
         self.debug: bool = options.pop("debug")
@@ -424,7 +428,7 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         try:
             return _TERM.run(inv, request.deploys, dry=dry_run, parallel=parallel,
                              fail_percent=opts.fail_percent, on_event=on_event,
-                             config=config)
+                             config=config, workers=opts.workers)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 
