@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -126,7 +127,7 @@ def test_two_workers_give_the_results_of_one_process(fleet6: Fleet, tmp_path: Pa
     # serial: one host at a time over both workers (their spans do not overlap)
     spans = _serial_spans(ops[2])
     assert len(spans) == 6
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), spans
 
 
 def test_api_results_are_those_of_one_process(fleet6: Fleet, tmp_path: Path) -> None:
