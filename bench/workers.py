@@ -57,13 +57,26 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
     began = time.monotonic()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env={**os.environ, "NO_COLOR": "1"})
-    peaks: dict[int, int] = {}
+    # per process, by what it runs: a child seen between fork and exec still has its
+    # parent's memory and command line; its peak is counted as the program it becomes
+    peaks: dict[int, tuple[str, int]] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             for p in _descendants(proc.pid):
-                peaks[p] = max(peaks.get(p, 0), _hwm_kib(p))
+                try:
+                    cmdline = Path(f"/proc/{p}/cmdline").read_text()
+                except OSError:
+                    continue
+                if not cmdline:  # ended (a zombie): its peak is known already
+                    continue
+                hwm = _hwm_kib(p)
+                seen = peaks.get(p)
+                if seen is None or seen[0] != cmdline:
+                    peaks[p] = (cmdline, hwm)
+                else:
+                    peaks[p] = (cmdline, max(seen[1], hwm))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -76,8 +89,9 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     answered = sum(1 for line in out.decode().splitlines()
                    if '"host_done"' in line and json.loads(line)["result"]["status"] == "ok")
+    peak_kib = sum(k for _, k in peaks.values())
     return {"exit_code": proc.returncode, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "processes": len(peaks), "peak_rss_mib_sum": round(sum(peaks.values()) / 1024, 1),
+            "processes": len(peaks), "peak_rss_mib_sum": round(peak_kib / 1024, 1),
             "hosts_ok": answered}
 
 

@@ -47,8 +47,8 @@ from .runner import RunOptions
 from .shardrun import ShardSpec, frame, read_frame
 
 #: a run of fewer hosts per worker than this runs in one process when the number of
-#: workers is not given: starting a worker costs about 0.3 s of CPU (importing corral and
-#: its SSH library), what about 60 hosts' read-only run costs (docs/scale.md)
+#: workers is not given: starting a worker costs about 0.22 s of CPU and 44 MB (importing
+#: corral and its SSH library), what about 65 hosts' read-only run costs (docs/scale.md)
 MIN_HOSTS_PER_WORKER = 100
 #: how long an interrupted run waits for its workers to end their commands and report
 CANCEL_GRACE = 30.0
