@@ -40,6 +40,28 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+
+def _vault_for_workers(opts: Any, mode: str) -> None:
+    """The vault as worker processes must see it: they open the file this process would
+    (``--vault`` goes to them through the environment), and they cannot prompt for its
+    passphrase. When a prompt would be needed, a run left to choose its workers runs in
+    this process; asked for several workers, the passphrase is asked here, once, and
+    handed to them through their environment (as ``CORRAL_VAULT_PASSPHRASE`` does)."""
+    from corral.vault import store
+
+    if opts.vault_file:
+        os.environ[store.ENV_FILE] = str(Path(opts.vault_file).resolve())
+    if opts.workers == 1 or mode != "deploy" or not store.default_path().exists():
+        return
+    keys = store.Keys.from_environment(interactive=False)
+    if keys.passphrase or keys.identity or not store.can_prompt():
+        return
+    if opts.workers is None:
+        opts.workers = 1
+        return
+    os.environ[store.ENV_PASSPHRASE] = store.prompt_secret(
+        f"Passphrase for {store.default_path()}: ")
+
 class _Terminated(BaseException):
     """SIGTERM outside a run (loading, asking to confirm): stop there, exit 143."""
 
@@ -400,6 +422,7 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
     if cwd not in sys.path:  # deploy functions and inventory functions import from here
         sys.path.append(cwd)
     request = shapes.parse(opts.args, opts.flags.chdir)
+    _vault_for_workers(opts, request.mode)
     config = _config(opts)
     override = flags.override_data(opts.flags, flags.ask_password)
     inv = api.load_inventory(opts.inventory, override_data=override,
