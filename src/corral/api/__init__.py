@@ -38,6 +38,7 @@ from corral.engine.loader import (
     load_inventory,
 )
 from corral.engine.runner import Run, RunOptions
+from corral.engine.workers import WorkerRun, why_in_process, worker_count
 from corral.model.command import Diff
 from corral.model.context import host as _host
 from corral.model.errors import (
@@ -101,14 +102,16 @@ def _inventory(inv: str | Inventory, limit: Sequence[str] | None, **load: Any) -
     return inventory
 
 
+def _deploy_items(deploys: DeploySource | Sequence[DeploySource]) -> Sequence[DeploySource]:
+    if isinstance(deploys, str | Path) or callable(deploys):
+        return [deploys]
+    return deploys
+
+
 def _deploys(
     deploys: DeploySource | Sequence[DeploySource],
 ) -> tuple[list[Callable[[], None]], str | None]:
-    items: Sequence[DeploySource]
-    if isinstance(deploys, str | Path) or callable(deploys):
-        items = [deploys]
-    else:
-        items = deploys
+    items = _deploy_items(deploys)
     out: list[Callable[[], None]] = []
     directory: str | None = None
     for item in items:
@@ -131,8 +134,15 @@ async def arun(
     fail_percent: int | None = None,
     config: Config | None = None,
     on_event: Callable[[Event], None] | None = None,
+    workers: int | None = 1,
 ) -> RunResult:
     """Run deploy files or functions against an inventory; return typed results.
+
+    ``workers``: the hosts are split over this many worker processes (None: one per
+    core, for runs of at least ``MIN_HOSTS_PER_WORKER`` hosts per worker; 1, the
+    default: this process alone). The results and events are those of one process. Only
+    deploy files and an inventory loaded from a file or list can be split (each worker
+    loads them again); asked for more than one worker otherwise, :class:`BadInput`.
 
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
@@ -140,6 +150,14 @@ async def arun(
     funcs, directory = _deploys(deploys)
     options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
                          on_event=on_event, config=config, deploy_dir=directory)
+    if workers != 1:
+        items = _deploy_items(deploys)
+        files = [str(i) if isinstance(i, str | Path) else i for i in items]
+        run_parallel = parallel or (config or Config()).PARALLEL
+        count = worker_count(workers, len(inv.get_active_hosts()), run_parallel,
+                             why_in_process(inv, files, config))
+        if count > 1:
+            return await WorkerRun(inv, files, options, count).execute()
     return await Run(inv, funcs, options).execute()
 
 

@@ -40,6 +40,28 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+
+def _vault_for_workers(opts: Any, mode: str) -> None:
+    """The vault as worker processes must see it: they open the file this process would
+    (``--vault`` goes to them through the environment), and they cannot prompt for its
+    passphrase. When a prompt would be needed, a run left to choose its workers runs in
+    this process; asked for several workers, the passphrase is asked here, once, and
+    handed to them through their environment (as ``CORRAL_VAULT_PASSPHRASE`` does)."""
+    from corral.vault import store
+
+    if opts.vault_file:
+        os.environ[store.ENV_FILE] = str(Path(opts.vault_file).resolve())
+    if opts.workers == 1 or mode != "deploy" or not store.default_path().exists():
+        return
+    keys = store.Keys.from_environment(interactive=False)
+    if keys.passphrase or keys.identity or not store.can_prompt():
+        return
+    if opts.workers is None:
+        opts.workers = 1
+        return
+    os.environ[store.ENV_PASSPHRASE] = store.prompt_secret(
+        f"Passphrase for {store.default_path()}: ")
+
 class _Terminated(BaseException):
     """SIGTERM outside a run (loading, asking to confirm): stop there, exit 143."""
 
@@ -267,6 +289,9 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
               help="The shell commands run in (default sh).")
 @click.option("--parallel", type=click.IntRange(0), default=None,
               help="Hosts at once (0: the default, 50).")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes the hosts are split over (default: one per core, for "
+              "runs of 100 hosts per worker or more; 1: this process alone).")
 @click.option("--serial", is_flag=True, help="One host at a time, each through its whole "
               "deploy.")
 @click.option("--no-wait", is_flag=True,
@@ -374,6 +399,7 @@ class _Options:
         self.fail_percent: int | None = options.pop("fail_percent")
         self.parallel: int | None = options.pop("parallel") or None
         self.serial: bool = options.pop("serial")
+        self.workers: int | None = options.pop("workers")
         self.no_wait: bool = options.pop("no_wait")
         self.as_json: bool = options.pop("as_json")
         self.debug: bool = options.pop("debug")
@@ -396,6 +422,7 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
     if cwd not in sys.path:  # deploy functions and inventory functions import from here
         sys.path.append(cwd)
     request = shapes.parse(opts.args, opts.flags.chdir)
+    _vault_for_workers(opts, request.mode)
     config = _config(opts)
     override = flags.override_data(opts.flags, flags.ask_password)
     inv = api.load_inventory(opts.inventory, override_data=override,
@@ -424,7 +451,7 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         try:
             return _TERM.run(inv, request.deploys, dry=dry_run, parallel=parallel,
                              fail_percent=opts.fail_percent, on_event=on_event,
-                             config=config)
+                             config=config, workers=opts.workers)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 

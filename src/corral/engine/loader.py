@@ -19,7 +19,7 @@ from typing import Any
 from corral.model.context import current_file
 from corral.model.errors import BadInput
 from corral.model.host import Host, HostData
-from corral.model.inventory import Inventory
+from corral.model.inventory import Inventory, InventoryOrigin
 from corral.model.state import State
 
 _HOST_RE = re.compile(r"^(@[A-Za-z0-9_-]+(/\S*)?|[A-Za-z0-9_.:%\[\]-]+(@[A-Za-z0-9_.:%\[\]-]+)?)$")
@@ -383,6 +383,21 @@ def _inventory_groups(ns: dict[str, Any], where: str,
 def load_inventory(spec: str, cwd: Path | None = None, *,
                    override_data: Mapping[str, Any] | None = None,
                    group_data: Sequence[str | Path] = ()) -> Inventory:
+    """An inventory from a Python file, a comma list of hosts or connector targets, or a
+    Python ``module.attr`` / ``module:attr`` (see :func:`_load_inventory`); it remembers
+    where it came from (``origin``: a worker process loads it again from there)."""
+    where = (cwd or Path.cwd()).resolve()
+    inventory = _load_inventory(spec, where, override_data=override_data,
+                                group_data=group_data)
+    inventory.origin = InventoryOrigin(spec, str(where),
+                                       tuple((override_data or {}).items()),
+                                       tuple(str(g) for g in group_data))
+    return inventory
+
+
+def _load_inventory(spec: str, cwd: Path | None = None, *,
+                    override_data: Mapping[str, Any] | None = None,
+                    group_data: Sequence[str | Path] = ()) -> Inventory:
     """An inventory from a Python file, a comma list of hosts or connector targets, or a
     Python ``module.attr`` / ``module:attr`` (a function returning ``{group: hosts or
     (hosts, data)}``, or a list of hosts), read as pyinfra reads them.

@@ -46,6 +46,13 @@ class RunOptions:
     on_event: Callable[[Event], None] | None = None
     config: Config | None = None
     deploy_dir: str | None = None
+    #: run only these of the inventory's active hosts (a shard of a run split over worker
+    #: processes); deploy code still sees the run's every host. None: all of them
+    shard: frozenset[str] | None = None
+    #: hosts at once and handshakes at once in this process, when not the config's (a
+    #: shard's share of the run's PARALLEL and CONNECT_CONCURRENCY)
+    slots: int | None = None
+    connecting: int | None = None
 
 
 class Run:
@@ -70,12 +77,18 @@ class Run:
         #: the steps reading facts, made once for all this run's hosts
         self.steps = StepCache()
         self.bad_input: BadInput | None = None
-        self.hosts = [HostRun(self, h) for h in inventory.get_active_hosts()]
+        active = inventory.get_active_hosts()
+        #: every host of the run, this process's or another shard's (``other.get_fact``)
+        self._run_hosts = {id(h) for h in active}
+        shard = options.shard
+        self.hosts = [HostRun(self, h) for h in active if shard is None or h.name in shard]
         self._not_arrived = {id(h) for h in self.hosts}
         self._gate = asyncio.Event()
-        self._slots = asyncio.Semaphore(self.config.PARALLEL)
+        self._parallel = options.slots or self.config.PARALLEL
+        self._slots = asyncio.Semaphore(self._parallel)
         self._holding: set[int] = set()
-        self._connecting = asyncio.Semaphore(max(1, self.config.CONNECT_CONCURRENCY))
+        self._connect_at_once = max(1, options.connecting or self.config.CONNECT_CONCURRENCY)
+        self._connecting = asyncio.Semaphore(self._connect_at_once)
         self._once: dict[Any, asyncio.Future[str]] = {}
         self._once_owner: dict[Any, str] = {}
         self._locks: dict[Any, asyncio.Lock] = {}
@@ -148,7 +161,7 @@ class Run:
         return conn
 
     def has_host(self, host: Host) -> bool:
-        return any(hr.host is host for hr in self.hosts)
+        return id(host) in self._run_hosts
 
     # -- cross-host edges ------------------------------------------------------------
     async def claim_once(self, key: Any, hr: HostRun) -> str | None:
@@ -195,9 +208,7 @@ class Run:
         except HostAborted:
             pass
         except BadInput as exc:
-            if self.bad_input is None:
-                self.bad_input = exc.with_context(host=hr.host.name)
-            self.stopping = True
+            self.stop(exc.with_context(host=hr.host.name))
         except ConnectError as exc:
             hr.unreachable = str(exc)
             self.emit(HostUnreachable(hr.host.name, str(exc)))
@@ -220,6 +231,13 @@ class Run:
             self._holding.discard(id(hr))
             self._slots.release()
 
+    def stop(self, bad_input: BadInput | None = None) -> None:
+        """Stop the run: no host starts anything more; with bad input (the first is
+        kept), the run raises it once every host has ended."""
+        if bad_input is not None and self.bad_input is None:
+            self.bad_input = bad_input
+        self.stopping = True
+
     def _check_fail_percent(self) -> None:
         limit = self.options.fail_percent
         if limit is None:
@@ -228,13 +246,13 @@ class Run:
             return
         bad = sum(1 for h in self.hosts if h.failed or h.unreachable)
         if bad and 100 * bad / len(self.hosts) > limit:
-            self.stopping = True
+            self.stop()
 
     async def execute(self) -> RunResult:
         started = time.monotonic()
         token = current_run.set(self)
         self.emit(RunStarted(tuple(h.host.name for h in self.hosts), self.dry))
-        at_once = min(self.config.PARALLEL, max(1, self.config.CONNECT_CONCURRENCY))
+        at_once = min(self._parallel, self._connect_at_once)
         self._early.open([hr.host for hr in self.hosts[:at_once]])
         tasks = [asyncio.create_task(self._host_task(hr)) for hr in self.hosts]
         interrupted = False

@@ -9,12 +9,25 @@ of the hosts *active* (the ones a run runs); deploy code still sees them all, as
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
 from .errors import BadInput, NoGroupError, NoHostError
 from .host import Host
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class InventoryOrigin:
+    """Where an inventory was loaded from, and how: enough for another process (a worker
+    of a run split over processes) to load the same inventory again. Inventory files are
+    Python, so the inventory itself is not sent: it is loaded again from here."""
+
+    spec: str
+    cwd: str
+    override_data: tuple[tuple[str, Any], ...] = ()
+    group_data: tuple[str, ...] = ()
 
 
 class Inventory:
@@ -48,6 +61,8 @@ class Inventory:
         self.override_data: dict[str, Any] = dict(override_data or {})
         #: the hosts a run runs, in inventory order (``--limit``); None: all of them
         self._active: list[str] | None = None
+        #: where it was loaded from (None: built in Python, it cannot be loaded again)
+        self.origin: InventoryOrigin | None = None
 
     @staticmethod
     def empty() -> Inventory:
@@ -139,6 +154,7 @@ class Inventory:
                             group_data=self.group_data, host_data=self.host_data,
                             override_data=self.override_data)
         limited._active = [n for n in self._hosts if n in keep]
+        limited.origin = self.origin
         return limited
 
     def get_data(self) -> dict[str, Any]:

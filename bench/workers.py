@@ -1,0 +1,126 @@
+"""Read-only runs on N fleet hosts with 1 and 2 worker processes: wall time, controller CPU
+(the CLI and its worker processes, from rusage) and peak memory summed over them.
+
+    sudo .venv/bin/python bench/workers.py 200 500 --workers 1,2
+
+Each host count starts its own fleet (in a scratch directory), runs the read-only deploy
+(bench/workloads/readonly) once to warm the page cache, then once per worker count, and
+stops the fleet. Results: one JSON line per run on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEPLOY = REPO / "bench/workloads/readonly/corral_deploy.py"
+CORRAL = REPO / ".venv/bin/corral"
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                text = Path(f"/proc/{p}/task/{task}/children").read_text()
+                todo += [int(c) for c in text.split()]
+        except OSError:
+            pass
+    return found
+
+
+def _hwm_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measured(argv: list[str], cwd: Path) -> dict[str, object]:
+    """Run ``argv``; wall time, CPU of it and its descendants (rusage of the reaped
+    children), peak RSS of each process (VmHWM, sampled every 20 ms) summed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "NO_COLOR": "1"})
+    # per process, by what it runs: a child seen between fork and exec still has its
+    # parent's memory and command line; its peak is counted as the program it becomes
+    peaks: dict[int, tuple[str, int]] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            for p in _descendants(proc.pid):
+                try:
+                    cmdline = Path(f"/proc/{p}/cmdline").read_text()
+                except OSError:
+                    continue
+                if not cmdline:  # ended (a zombie): its peak is known already
+                    continue
+                hwm = _hwm_kib(p)
+                seen = peaks.get(p)
+                if seen is None or seen[0] != cmdline:
+                    peaks[p] = (cmdline, hwm)
+                else:
+                    peaks[p] = (cmdline, max(seen[1], hwm))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    wall = time.monotonic() - began
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    answered = sum(1 for line in out.decode().splitlines()
+                   if '"host_done"' in line and json.loads(line)["result"]["status"] == "ok")
+    peak_kib = sum(k for _, k in peaks.values())
+    return {"exit_code": proc.returncode, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "processes": len(peaks), "peak_rss_mib_sum": round(peak_kib / 1024, 1),
+            "hosts_ok": answered}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("hosts", type=int, nargs="+")
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO / "src"))
+    from corral.testing.fleet import Fleet
+
+    for hosts in args.hosts:
+        with tempfile.TemporaryDirectory(prefix=f"corral-workers-{hosts}-") as scratch:
+            fleet = Fleet(hosts, 0, Path(scratch) / "fleet").start(timeout=600)
+            try:
+                inv = str(fleet.inventory_path)
+                base = [str(CORRAL), inv, str(DEPLOY), "-y", "--json", "--parallel", str(hosts)]
+                measured([*base, "--workers", "1"], Path(scratch))  # warm the page cache
+                for workers in args.workers.split(","):
+                    argv = [*base, "--workers", workers]
+                    m = measured(argv, Path(scratch))
+                    m.update(hosts=hosts, workers=int(workers),
+                             cpu_ms_per_host=round(1000 * float(m["cpu_s"]) / hosts, 2),  # type: ignore[arg-type]
+                             command=" ".join(argv[1:]).replace(scratch, "$SCRATCH"))
+                    print(json.dumps(m), flush=True)
+            finally:
+                fleet.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
