@@ -50,9 +50,9 @@ def test_a_quiet_job_is_left_running(fleet: Fleet, tmp_path: Path) -> None:
     inventory = host_inventory(fleet, ROOT_HOST, tmp_path)
 
     def deploy() -> None:
-        server.shell(commands=["sleep 7.25 &"])
+        server.shell(commands=["sleep 60.25 &"])
 
     began = time.monotonic()
     result = api.run(str(inventory), deploy, config=Config(WAVE_TIMEOUT=60))
     assert result.exit_code == 0 and time.monotonic() - began < 5
-    assert _running(fleet, "sleep 7.25")
+    assert _running(fleet, "sleep 60.25")
