@@ -396,7 +396,7 @@ def test_facts_a_batch_cannot_answer_are_read_alone(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A host whose stat gives no answer in a batch (only the markers come back): those
     facts are read again one by one, in one more invocation, and the plan is right."""
-    from corral.facts import _file_batches as file_facts
+    from corral.facts.files import _batches as file_facts
 
     for i in range(3):
         (tmp_path / f"f{i}").write_text("x")

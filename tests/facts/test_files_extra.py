@@ -95,7 +95,7 @@ def test_find_command() -> None:
     ("1GiB", 2**30),
 ])
 def test_parse_size(size: str | int, value: int) -> None:
-    from corral.facts._files_find import parse_size
+    from corral.facts.files._find import parse_size
 
     assert parse_size(size) == value
 

@@ -12,7 +12,7 @@ import pytest
 
 from corral import catalog
 from corral.facts import deb, files, server
-from corral.facts._file_batches import StatBatch, hash_batch
+from corral.facts.files._batches import StatBatch, hash_batch
 from corral.model.facts import FactBase
 
 SH = shutil.which("dash") or "sh"

@@ -182,7 +182,7 @@ def _no_curl(ctx: Ctx, value: str) -> None:
 
 def _ini_value(c: Ctx, v: str, k: dict[str, Any]) -> Any:
     """What a reader of the file finds: the value of key in section (the last setting)."""
-    from corral.operations._files_edit import Document, _key_line, _section_range
+    from corral.operations.files._edit import Document, _key_line, _section_range
 
     text = _read(c, k["path"])
     if text is None:

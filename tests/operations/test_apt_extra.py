@@ -16,8 +16,9 @@ from corral.facts.apt import (
 from corral.facts.deb import DebPackage, DebPackages
 from corral.facts.files import File, FindInFile
 from corral.model.errors import OperationValueError
-from corral.operations import _files_util, apt
-from corral.operations._pkg_util import download_path
+from corral.operations import apt
+from corral.operations._util.packages import download_path
+from corral.operations.files import _util as _files_util
 from corral.testing.optest import fact, plan
 
 APT = (

@@ -10,7 +10,7 @@ from corral.facts.files import Directory, File, Sha256File
 from corral.facts.rpm import RpmPackage, RpmPackageProvides, RpmPackages
 from corral.model.errors import OperationValueError
 from corral.operations import dnf
-from corral.operations._pkg_util import download_path
+from corral.operations._util.packages import download_path
 from corral.testing.optest import fact, plan
 
 INSTALLED = {"vim-enhanced": {"8.2.2637-20.el9_1"}, "git": {"2.39.3-1.el9"}}

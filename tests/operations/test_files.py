@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from corral.facts._shelltext import escape_value
+from corral.facts._util.shelltext import escape_value
 from corral.facts.files import Directory, File, FileContents, FindInFile, Link, Sha256File
 from corral.facts.server import Date
 from corral.model.command import FileDownloadCommand, FileUploadCommand, HostDiff
@@ -27,9 +27,9 @@ from corral.model.errors import (
     OperationValueError,
 )
 from corral.model.secrets import Secret
-from corral.operations import _files_base as edit
 from corral.operations import files
-from corral.operations._files_sed import DELIMITERS
+from corral.operations.files import _base as edit
+from corral.operations.files._sed import DELIMITERS
 from corral.testing.optest import fact, plan
 
 HERE = Path(__file__).parent

@@ -26,8 +26,8 @@ from corral.facts.files import (
 from corral.facts.server import Which
 from corral.model.command import FileUploadCommand
 from corral.model.errors import BadInput, OperationError, OperationValueError
-from corral.operations import _files_base as edit
 from corral.operations import files
+from corral.operations.files import _base as edit
 from corral.testing.optest import fact, plan
 
 
@@ -544,7 +544,7 @@ def test_unarchive_local(tmp_path: Path) -> None:
     archive = tmp_path / "app.tar.gz"
     archive.write_bytes(b"not really gzip")
     digest = hashlib.sha256(b"not really gzip").hexdigest()
-    from corral.operations._files_remote import marker_path
+    from corral.operations.files._remote import marker_path
 
     marker = marker_path("/opt/app", "app.tar.gz")
     facts = {fact(Directory, path="/opt/app"): None, fact(FileContents, path=marker): None}

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corral.model.errors import BadInput
-from corral.operations._files_sed import (
+from corral.operations.files._sed import (
     DELIMITERS,
     address_flags,
     check_regex,

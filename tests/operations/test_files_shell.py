@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from corral import api
 from corral.api import HostResult, OpStatus
 from corral.operations import files
-from corral.operations._files_sed import DELIMITERS, escape_regex
+from corral.operations.files._sed import DELIMITERS, escape_regex
 
 #: a variable the interpolating examples expand, with a hostile value
 VALUE = "v/a&l\\1 \\ $(x) `y` %s ; \x01 é"

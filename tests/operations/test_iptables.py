@@ -13,7 +13,7 @@ from corral.facts.iptables import Ip6tablesRules, IptablesChains, IptablesDigest
 from corral.model.command import FileUploadCommand
 from corral.model.errors import OperationValueError
 from corral.operations import iptables
-from corral.operations._iptables_file import parse_restore_file
+from corral.operations.iptables._file import parse_restore_file
 from corral.testing.optest import fact, plan
 
 CHAINS = {"INPUT": "ACCEPT", "FORWARD": "DROP", "OUTPUT": "ACCEPT", "APP": "-"}

@@ -10,7 +10,7 @@ from corral.facts.mysql import MysqlDatabases, MysqlUserGrants, MysqlUsers
 from corral.model.errors import OperationValueError
 from corral.model.secrets import Secret
 from corral.operations import mysql
-from corral.operations._db_util import mysql_native_hash
+from corral.operations._util.databases import mysql_native_hash
 from corral.testing.optest import fact, plan
 
 NO_CONN: dict[str, Any] = {"mysql_user": None, "mysql_password": None, "mysql_host": None,

@@ -10,7 +10,7 @@ from corral.facts.files import File
 from corral.facts.pip import PipPackages
 from corral.model.errors import OperationValueError
 from corral.operations import pip
-from corral.operations._pkg_python import satisfies
+from corral.operations._util.python import satisfies
 from corral.testing.optest import fact, plan
 
 EXISTS = {"user": "root", "group": "root", "mode": 0o644, "size": 1, "atime": None,

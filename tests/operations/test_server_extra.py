@@ -29,9 +29,10 @@ from corral.facts.server import (
 )
 from corral.model.command import Reconnect
 from corral.model.errors import OperationError, OperationValueError
-from corral.operations import _files_base as edit
-from corral.operations import _files_util as u
-from corral.operations import _server_dispatch, server
+from corral.operations import server
+from corral.operations.files import _base as edit
+from corral.operations.files import _util as u
+from corral.operations.server import _dispatch as _server_dispatch
 from corral.testing.optest import fact, plan
 
 

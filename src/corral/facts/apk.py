@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 # ``NAME-VERSION-rREL ARCH {ORIGIN} (LICENSE) [installed]``: the version is the last two
 # dash-separated parts of the first word

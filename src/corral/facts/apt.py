@@ -6,12 +6,11 @@ import re
 import shlex
 from typing import Any, TypedDict
 
+from corral.facts._util.packages import PACKAGES_KEY, cat_files_command, parse_packages
 from corral.model import keys
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, cat_files_command, parse_packages
 
 #: touched after every successful ``apt-get update``: by apt's periodic job on Ubuntu,
 #: and by ``apt.update(cache_time=...)`` everywhere

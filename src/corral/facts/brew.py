@@ -6,11 +6,10 @@ import json
 import re
 from enum import Enum, unique
 
+from corral.facts._util.packages import PACKAGES_KEY
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY
 
 _VERSION = re.compile(r"^Homebrew (\d+)\.(\d+)\.(\d+)")
 # ``NAME VERSION [VERSION...]``

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``ripgrep v14.1.0:`` (a crate from a registry) or ``tool v0.1.0 (/src/tool):``; the
 #: indented lines under it name its executables

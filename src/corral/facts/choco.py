@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``git 2.44.0``; Chocolatey's header (``Chocolatey v2.2.2``) and summary
 #: (``3 packages installed.``) do not match

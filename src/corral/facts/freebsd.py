@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shlex
 
+from corral.facts._util.packages import PACKAGES_KEY
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
-from ._pkg_util import PACKAGES_KEY
 from .systemd import SERVICES_KEY
 
 #: rc.conf and the files sysrc edits

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY
 
 # ``name (1.2.3, default: 1.0.0, 0.9 x86_64-linux)``
 _LINE = re.compile(r"^([A-Za-z0-9_.+\-]+) \((.*)\)$")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from corral.facts._util.packages import PACKAGES_KEY
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY
 
 #: the directory ``go install`` writes programs to, as sh text setting ``BINDIR``
 GO_BINDIR = 'BINDIR=$(go env GOBIN); [ -z "$BINDIR" ] && BINDIR="$(go env GOPATH)/bin";'

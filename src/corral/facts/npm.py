@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import shlex
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model import keys
 from corral.model.command import not_option
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 # ``├── name@version`` / ``└── @scope/name@version`` (``npm list --depth=0``), drawn with
 # ``+--``/`` `-- `` under LC_ALL=C; links and problems are noted after the version

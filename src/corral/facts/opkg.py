@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model import keys
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 
 class OpkgPkgUpgradeInfo(NamedTuple):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import shlex
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 _LINE = re.compile(r"^(\S+) (\S+)$")
 _NAME = re.compile(r"^[a-zA-Z0-9@._+\-]+$")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 # ``name==version`` from ``pip freeze``; editable (``-e ...``) and ``name @ url`` lines are
 # not versions and are skipped

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_env, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_env, parse_packages
 
 _LINE = re.compile(r"^([A-Za-z0-9_.+\-]+) (\S+)$")
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``curl-8.6.0            Command line tool...``: NAME-VERSION, the name's last dash
 #: before a digit ends it (``py311-pip-23.3.1`` is py311-pip 23.3.1)

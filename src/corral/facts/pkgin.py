@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``vim-9.1.0000nb1        Vim editor``: NAME-VERSION (pkgsrc's ``nbN`` revision kept)
 _LINE = re.compile(r"^([a-zA-Z0-9_\-+.]+?)-([0-9][0-9a-zA-Z.+_]*(?:nb[0-9]+)?)\s")

@@ -6,11 +6,10 @@ import re
 import shlex
 from typing import TypedDict
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model import keys
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``NAME VERSION-RELEASE``, one package a line
 QUERY_FORMAT = "%{NAME} %{VERSION}-%{RELEASE}\\n"

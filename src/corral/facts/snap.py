@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import shlex
 
+from corral.facts._util.packages import PACKAGES_KEY, match_fields
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, match_fields
 
 #: what ``snap info`` prints of an installed snap, by the key the fact gives it
 _INFO = {

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from corral.facts._util.packages import PACKAGES_KEY
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY
 
 UV = "uv"
 #: uv's option restricting Python lists and installs to the Pythons uv manages itself

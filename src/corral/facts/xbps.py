@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from corral.facts._util.packages import PACKAGES_KEY, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import PACKAGES_KEY, parse_packages
 
 #: ``ii bash-5.2.21_1   GNU Bourne Again Shell``: the state, then NAME-VERSION_REVISION
 _LINE = re.compile(r"^.. ([a-zA-Z0-9_\-+.]+)-([0-9a-zA-Z.+~]+_[0-9]+)")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from corral.facts._util.packages import REPO_FILE_MARKER, cat_files_command, parse_ini_repositories
 from corral.model import keys
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-from ._pkg_util import REPO_FILE_MARKER, cat_files_command, parse_ini_repositories
 
 
 class ZypperRepositories(FactBase[list[dict[str, str]]]):

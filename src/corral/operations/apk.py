@@ -5,8 +5,7 @@ from __future__ import annotations
 from corral.facts.apk import ApkPackages
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("apk-index",)])

@@ -1,5 +1,5 @@
 """``crontab.crontab``: pyinfra 3's home for the crontab operation (also ``server.crontab``)."""
 
-from ._server_cron import crontab
+from corral.operations.server._cron import crontab
 
 __all__ = ["crontab"]

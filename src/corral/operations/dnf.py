@@ -8,9 +8,8 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_rpm import rpm_operations
-from ._pkg_util import PACKAGES
+from corral.operations._util.packages import PACKAGES
+from corral.operations._util.rpm import rpm_operations
 
 update, key, repo, rpm, packages = rpm_operations("dnf", __name__)
 

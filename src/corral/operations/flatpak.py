@@ -7,8 +7,7 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import as_list, package_changes
+from corral.operations._util.packages import as_list, package_changes
 
 
 def _word(what: str, text: str) -> str:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from corral.facts.gem import GemPackages
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import Spec, as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    Spec,
+    as_list,
+    ensure_packages,
+    package_changes,
+    split_spec,
+)
 
 
 @operation(changes=package_changes)

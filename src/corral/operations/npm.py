@@ -10,8 +10,7 @@ from corral.model.command import QuoteString, not_option
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import PACKAGES, as_list, ensure_packages, split_spec
+from corral.operations._util.packages import PACKAGES, as_list, ensure_packages, split_spec
 
 
 def _changes(*_: Any, directory: str | None = None, **__: Any) -> list[Key]:

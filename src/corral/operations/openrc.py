@@ -11,8 +11,7 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-
-from ._svc_common import SERVICES, check_service_name, control
+from corral.operations._util.services import SERVICES, check_service_name, control
 
 
 def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:

@@ -6,8 +6,13 @@ from corral.facts.opkg import OpkgPackages
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import PACKAGES, as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    PACKAGES,
+    as_list,
+    ensure_packages,
+    package_changes,
+    split_spec,
+)
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [PACKAGES])

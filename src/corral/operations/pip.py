@@ -13,10 +13,10 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
+from corral.operations._util.packages import PACKAGES, as_list, ensure_packages
+from corral.operations._util.python import installed_view, parse_requirement
 
 from . import files
-from ._pkg_python import installed_view, parse_requirement
-from ._pkg_util import PACKAGES, as_list, ensure_packages
 
 
 def _venv_changes(path: str, *_: Any, **__: Any) -> list[Key]:

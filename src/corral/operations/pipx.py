@@ -5,9 +5,8 @@ from __future__ import annotations
 from corral.facts.pipx import PipxBinDirInPath, PipxPackages
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_python import installed_view, parse_requirement
-from ._pkg_util import PACKAGES, as_list, ensure_packages, package_changes
+from corral.operations._util.packages import PACKAGES, as_list, ensure_packages, package_changes
+from corral.operations._util.python import installed_view, parse_requirement
 
 
 @operation(changes=package_changes)

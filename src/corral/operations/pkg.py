@@ -10,8 +10,7 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
 
 
 @operation(changes=package_changes)

@@ -35,8 +35,7 @@ from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
-
-from ._db_util import Sql, postgres_password_matches, psql_exec
+from corral.operations._util.databases import Sql, postgres_password_matches, psql_exec
 
 
 def _roles_changed(*_a: Any, **_k: Any) -> list[Key]:

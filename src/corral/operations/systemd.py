@@ -9,8 +9,7 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-
-from ._svc_common import SERVICES, check_service_name, control
+from corral.operations._util.services import SERVICES, check_service_name, control
 
 
 def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:

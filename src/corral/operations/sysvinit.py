@@ -12,9 +12,9 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
+from corral.operations._util.services import SERVICES, check_service_name, control
 
 from . import files
-from ._svc_common import SERVICES, check_service_name, control
 
 _REDHAT = ("CentOS", "Fedora", "Red Hat Enterprise Linux", "Rocky Linux", "AlmaLinux")
 

@@ -11,9 +11,9 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
+from corral.operations._util.services import SERVICES, check_service_name, control
 
 from . import files
-from ._svc_common import SERVICES, check_service_name, control
 
 
 def _changes(service: str, *_a: Any, **_k: Any) -> list[Key]:

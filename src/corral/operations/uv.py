@@ -20,10 +20,9 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_args import shell_words
-from ._pkg_python import installed_view, parse_requirement
-from ._pkg_util import PACKAGES, as_list, ensure_packages, package_changes
+from corral.operations._util.args import shell_words
+from corral.operations._util.packages import PACKAGES, as_list, ensure_packages, package_changes
+from corral.operations._util.python import installed_view, parse_requirement
 
 LINK_MODES = ("clone", "copy", "hardlink", "symlink")
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from corral.facts.xbps import XbpsPackages
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_util import PACKAGES, as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    PACKAGES,
+    as_list,
+    ensure_packages,
+    package_changes,
+    split_spec,
+)
 
 
 @operation(is_idempotent=False, changes=package_changes)

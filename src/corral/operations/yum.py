@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._pkg_rpm import rpm_operations
+from corral.operations._util.rpm import rpm_operations
 
 update, key, repo, rpm, packages = rpm_operations("yum", __name__)
 

@@ -11,9 +11,8 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-
-from ._pkg_args import shell_words
-from ._pkg_util import (
+from corral.operations._util.args import shell_words
+from corral.operations._util.packages import (
     as_list,
     ensure_packages,
     ensure_rpm,

@@ -12,7 +12,8 @@ from corral.facts.pkg import PkgPackages
 from corral.facts.rpm import RpmPackages
 from corral.facts.server import Arch, Os, OsVersion, Which
 from corral.facts.xbps import XbpsPackages
-from corral.operations import _server_dispatch, server
+from corral.operations import server
+from corral.operations.server import _dispatch as _server_dispatch
 from corral.testing.optest import fact, plan
 
 MANAGERS = tuple(dict.fromkeys(c for c, _ in _server_dispatch.PACKAGE_MANAGERS))

@@ -13,8 +13,9 @@ from corral.facts.files import File, FileBytes
 from corral.facts.server import EtcHosts
 from corral.model.command import FileUploadCommand
 from corral.model.errors import OperationValueError
-from corral.operations import _files_base as edit
-from corral.operations import _server_more, server
+from corral.operations import server
+from corral.operations.files import _base as edit
+from corral.operations.server import _more as _server_more
 from corral.testing.optest import fact, plan
 
 # -- kill -------------------------------------------------------------------------------------

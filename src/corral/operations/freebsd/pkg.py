@@ -9,7 +9,7 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._pkg_util import PACKAGES
+from corral.operations._util.packages import PACKAGES
 
 from ._common import jail_option
 

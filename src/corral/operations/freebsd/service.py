@@ -11,7 +11,7 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._svc_common import SERVICES, check_service_name
+from corral.operations._util.services import SERVICES, check_service_name
 
 from ._common import jail_option
 

@@ -1,0 +1,1 @@
+"""Helpers shared by several fact namespaces (package lists, shell text)."""

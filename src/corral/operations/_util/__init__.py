@@ -1,0 +1,1 @@
+"""Helpers shared by several operation namespaces (packages, services, databases)."""
