@@ -27,6 +27,14 @@ def _modules(package: Any) -> list[Any]:
     ]
 
 
+def _defined_in(obj: Any, module: Any) -> bool:
+    """Whether ``obj`` is defined in ``module`` or, for a package, in one of its private
+    modules (``corral.operations.files._edit`` belongs to ``files``), not imported there
+    from another namespace."""
+    return bool(obj.__module__ == module.__name__
+                or obj.__module__.startswith(f"{module.__name__}."))
+
+
 def operations() -> dict[str, Any]:
     """``{"files.put": <operation>, ...}``, sorted by name."""
     found: dict[str, Any] = {}
@@ -35,7 +43,7 @@ def operations() -> dict[str, Any]:
         for name, obj in vars(module).items():
             exported = name in getattr(module, "__all__", ())
             if (inspect.isfunction(obj) and getattr(obj, "is_corral_operation", False)
-                    and (obj.__module__ == module.__name__ or exported)):
+                    and (_defined_in(obj, module) or exported)):
                 found[f"{short}.{name}"] = obj
     return dict(sorted(found.items()))
 
@@ -46,7 +54,7 @@ def facts() -> dict[str, type[FactBase[Any]]]:
     for module in _modules(corral.facts):
         for _name, obj in vars(module).items():
             if (isinstance(obj, type) and issubclass(obj, FactBase) and obj.name
-                    and obj.__module__ == module.__name__ and not obj.__dict__.get("abstract")):
+                    and _defined_in(obj, module) and not obj.__dict__.get("abstract")):
                 found[obj.name] = obj
     return dict(sorted(found.items()))
 

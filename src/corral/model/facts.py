@@ -12,6 +12,14 @@ T = TypeVar("T")
 _REGISTRY: dict[str, type[FactBase[Any]]] = {}
 
 
+def namespace(module: str, prefix: str) -> str:
+    """The namespace of a module: its first part below ``prefix`` (``corral.facts.server._info``
+    -> ``server``), or the whole module name when it is not below ``prefix``."""
+    if module.startswith(prefix):
+        return module[len(prefix) :].split(".", 1)[0]
+    return module
+
+
 class FactBase(Generic[T]):
     """Base of every fact.
 
@@ -48,9 +56,10 @@ class FactBase(Generic[T]):
         if cls.__dict__.get("abstract"):
             return
         module = cls.__module__
-        short = module.rsplit(".", 1)[-1]
         if module.startswith("corral.facts."):
-            cls.name = f"{short}.{cls.__name__}"
+            # named after its namespace: a fact of a private module of the ``server``
+            # package is ``server.X``
+            cls.name = f"{namespace(module, 'corral.facts.')}.{cls.__name__}"
             _REGISTRY[cls.name] = cls
         else:
             cls.name = f"{module}.{cls.__name__}"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from . import keys as _keys
 from .context import current_config, current_host, deploy_data, require_context
 from .errors import BadInput
+from .facts import namespace
 from .host import HostData
 from .keys import Key
 from .privilege import Privilege
@@ -400,10 +401,10 @@ def caller_location(depth: int = 2) -> tuple[str, int]:
 
 
 def _op_name(func: Callable[..., Any]) -> str:
-    module = func.__module__
-    if module.startswith("corral.operations."):
-        module = module[len("corral.operations.") :]
-    return f"{module}.{func.__name__}"
+    """``files.put``: a built-in operation is named after its namespace, the module or
+    package under ``corral.operations`` it is defined in (``put`` in a private module of
+    the ``files`` package is ``files.put``); any other after its full module."""
+    return f"{namespace(func.__module__, 'corral.operations.')}.{func.__name__}"
 
 
 def validate_globals(given: dict[str, Any], where: tuple[str, int], op: str) -> None:

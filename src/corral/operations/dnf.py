@@ -11,7 +11,7 @@ from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import PACKAGES
 from corral.operations._util.rpm import rpm_operations
 
-update, key, repo, rpm, packages = rpm_operations("dnf", __name__)
+update, key, repo, rpm, packages = rpm_operations("dnf")
 
 __all__ = ["key", "module", "packages", "repo", "rpm", "update"]
 

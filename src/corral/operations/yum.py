@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from corral.operations._util.rpm import rpm_operations
 
-update, key, repo, rpm, packages = rpm_operations("yum", __name__)
+update, key, repo, rpm, packages = rpm_operations("yum")
 
 __all__ = ["key", "packages", "repo", "rpm", "update"]

@@ -9,6 +9,7 @@ import shlex
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
+from corral.facts._util.shell import shell_path
 from corral.facts._util.shelltext import (
     Part,
     escaped_values,
@@ -53,15 +54,6 @@ _BITS = (
     (0o040, 0), (0o020, 0), (0o010, 0o2000),
     (0o004, 0), (0o002, 0), (0o001, 0o1000),
 )  # fmt: skip
-
-
-def shell_path(path: str) -> str:
-    """Quote a path for sh; a leading ``~/`` stays unquoted so the shell expands it."""
-    if path.startswith("~/"):
-        return "~/" + shlex.quote(path[2:])
-    if path.startswith("-"):
-        path = "./" + path
-    return shlex.quote(path)
 
 
 def parse_mode(symbolic: str) -> int:

@@ -1,6 +1,6 @@
 """The ``find``-based ``files`` facts: FindFiles, FindLinks, FindDirectories and Tree.
 
-They are registered as ``files.*`` facts (``corral.facts.files`` imports them). They read a
+Part of the ``files`` fact namespace (``corral.facts.files`` re-exports them). They read a
 whole tree, so they read ``keys.tree(path)``: a change anywhere below the path (or to the
 path or its parents) alters them.
 """
@@ -11,12 +11,11 @@ import re
 import shlex
 from typing import ClassVar, Literal, TypedDict
 
+from corral.facts._util.shell import shell_path
 from corral.model import keys
 from corral.model.errors import BadInput, FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-
-_MODULE = "corral.facts.files"
 
 #: printed first by Tree when the directory exists
 TREE_EXISTS = "__corral_exists__"
@@ -28,15 +27,6 @@ TREE_SUMS = "__corral_sums__"
 TREE_SEP = "\x1f"
 
 _TYPES = {"f": "file", "d": "directory", "l": "link"}
-
-
-def _quote(path: str) -> str:
-    """A path for sh: a leading ``~/`` is left for the shell to expand."""
-    if path.startswith("~/"):
-        return "~/" + shlex.quote(path[2:])
-    if path.startswith("-"):
-        path = "./" + path
-    return shlex.quote(path)
 
 
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?)(b?)\s*$", re.IGNORECASE)
@@ -84,7 +74,7 @@ class _FindBase(FactBase[list[str]]):
         quote_path: bool = True,
     ) -> str:
         extra = list(args or [])
-        bits = ["find", _quote(path) if quote_path else path, "-type", self.type_flag]
+        bits = ["find", shell_path(path) if quote_path else path, "-type", self.type_flag]
         if maxdepth is not None and "-maxdepth" not in extra:
             # find wants -maxdepth before the tests
             bits[2:2] = ["-maxdepth", str(int(maxdepth))]
@@ -110,21 +100,18 @@ class _FindBase(FactBase[list[str]]):
 class FindFiles(_FindBase):
     """The regular files under a path (recursively, with ``find``); [] if there are none."""
 
-    __module__ = _MODULE
     type_flag = "f"
 
 
 class FindLinks(_FindBase):
     """The symbolic links under a path (recursively, with ``find``); [] if there are none."""
 
-    __module__ = _MODULE
     type_flag = "l"
 
 
 class FindDirectories(_FindBase):
     """The directories under a path, itself included (with ``find``); [] if there are none."""
 
-    __module__ = _MODULE
     type_flag = "d"
 
 
@@ -155,13 +142,11 @@ class Tree(FactBase[dict[str, TreeEntry] | Literal[False] | None]):
     and one ``sha256sum`` run, whatever the size of the tree (GNU find).
     """
 
-    __module__ = _MODULE
-
     def reads(self, path: str) -> frozenset[Key]:
         return frozenset({keys.tree(path)})
 
     def command(self, path: str) -> str:
-        p = _quote(path)
+        p = shell_path(path)
         fields = "\\037".join(("%y", "%m", "%u", "%g", "%l", "%P"))
         return (
             f"if [ -d {p} ]; then cd {p} && echo {TREE_EXISTS} && "

@@ -18,7 +18,7 @@ from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import ANY, Key
 
-from ._util import NOTHING, SERVER_MODULE, first_line
+from ._util import NOTHING, first_line
 
 #: a user name ``~name`` can expand unquoted (anything else is looked up with getent)
 _SAFE_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\$?\Z")
@@ -27,8 +27,6 @@ _SAFE_USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\$?\Z")
 class User(FactBase[str]):
     """The name of the user the facts run as (``id -un``; pyinfra reads ``$USER``, which a
     login sets to the same name, but which is not always set)."""
-
-    __module__ = SERVER_MODULE
 
     def command(self) -> str:
         return "id -un"
@@ -46,8 +44,6 @@ class User(FactBase[str]):
 class KernelVersion(FactBase[str]):
     """The kernel release from ``uname -r`` (e.g. "6.1.0-18-amd64")."""
 
-    __module__ = SERVER_MODULE
-
     def command(self) -> str:
         return "uname -r"
 
@@ -64,13 +60,10 @@ class KernelVersion(FactBase[str]):
 class OsVersion(KernelVersion):
     """The kernel release from ``uname -r``; pyinfra's old name for server.KernelVersion."""
 
-    __module__ = SERVER_MODULE
-
 
 class MacosVersion(FactBase[str | None]):
     """The macOS version (``sw_vers -productVersion``, e.g. "14.4.1"); None elsewhere."""
 
-    __module__ = SERVER_MODULE
     requires_command = "sw_vers"
 
     def command(self) -> str:
@@ -92,8 +85,6 @@ def _linux_distribution() -> type[FactBase[Any]]:
 class LinuxName(FactBase[str | None]):
     """The distribution's name (e.g. "Debian", "Ubuntu"): ``LinuxDistribution``'s
     ``name``, read with the same command."""
-
-    __module__ = SERVER_MODULE
 
     def command(self) -> str:
         return _linux_distribution()().command()
@@ -124,8 +115,6 @@ class LinuxGui(FactBase[list[str]]):
     """The desktops installed: names of known ``/usr/bin/*session`` programs found
     (["GNOME", "XFCE 4"]...)."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> list[str]:
         return []
@@ -142,8 +131,6 @@ class LinuxGui(FactBase[list[str]]):
 
 class HasGui(FactBase[bool]):
     """Whether a desktop is installed (``LinuxGui`` names one)."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> bool:
@@ -166,8 +153,6 @@ _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
 class LoadAverage(FactBase[dict[str, float]]):
     """The load averages over 1, 5 and 15 minutes: ``{"1": 0.12, "5": 0.2, "15": 0.1}``,
     from /proc/loadavg, else from ``uptime`` (systems without procfs)."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> dict[str, float]:
@@ -200,8 +185,6 @@ class EtcHosts(FactBase[dict[str, list[str]]]):
     """``/etc/hosts`` (or ``path``) as address -> host names, in file order; an address
     listed twice has its names merged. {} when the file does not exist."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> dict[str, list[str]]:
         return {}
@@ -227,8 +210,6 @@ class AuthorizedKeys(FactBase[list[str]]):
     """The public keys in ``user``'s ``~/.ssh/authorized_keys`` (or in ``path``), one
     string per key line, in file order, without blank and comment lines. [] when the file
     does not exist."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> list[str]:
@@ -292,7 +273,6 @@ class Last(FactBase[list[LastRecordDict]]):
     ``-i``) and time (the rest of the line: start, end or "still logged in", duration).
     [] without ``last``."""
 
-    __module__ = SERVER_MODULE
     requires_command = "last"
 
     @staticmethod
@@ -318,7 +298,6 @@ class Lastb(Last):
     """The failed login records ``lastb`` prints (reading /var/log/btmp needs root), in
     ``Last``'s shape. [] without ``lastb``."""
 
-    __module__ = SERVER_MODULE
     requires_command = "lastb"
 
     def command(self) -> str:

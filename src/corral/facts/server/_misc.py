@@ -14,13 +14,11 @@ from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import ANY, Key
 
-from ._util import NOTHING, SERVER_MODULE, first_line, unquote
+from ._util import NOTHING, first_line, unquote
 
 
 class Uptime(FactBase[int]):
     """The number of seconds since the host booted."""
-
-    __module__ = SERVER_MODULE
 
     def command(self) -> str:
         return (
@@ -60,8 +58,6 @@ class RebootRequired(FactBase[bool]):
     """Whether the host asks for a reboot (Debian's /var/run/reboot-required, a newer
     kernel on Alpine or FreeBSD)."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> bool:
         return False
@@ -85,8 +81,6 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 class Date(FactBase[datetime]):
     """The host's current date and time, with its UTC offset."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> datetime:
         return datetime.now().astimezone()
@@ -107,8 +101,6 @@ class Date(FactBase[datetime]):
 
 class Command(FactBase[str]):
     """The output of a shell command, as one string."""
-
-    __module__ = SERVER_MODULE
 
     def command(self, command: str) -> str:
         return command
@@ -131,8 +123,6 @@ class SecurityLimitDict(TypedDict):
 
 class SecurityLimits(FactBase[list[SecurityLimitDict]]):
     """The limits set in /etc/security/limits.conf: domain, limit_type, item and value."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> list[SecurityLimitDict]:
@@ -165,7 +155,6 @@ class SelinuxDict(TypedDict):
 class Selinux(FactBase[SelinuxDict]):
     """SELinux's status from ``sestatus``: {"mode": "enabled"}, mode None without SELinux."""
 
-    __module__ = SERVER_MODULE
     requires_command = "sestatus"
 
     @staticmethod
@@ -189,7 +178,6 @@ class Selinux(FactBase[SelinuxDict]):
 class LsbRelease(FactBase[dict[str, str] | None]):
     """``lsb_release -ca`` as a dict: id, description, release, codename; None without it."""
 
-    __module__ = SERVER_MODULE
     requires_command = "lsb_release"
 
     def command(self) -> str:
@@ -210,8 +198,6 @@ class LsbRelease(FactBase[dict[str, str] | None]):
 
 class OsRelease(FactBase[dict[str, str]]):
     """/etc/os-release as a dict with lower-case keys: name, id, version_id, pretty_name..."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> dict[str, str]:
@@ -237,8 +223,6 @@ class OsRelease(FactBase[dict[str, str]]):
 class Path(FactBase[str]):
     """The PATH of the user the facts run as."""
 
-    __module__ = SERVER_MODULE
-
     def command(self) -> str:
         return "echo $PATH"
 
@@ -251,8 +235,6 @@ class Path(FactBase[str]):
 
 class TmpDir(FactBase[str]):
     """The first writable directory named by TMPDIR, TMP or TEMP; "" when none is."""
-
-    __module__ = SERVER_MODULE
 
     def command(self) -> str:
         return (

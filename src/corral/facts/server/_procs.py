@@ -12,8 +12,6 @@ from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import ANY, Key
 
-from ._util import SERVER_MODULE
-
 _ARGS_MARKER = "__corral_args__"
 
 
@@ -35,8 +33,6 @@ _PS_LINE = re.compile(
 
 class Processes(FactBase[dict[int, ProcessDict]]):
     """Running processes by PID: user, state, cpu_percent, mem_percent, command, args."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> dict[int, ProcessDict]:
@@ -143,8 +139,6 @@ class Ports(FactBase[list[PortDict]]):
     """Listening TCP and UDP sockets: port, ip, protocol, process and pid (process and pid
     are None when the socket's owner is not visible)."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> list[PortDict]:
         return []
@@ -163,8 +157,6 @@ class Ports(FactBase[list[PortDict]]):
 
 class Port(FactBase[tuple[str, int] | tuple[None, None]]):
     """The process listening on a port and its PID, or (None, None)."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> tuple[None, None]:

@@ -1,7 +1,6 @@
 """server.* facts about the running system: sysctl, mounts, modules, locales, time, limits.
 
-The classes are published as ``server.X`` (their ``__module__``) and imported by
-:mod:`corral.facts.server`.
+Part of the ``server`` fact namespace: :mod:`corral.facts.server` re-exports the classes.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
-from ._util import SERVER_MODULE, first_line, try_int
+from ._util import first_line, try_int
 
 SysctlValue = int | str | list[int | str]
 
@@ -44,8 +43,6 @@ def sysctl_value(values: str) -> SysctlValue:
 class Sysctl(FactBase[dict[str, SysctlValue]]):
     """Kernel parameters by name, e.g. {"vm.swappiness": 60, "fs.inode-state": [1, 2]}."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> dict[str, SysctlValue]:
         return {}
@@ -73,8 +70,6 @@ class Sysctl(FactBase[dict[str, SysctlValue]]):
 class SysctlWritable(FactBase[bool | None]):
     """Whether a kernel parameter can be set now (its /proc/sys file is writable); None
     if the host has no such parameter."""
-
-    __module__ = SERVER_MODULE
 
     def command(self, key: str) -> str:
         p = shlex.quote(sysctl_path(key))
@@ -110,8 +105,6 @@ def _unescape(text: str) -> str:
 
 class Mounts(FactBase[dict[str, MountDict]]):
     """Mounted file systems by mount point: device, type and options (Linux mountinfo)."""
-
-    __module__ = SERVER_MODULE
 
     @staticmethod
     def default() -> dict[str, MountDict]:
@@ -158,8 +151,6 @@ class KernelModuleDict(TypedDict):
 class KernelModules(FactBase[dict[str, KernelModuleDict]]):
     """Loaded kernel modules by name: size, instances, state and depends (/proc/modules)."""
 
-    __module__ = SERVER_MODULE
-
     @staticmethod
     def default() -> dict[str, KernelModuleDict]:
         return {}
@@ -194,7 +185,6 @@ class Locales(FactBase[list[str]]):
     """The locales generated on the host (``locale -a``), spelt as in /etc/locale.gen
     (``en_US.UTF-8``)."""
 
-    __module__ = SERVER_MODULE
     requires_command = "locale"
 
     @staticmethod
@@ -217,8 +207,6 @@ _ZONE = re.compile(r"^.*?/zoneinfo/(?:posix/|right/)?")
 class Timezone(FactBase[str | None]):
     """The system time zone (e.g. "Europe/Paris"): the /etc/localtime link's target, else
     /etc/timezone; None if neither tells."""
-
-    __module__ = SERVER_MODULE
 
     def command(self) -> str:
         return (

@@ -8,9 +8,6 @@ from corral.model.keys import Key
 
 NOTHING: frozenset[Key] = frozenset()
 
-#: facts defined in the private ``_server_*`` modules are published as ``server.X``
-SERVER_MODULE = "corral.facts.server"
-
 _INT = re.compile(r"-?\d{1,30}", re.ASCII)
 
 

@@ -31,13 +31,12 @@ def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:
     return package_changes()
 
 
-def rpm_operations(tool: str, module: str) -> RpmOperations:
-    """``tool``'s update, key, repo, rpm and packages operations, named ``tool.*`` and
-    belonging to ``module``."""
+def rpm_operations(tool: str) -> RpmOperations:
+    """``tool``'s update, key, repo, rpm and packages operations, named ``tool.*`` (the
+    module of ``tool`` re-exports them in its ``__all__``, which the catalog lists)."""
 
     def operation_of(**options: Any) -> Callable[[Callable[..., OpGenerator]], Operation[...]]:
         def decorate(fn: Callable[..., OpGenerator]) -> Operation[...]:
-            fn.__module__ = module
             fn.__doc__ = (fn.__doc__ or "").replace("{tool}", tool)
             return operation(name=f"{tool}.{fn.__name__}", **options)(fn)
 

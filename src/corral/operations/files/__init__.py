@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from corral.facts._util.shell import shell_path
 from corral.facts._util.shelltext import Var, split_variables
 from corral.facts.files import Directory, File, FindInFile, Link, Sha256File
 from corral.model import keys
@@ -28,7 +29,6 @@ from . import _base as edit
 from . import _sed as sed
 from . import _times as times
 from . import _util as u
-from ._util import qpath
 
 
 def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[StringCommand]:
@@ -41,10 +41,10 @@ def _create_parent(path: str, user: str | None, group: str | None) -> Iterator[S
     parent = u.parent_dir(path)
     if not parent or parent in ("/", ".", "~"):
         return
-    create: list[object] = ["mkdir", "-p", qpath(parent)]
+    create: list[object] = ["mkdir", "-p", shell_path(parent)]
     if user or group:
         create += ["&&", u.chown(parent, user, group)]
-    yield StringCommand("[", "-d", qpath(parent), "]", "||", "{", *create, ";", "}")
+    yield StringCommand("[", "-d", shell_path(parent), "]", "||", "{", *create, ";", "}")
 
 
 def _content_diff(path: str, info: Any, new: bytes, secret: bool) -> Iterator[Diff | HostDiff]:
@@ -277,7 +277,7 @@ def file(
 
     if not present:
         if info:
-            yield StringCommand("rm", "-f", qpath(path))
+            yield StringCommand("rm", "-f", shell_path(path))
         else:
             host.noop(f"file {path} does not exist")
         return
@@ -285,7 +285,7 @@ def file(
     if info is None:
         if create_remote_dir:
             yield from _create_parent(path, user, group)
-        yield StringCommand("touch", qpath(path))
+        yield StringCommand("touch", shell_path(path))
         if mode is not None:
             yield u.chmod(path, mode)
         if user or group:
@@ -294,7 +294,7 @@ def file(
 
     changes = u.metadata_commands(path, info, user, group, mode)
     if touch:
-        changes.insert(0, StringCommand("touch", qpath(path)))
+        changes.insert(0, StringCommand("touch", shell_path(path)))
     if not changes:
         host.noop(f"file {path} already exists")
     yield from changes
@@ -349,14 +349,14 @@ def directory(
 
     if not present:
         if info:
-            yield StringCommand("rm", "-rf", qpath(path))
+            yield StringCommand("rm", "-rf", shell_path(path))
         else:
             host.noop(f"directory {path} does not exist")
         return
 
     if info is None:
         if mode is None and not (user or group):
-            yield StringCommand("mkdir", "-p", qpath(path))
+            yield StringCommand("mkdir", "-p", shell_path(path))
             return
         # one process makes it (parents too) with its mode and owner
         yield StringCommand(
@@ -364,7 +364,7 @@ def directory(
             *(("-m", u.mode_text(mode)) if mode is not None else ()),
             *(("-o", shlex.quote(user)) if user else ()),
             *(("-g", shlex.quote(group)) if group else ()),
-            qpath(path),
+            shell_path(path),
         )
         return
 
@@ -421,7 +421,7 @@ def link(
 
     if not present:
         if info:
-            yield StringCommand("rm", "-f", qpath(path))
+            yield StringCommand("rm", "-f", shell_path(path))
         else:
             host.noop(f"link {path} does not exist")
         return
@@ -429,7 +429,7 @@ def link(
     assert target is not None
     # -- : a target is the link's text as given, even one starting with a dash
     ln = StringCommand("ln", "-sfn" if symbolic else "-f", "--", shlex.quote(target),
-                       qpath(path))
+                       shell_path(path))
     if info is None:
         if create_remote_dir:
             yield from _create_parent(path, user, group)
@@ -698,8 +698,8 @@ def template(
     )
 
 
-# more files operations, kept in private modules to keep this one short; they are named
-# and listed as files.* (see files._base.files_operation)
+# more files operations, kept in private modules of this package to keep this one short;
+# they are named and listed as files.* (their namespace)
 from ._doc import json as json  # noqa: E402
 from ._doc import yaml as yaml  # noqa: E402
 from ._download import download as download  # noqa: E402

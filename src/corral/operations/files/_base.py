@@ -1,7 +1,7 @@
-"""Shared by the ``files`` operations: the decorator that names those kept in private
-modules ``files.*``, and the steps that edit a file's content on the host, each under a
-per-directory lock: an append, a ``sed -i``, and the rewrite of a file edited locally
-(block, ini, json, yaml) that refuses to overwrite a change it did not plan on."""
+"""Shared by the ``files`` operations: their decorator, and the steps that edit a file's
+content on the host, each under a per-directory lock: an append, a ``sed -i``, and the
+rewrite of a file edited locally (block, ini, json, yaml) that refuses to overwrite a
+change it did not plan on."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from corral.facts._util.shell import shell_path
 from corral.facts.files import File, FileBytes
 from corral.model.command import Diff, MaskString, StringCommand
 from corral.model.context import host
@@ -20,22 +21,13 @@ from corral.model.operation import operation as _untyped_operation
 
 from . import _sed as sed
 from . import _util as u
-from ._util import qpath
-
-#: the module the operations are listed under (``files.download``...)
-FILES_MODULE = "corral.operations.files"
 
 
 def files_operation(**options: Any) -> Callable[[Callable[..., OpGenerator]], Any]:
-    """``@operation(...)`` for an operation defined outside ``files.py`` but belonging to
-    the ``files`` module: it is named ``files.<name>`` and listed with the others."""
+    """``@operation(...)`` with a type mypy --strict accepts. An operation defined in a
+    private module of the ``files`` package is named ``files.<function>`` (its namespace)."""
     decorate: Callable[[Callable[..., OpGenerator]], Any] = _untyped_operation(**options)
-
-    def wrap(fn: Callable[..., OpGenerator]) -> Any:
-        fn.__module__ = FILES_MODULE
-        return decorate(fn)
-
-    return wrap
+    return decorate
 
 
 def read_document(path: str) -> tuple[Mapping[str, Any] | None, bytes | None]:
@@ -62,7 +54,7 @@ LOCK_WAIT = 60
 
 def _directory_word(path: str) -> str:
     parent = posixpath.dirname(path) or "."
-    return "~" if parent == "~" else qpath(parent)
+    return "~" if parent == "~" else shell_path(parent)
 
 
 def lock(path: str) -> str:
@@ -86,7 +78,7 @@ def append(path: str, word: str, backup: bool | str = False) -> StringCommand:
     its own, under the edit lock: a file whose last line has no newline gets one first.
     All or nothing: should the write fail (a full file system), the file is cut back to
     its old size, or removed when the append created it, so no partial line is left."""
-    q = qpath(path)
+    q = shell_path(path)
     suffix = u.backup_suffix_checked(backup)
     steps = [
         lock(path),
@@ -114,7 +106,7 @@ def sed_in_place(path: str, program: sed.SedProgram, backup: bool | str, extende
                  secret: bool) -> StringCommand:
     """``sed -i`` with ``program`` under the edit lock (sed -i keeps the bytes of every
     line it does not change, and a missing final newline)."""
-    command = sed.sed_command(qpath(path), program, u.backup_suffix_checked(backup), extended,
+    command = sed.sed_command(shell_path(path), program, u.backup_suffix_checked(backup), extended,
                               secret)
     return StringCommand(lock(path) + ";", command)
 
@@ -131,7 +123,7 @@ def commit(path: str, stage: str, old: bytes | None, backup: bool | str) -> Stri
     still holds ``old`` (is still missing for None): the new content was computed from
     ``old``, and another edit made since then would be lost. Otherwise the operation
     fails and the file is left as it is."""
-    q, t = qpath(path), qpath(stage)
+    q, t = shell_path(path), shell_path(stage)
     if old is None:
         check = f"[ ! -e {q} ] && [ ! -L {q} ]"
     else:

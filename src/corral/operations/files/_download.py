@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from corral.facts._util.shell import shell_path
 from corral.facts.files import File, Md5File, SecondsSinceModified, Sha1File, Sha256File, Sha384File
 from corral.facts.http import request_error
 from corral.facts.server import Which
@@ -20,7 +21,6 @@ from corral.model.operation import OpGenerator
 
 from . import _util as u
 from ._base import files_operation
-from ._util import qpath
 
 #: (argument, fact, digest length, programs tried in turn, name shown on a mismatch)
 _CHECKSUMS: tuple[tuple[str, Any, int, tuple[str, ...], str], ...] = (
@@ -43,7 +43,7 @@ def _temp_path(dest: str, temp_dir: str | Path | None) -> str:
 
 def _verify(temp: str, digest: str, programs: tuple[str, ...], label: str) -> StringCommand:
     """Fail (and remove the download) unless the file has this digest."""
-    q = qpath(temp)
+    q = shell_path(temp)
     run = " || ".join(f"{p} {q} 2>/dev/null" for p in programs)
     message = shlex.quote(f"{label} checksum of the download does not match {digest}")
     return StringCommand(
@@ -165,7 +165,7 @@ def download(
     curl_args += _options(extra_curl_args)
     wget_args += _options(extra_wget_args)
 
-    q_src, q_temp = shlex.quote(src), qpath(temp)
+    q_src, q_temp = shlex.quote(src), shell_path(temp)
     # the URL after --: one starting with - is not an option (-x would be a proxy)
     curl_cmd = f"curl {' '.join(curl_args)} -o {q_temp} -- {q_src}"
     wget_cmd = f"wget {' '.join(wget_args)} -O {q_temp} -- {q_src} || {{ rm -f {q_temp}; exit 1; }}"
@@ -179,7 +179,7 @@ def download(
         value = wanted[arg]
         if value:
             yield _verify(temp, value.lower(), programs, label)
-    yield StringCommand("mv", "-f", q_temp, qpath(dest))
+    yield StringCommand("mv", "-f", q_temp, shell_path(dest))
     if user or group:
         yield u.chown(dest, user, group)
     if mode is not None:

@@ -8,6 +8,7 @@ import posixpath
 import shlex
 from typing import Any
 
+from corral.facts._util.shell import shell_path
 from corral.facts.files import (
     Directory,
     File,
@@ -25,7 +26,6 @@ from corral.model.operation import OpGenerator
 
 from . import _util as u
 from ._base import files_operation
-from ._util import qpath
 
 
 def _target(src: str, dest: str) -> str:
@@ -88,8 +88,8 @@ def copy(src: str, dest: str, overwrite: bool = False) -> OpGenerator:
         if not overwrite:
             raise OperationError(f"{target} already exists and differs from {src} "
                                  "(overwrite=True replaces it)")
-        yield StringCommand("rm", "-rf", qpath(target))
-    yield StringCommand("cp", "-R", qpath(src), qpath(target))
+        yield StringCommand("rm", "-rf", shell_path(target))
+    yield StringCommand("cp", "-R", shell_path(src), shell_path(target))
 
 
 @files_operation(changes=_two_paths)
@@ -119,8 +119,8 @@ def move(src: str, dest: str, overwrite: bool = False) -> OpGenerator:
     if there is not None:
         if not overwrite:
             raise OperationError(f"{target} already exists (overwrite=True replaces it)")
-        yield StringCommand("rm", "-rf", qpath(target))
-    yield StringCommand("mv", qpath(src), qpath(target))
+        yield StringCommand("rm", "-rf", shell_path(target))
+    yield StringCommand("mv", shell_path(src), shell_path(target))
 
 
 def _clear(flag: str) -> str:
@@ -154,7 +154,7 @@ def flags(path: str, flags: str | list[str] | None = None, present: bool = True)
         host.noop(f"{path} already has {','.join(wanted)} {'set' if present else 'cleared'}")
         return
     words = todo if present else [_clear(f) for f in todo]
-    yield StringCommand("chflags", shlex.quote(",".join(words)), qpath(path))
+    yield StringCommand("chflags", shlex.quote(",".join(words)), shell_path(path))
 
 
 _TAR = {".tar": "-x", ".tar.gz": "-xz", ".tgz": "-xz", ".tar.bz2": "-xj", ".tbz2": "-xj",
@@ -243,7 +243,7 @@ def unarchive(
         return
 
     if dest_info is None:
-        yield StringCommand("mkdir", "-p", qpath(dest))
+        yield StringCommand("mkdir", "-p", shell_path(dest))
     archive = src
     if local is not None:
         assert digest is not None
@@ -251,18 +251,19 @@ def unarchive(
         yield FileUploadCommand(local, archive, mode="600")
     extras = [shlex.quote(o) for o in extra_opts or []]
     if tool == "zip":
-        yield StringCommand("unzip", "-o", "-q", *extras, qpath(archive), "-d", qpath(dest))
+        yield StringCommand("unzip", "-o", "-q", *extras, shell_path(archive), "-d",
+                            shell_path(dest))
     else:
         # extracted from inside dest, not with -C: GNU tar reads backslash escapes in -C's
         # argument (a\1 names a\001); a relative archive is found from where the shell was
         here = not archive.startswith(("/", "~/"))
-        yield StringCommand("(", "__p=$PWD;" if here else None, "cd", qpath(dest), "&&",
+        yield StringCommand("(", "__p=$PWD;" if here else None, "cd", shell_path(dest), "&&",
                             "tar", tool, *extras, "-f",
-                            ('"$__p"/' + qpath(archive)) if here else qpath(archive), ")")
+                            ('"$__p"/' + shell_path(archive)) if here else shell_path(archive), ")")
     if local is not None:
-        yield StringCommand("rm", "-f", qpath(archive))
+        yield StringCommand("rm", "-f", shell_path(archive))
     if not creates:
-        yield StringCommand("printf", "'%s\\n'", shlex.quote(digest or ""), ">", qpath(marker))
+        yield StringCommand("printf", "'%s\\n'", shlex.quote(digest or ""), ">", shell_path(marker))
     if user or group:
         yield u.chown(dest, user, group, recursive=True)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
+from corral.facts._util.shell import shell_path
 from corral.facts.files import Tree
 from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
@@ -23,7 +24,6 @@ from corral.model.operation import OpGenerator
 
 from . import _util as u
 from ._base import as_list, files_operation
-from ._util import qpath
 
 #: paths per mkdir/chmod/chown/rm command
 _CHUNK = 200
@@ -85,7 +85,7 @@ def _chunks(paths: list[str]) -> Iterator[list[str]]:
 
 def _batched(command: list[str], paths: Iterable[str]) -> Iterator[StringCommand]:
     for chunk in _chunks(sorted(paths)):
-        yield StringCommand(*command, *(qpath(p) for p in chunk))
+        yield StringCommand(*command, *(shell_path(p) for p in chunk))
 
 
 def _owner_bits(user: str | None, group: str | None) -> list[str]:
@@ -162,7 +162,7 @@ def sync_commands(
         if info is None or info["type"] != "link" or info["link_target"] != target:
             # a target is kept as given (relative ones stay relative): -- keeps one that
             # starts with - from being read as an option
-            yield StringCommand("ln", "-sfn", "--", shlex.quote(target), qpath(path))
+            yield StringCommand("ln", "-sfn", "--", shlex.quote(target), shell_path(path))
             if user or group:
                 yield u.chown(path, user, group, dereference=False)
         elif u.owner_differs(info, user, group):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from corral.facts._util import shelltext as st
+from corral.facts._util.shell import shell_path
 from corral.model.command import FileUploadCommand, MaskString, StringCommand
 from corral.model.context import host
 from corral.model.errors import (
@@ -40,19 +41,6 @@ Mode = int | str | None
 
 
 # -- shell bits ---------------------------------------------------------------------------
-
-
-def qpath(path: str) -> str:
-    """A path quoted for sh, as a raw command bit.
-
-    A leading ``~/`` is left unquoted so the remote shell expands it (the facts do the
-    same), and a leading ``-`` gets ``./`` so no command takes it for an option.
-    """
-    if path.startswith("~/"):
-        return "~/" + shlex.quote(path[2:])
-    if path.startswith("-"):
-        path = "./" + path
-    return shlex.quote(path)
 
 
 def double_quoted(text: str) -> str:
@@ -139,7 +127,7 @@ def replacing_upload(src: Any, dest: str, info: Any, mode: int | str | None,
 
 
 def chmod(path: str, mode: int | str, recursive: bool = False) -> StringCommand:
-    return StringCommand("chmod", "-R" if recursive else None, mode_text(mode), qpath(path))
+    return StringCommand("chmod", "-R" if recursive else None, mode_text(mode), shell_path(path))
 
 
 def chown(
@@ -152,10 +140,10 @@ def chown(
     """``chown user:group``, ``chown user`` or ``chgrp group``."""
     flags = [f for f in ("-R" if recursive else "", "" if dereference else "-h") if f]
     if user and group:
-        return StringCommand("chown", *flags, shlex.quote(f"{user}:{group}"), qpath(path))
+        return StringCommand("chown", *flags, shlex.quote(f"{user}:{group}"), shell_path(path))
     if user:
-        return StringCommand("chown", *flags, shlex.quote(user), qpath(path))
-    return StringCommand("chgrp", *flags, shlex.quote(group or ""), qpath(path))
+        return StringCommand("chown", *flags, shlex.quote(user), shell_path(path))
+    return StringCommand("chgrp", *flags, shlex.quote(group or ""), shell_path(path))
 
 
 def owner_differs(info: Mapping[str, Any], user: str | None, group: str | None) -> bool:
@@ -191,12 +179,12 @@ def remove_or_backup(
     if not force:
         raise OperationError(f"{path} exists and is not a {kind}")
     if not force_backup:
-        return StringCommand("rm", "-rf", qpath(path))
+        return StringCommand("rm", "-rf", shell_path(path))
     if force_backup_dir:
         target = posixpath.join(force_backup_dir, posixpath.basename(path.rstrip("/")))
     else:
         target = path.rstrip("/")
-    return StringCommand("mv", qpath(path), qpath(target) + "." + REMOTE_TIMESTAMP)
+    return StringCommand("mv", shell_path(path), shell_path(target) + "." + REMOTE_TIMESTAMP)
 
 
 def parent_dir(path: str) -> str:
