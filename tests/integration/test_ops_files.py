@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.api import HostStatus
+from corral.api import HostStatus, OpStatus
 from corral.operations import files
 
 from ._helpers import Target, converge, describe, ops, run, single
@@ -284,6 +284,26 @@ def test_get(target: Target, tmp_path: Path) -> None:
     t.path(remote).write_text("new remote data\n")
     assert ops(converge(t, deploy))["get"].changed
     assert local.read_text() == "new remote data\n"
+
+
+def test_get_makes_the_local_directory_when_it_runs_not_in_a_dry_run(
+        target: Target, tmp_path: Path) -> None:
+    """``create_local_dir`` makes the directory when the download runs: planning (all a
+    ``--dry`` run does) leaves the controller as it was."""
+    t = target
+    remote = t.at("get-dry", "report.txt")
+    _make(t, remote, "remote data\n")
+    local = tmp_path / "new" / "deeper" / "report.txt"
+
+    def deploy() -> None:
+        files.get(name="get", src=remote, dest=str(local), create_local_dir=True)
+
+    dry = single(run(t, deploy, dry=True))
+    assert ops(dry)["get"].status is OpStatus.PLANNED, describe(dry)
+    assert not (tmp_path / "new").exists()
+
+    assert ops(converge(t, deploy))["get"].changed
+    assert local.read_text() == "remote data\n"
 
 
 def test_awkward_paths_and_expanded_variables(target: Target) -> None:

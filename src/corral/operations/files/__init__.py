@@ -216,13 +216,12 @@ def get(
     Example:
         files.get(name="Fetch the release file", src="/etc/os-release", dest="os-release")
     """
+    # the local directory is made when the download is written (the engine's
+    # _write_local), so only when the operation runs: planning, and a --dry run, make nothing
     local = u.local_path(dest, add_deploy_dir, must_exist=False)
     local_exists = Path(local).is_file()
     info = host.get_fact(File, path=src)
     remote_sum = host.get_fact(Sha256File, path=src) if info and local_exists else None
-
-    if create_local_dir:
-        Path(local).parent.mkdir(parents=True, exist_ok=True)
 
     if force or not info or not local_exists:
         yield FileDownloadCommand(src, local)
