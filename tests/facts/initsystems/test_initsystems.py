@@ -14,7 +14,7 @@ from pathlib import Path
 
 from corral.facts import bsdinit, launchd, upstart
 
-from .._wave1_load import fuzz
+from .._capture_load import fuzz
 
 INITCTL = """\
 mountnfs-bootclean.sh start/running

@@ -9,7 +9,7 @@ import subprocess
 
 from corral.facts import runit
 
-from .._wave1_load import fuzz
+from .._capture_load import fuzz
 
 STATUS = """\
 run: alpha: (pid 32302) 14s

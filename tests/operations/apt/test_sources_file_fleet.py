@@ -5,10 +5,11 @@ then removed."""
 from __future__ import annotations
 
 import pytest
-from wave1._support import converge, host_fleet, sh
 
 from corral.operations import apt
 from corral.testing.fleet import Fleet
+
+from .._fleet import converge, host_fleet, sh
 
 __all__ = ["host_fleet"]
 
