@@ -4,7 +4,10 @@ host for checking its end state."""
 
 from __future__ import annotations
 
+import base64
+import io
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -66,3 +69,26 @@ def sh(fleet: Fleet, command: str, host: int = 0, check: bool = True) -> str:
     if check and proc.returncode != 0:
         raise AssertionError(f"{command!r} failed ({proc.returncode}): {proc.stderr}")
     return proc.stdout
+
+
+def put(fleet: Fleet, path: str, data: bytes) -> None:
+    encoded = base64.b64encode(data).decode()
+    sh(fleet, f"mkdir -p $(dirname {path}) && echo {encoded} | base64 -d > {path}")
+
+
+def demo_wheel(name: str = "corral_demo", version: str = "1.0") -> tuple[str, bytes]:
+    """A tiny pure-Python wheel with a console script, enough for pip and pipx."""
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f"def main():\n    print('corral demo {version}')\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: corral-tests\nRoot-Is-Purelib: true\n"
+                         "Tag: py3-none-any\n",
+        f"{dist}/entry_points.txt": f"[console_scripts]\ncorral-demo = {name}:main\n",
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path, text in files.items():
+            zf.writestr(path, text)
+        zf.writestr(f"{dist}/RECORD", "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n")
+    return f"{name}-{version}-py3-none-any.whl", buf.getvalue()

@@ -1,10 +1,7 @@
-"""iptables.* and ufw.* on a real fleet host.
+"""iptables.* on a real fleet host.
 
 Fleet hosts share the controller's network namespace, so iptables is only touched in
-chains of unique names that nothing jumps to (removed afterwards), and ufw is installed
-and given rules, default policies and a logging level while it stays inactive (its
-configuration files change, the kernel's rules do not: checked). ``ufw.service`` (enable)
-is covered by unit tables only.
+chains of unique names that nothing jumps to (removed afterwards).
 """
 
 from __future__ import annotations
@@ -15,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from corral.operations import apt, iptables, ufw
+from corral.operations import iptables
 from corral.testing.fleet import Fleet
 
-from .._fleet import converge, host_fleet, run, sh
+from .._fleet import converge, host_fleet, sh
 
 __all__ = ["host_fleet"]
 
@@ -92,36 +89,3 @@ def test_rules_file(fw: Fleet, tmp_path: Path) -> None:
     rules.write_text(f"*filter\n:{FILE_CHAIN} - [0:0]\n-A {FILE_CHAIN} -j RETURN\nCOMMIT\n")
     assert converge(fw, deploy).changed == 1
     assert chain_rules(fw, FILE_CHAIN) == [f"-A {FILE_CHAIN} -j RETURN"]
-
-
-def test_ufw_while_inactive(fw: Fleet) -> None:
-    before = sh(fw, "iptables-save | grep -v '^#' | grep -c ufw || true").strip()
-    assert before == "0"
-
-    def deploy() -> None:
-        apt.packages(packages=["ufw"], update=True, cache_time=3600)
-        ufw.default(policy="reject", direction="incoming")
-        ufw.default(policy="deny", direction="outgoing")
-        ufw.logging(level="medium")
-        ufw.rule(action="allow", port=22, proto="tcp")
-        ufw.rule(action="allow", from_ip="127.0.0.1", port=8080, proto="tcp")
-        ufw.rule(action="deny", direction="in", interface="lo", from_ip="10.0.0.0/8",
-                 comment="no tens")
-        ufw.service(enabled=False)
-
-    converge(fw, deploy)
-    added = sh(fw, "ufw show added").splitlines()[1:]
-    assert added == [
-        "ufw allow 22/tcp",
-        "ufw allow from 127.0.0.1 to any port 8080 proto tcp",
-        "ufw deny in on lo from 10.0.0.0/8 comment 'no tens'",
-    ]
-    config = sh(fw, "cat /etc/default/ufw /etc/ufw/ufw.conf")
-    assert 'DEFAULT_INPUT_POLICY="REJECT"' in config
-    assert 'DEFAULT_OUTPUT_POLICY="DROP"' in config and "LOGLEVEL=medium" in config
-    assert sh(fw, "ufw status").strip() == "Status: inactive"
-
-    result = run(fw, lambda: ufw.rule(action="allow", port=22, proto="tcp", present=False))
-    assert not result.failed and result.changed == 1
-    assert "22/tcp" not in sh(fw, "ufw show added")
-    assert sh(fw, "iptables-save | grep -v '^#' | grep -c ufw || true").strip() == "0"
