@@ -15,13 +15,11 @@ from corral.model.command import MaskString, QuoteString, StringCommand
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-from corral.model.secrets import Secret
+
+from ._util.databases import Password, client_command
 
 DATABASES_KEY: Key = ("mysql", "databases")
 USERS_KEY: Key = ("mysql", "users")
-
-Password = str | Secret | None
-
 
 def ident(name: str) -> str:
     """A MySQL identifier, back-quoted."""
@@ -42,10 +40,6 @@ def account(user: str, hostname: str) -> str:
     return f"{literal(user)}@{literal(hostname)}"
 
 
-def secret_bit(value: str | Secret) -> MaskString | Secret:
-    return value if isinstance(value, Secret) else MaskString(value)
-
-
 def mysql_command(
     executable: str = "mysql",
     database: str | None = None,
@@ -55,19 +49,8 @@ def mysql_command(
     port: int | str | None = None,
 ) -> StringCommand:
     """``[MYSQL_PWD=...] mysql [-u USER] [-h HOST] [-P PORT] [DATABASE]``, password masked."""
-    bits: list[object] = []
-    if password:
-        bits.append(StringCommand("MYSQL_PWD=", QuoteString(secret_bit(password)), _separator=""))
-    bits.append(executable)
-    if user:
-        bits += ["-u", QuoteString(user)]
-    if host:
-        bits += ["-h", QuoteString(host)]
-    if port:
-        bits += ["-P", QuoteString(str(port))]
-    if database:
-        bits.append(QuoteString(database))
-    return StringCommand(*bits)
+    return client_command(executable, "MYSQL_PWD", password, [], ("-u", user), ("-h", host),
+                          ("-P", port), ("", database))
 
 
 def fact_command(sql: str, user: str | None, password: Password, host: str | None,

@@ -13,16 +13,14 @@ from corral.model.command import MaskString, QuoteString, StringCommand
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
-from corral.model.secrets import Secret
+
+from ._util.databases import Password, client_command
 
 #: psql's field separator in fact output: a character no name or setting contains
 FIELD_SEP = "\x1f"
 
 ROLES_KEY: Key = ("postgres", "roles")
 DATABASES_KEY: Key = ("postgres", "databases")
-
-Password = str | Secret | None
-
 
 def ident(name: str) -> str:
     """A PostgreSQL identifier, double-quoted."""
@@ -40,11 +38,6 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def secret_bit(value: str | Secret) -> MaskString | Secret:
-    """A command bit shown as ``***``."""
-    return value if isinstance(value, Secret) else MaskString(value)
-
-
 def psql_command(
     executable: str = "psql",
     user: str | None = None,
@@ -54,21 +47,9 @@ def psql_command(
     database: str | None = None,
 ) -> StringCommand:
     """``[PGPASSWORD=...] psql -X [-d DB] [-U USER] [-h HOST] [-p PORT]``, password masked."""
-    bits: list[object] = []
-    if password:
-        bits.append(StringCommand("PGPASSWORD=", QuoteString(secret_bit(password)), _separator=""))
-    bits.append(executable)
-    if executable == "psql":
-        bits.append("-X")
-    if database:
-        bits += ["-d", QuoteString(database)]
-    if user:
-        bits += ["-U", QuoteString(user)]
-    if host:
-        bits += ["-h", QuoteString(host)]
-    if port:
-        bits += ["-p", QuoteString(str(port))]
-    return StringCommand(*bits)
+    return client_command(executable, "PGPASSWORD", password,
+                          ["-X"] if executable == "psql" else [], ("-d", database),
+                          ("-U", user), ("-h", host), ("-p", port))
 
 
 def fact_command(sql: str, user: str | None, password: Password, host: str | None,

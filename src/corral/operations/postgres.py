@@ -26,7 +26,6 @@ from corral.facts.postgres import (
     PostgresRoles,
     ident,
     literal,
-    psql_command,
 )
 from corral.model import keys
 from corral.model.command import MaskString, QuoteString, StringCommand
@@ -35,7 +34,7 @@ from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
-from corral.operations._util.databases import Sql, postgres_password_matches, psql_exec
+from corral.operations._util.databases import PsqlConnection, postgres_password_matches
 
 
 def _roles_changed(*_a: Any, **_k: Any) -> list[Key]:
@@ -72,27 +71,6 @@ def _limit(value: int | None) -> int | None:
     return value
 
 
-class _Conn:
-    """The psql_* arguments of one operation."""
-
-    def __init__(self, user: str | None, password: str | Secret | None, host: str | None,
-                 port: int | None, database: str | None) -> None:
-        self.user, self.password, self.host = user, password, host
-        self.port, self.database = port, database
-
-    def facts(self) -> dict[str, Any]:
-        return {"psql_user": self.user, "psql_password": self.password,
-                "psql_host": self.host, "psql_port": self.port,
-                "psql_database": self.database}
-
-    def run(self, sql: Sql) -> StringCommand:
-        return psql_exec(sql, self.user, self.password, self.host, self.port, self.database)
-
-    def client(self, executable: str = "psql") -> StringCommand:
-        return psql_command(executable, user=self.user, password=self.password,
-                            host=self.host, port=self.port, database=self.database)
-
-
 @operation(is_idempotent=False, changes=_anything_changed)
 def sql(
     sql: str,
@@ -118,7 +96,7 @@ def sql(
     """
     if not str(sql).strip():
         raise OperationValueError("empty SQL")
-    yield _Conn(psql_user, psql_password, psql_host, psql_port, psql_database).run(sql)
+    yield PsqlConnection(psql_user, psql_password, psql_host, psql_port, psql_database).run(sql)
 
 
 _FLAGS = (
@@ -177,7 +155,7 @@ def role(
     """
     quoted = _name(role, "role")
     limit = _limit(connection_limit)
-    conn = _Conn(psql_user, psql_password, psql_host, psql_port, psql_database)
+    conn = PsqlConnection(psql_user, psql_password, psql_host, psql_port, psql_database)
     roles = host.get_fact(PostgresRoles, **conn.facts())
     stored = host.get_fact(PostgresRolePassword, role=role, **conn.facts()) if password else None
     current = roles.get(role)
@@ -257,7 +235,7 @@ def database(
     """
     quoted = _name(database, "database")
     limit = _limit(connection_limit)
-    conn = _Conn(psql_user, psql_password, psql_host, psql_port, psql_database)
+    conn = PsqlConnection(psql_user, psql_password, psql_host, psql_port, psql_database)
     databases = host.get_fact(PostgresDatabases, **conn.facts())
     roles = host.get_fact(PostgresRoles, **conn.facts()) if owner else {}
     current = databases.get(database)
@@ -334,7 +312,7 @@ def dump(
             _sudo_user="postgres",
         )
     """
-    conn = _Conn(psql_user, psql_password, psql_host, psql_port, psql_database)
+    conn = PsqlConnection(psql_user, psql_password, psql_host, psql_port, psql_database)
     yield StringCommand(conn.client("pg_dump"), ">", QuoteString(dest))
 
 
@@ -362,5 +340,5 @@ def load(
             _sudo_user="postgres",
         )
     """
-    conn = _Conn(psql_user, psql_password, psql_host, psql_port, psql_database)
+    conn = PsqlConnection(psql_user, psql_password, psql_host, psql_port, psql_database)
     yield StringCommand(conn.client(), "-v", "ON_ERROR_STOP=1", "-q", "<", QuoteString(src))

@@ -1,5 +1,6 @@
-"""Helpers of the postgres and mysql operations: SQL commands that keep secrets off command
-lines, and checks of a password against the hash a server stores."""
+"""Helpers of the postgres and mysql operations: the connection arguments of an operation,
+SQL commands that keep secrets off command lines, and checks of a password against the
+hash a server stores."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 from corral.facts import mysql as mysql_facts
 from corral.facts import postgres as pg_facts
+from corral.facts._util.databases import Password
 from corral.model.command import QuoteString, StringCommand
 from corral.model.secrets import Secret, reveal
 
@@ -21,7 +25,7 @@ def _has_secret(sql: Sql) -> bool:
     return isinstance(sql, StringCommand) and sql.has_secrets()
 
 
-def psql_exec(sql: Sql, user: str | None, password: pg_facts.Password, host: str | None,
+def psql_exec(sql: Sql, user: str | None, password: Password, host: str | None,
               port: int | str | None, database: str | None) -> StringCommand:
     """Run SQL with psql. SQL holding a secret goes on standard input (from the shell's
     builtin printf), not on psql's command line; it is masked where commands are shown."""
@@ -33,7 +37,7 @@ def psql_exec(sql: Sql, user: str | None, password: pg_facts.Password, host: str
     return StringCommand(conn, "-c", QuoteString(sql))
 
 
-def mysql_exec(sql: Sql, user: str | None, password: mysql_facts.Password, host: str | None,
+def mysql_exec(sql: Sql, user: str | None, password: Password, host: str | None,
                port: int | str | None, database: str | None = None) -> StringCommand:
     """Run SQL with the mysql client; SQL holding a secret goes on standard input."""
     conn = mysql_facts.mysql_command(database=database, user=user, password=password,
@@ -41,6 +45,48 @@ def mysql_exec(sql: Sql, user: str | None, password: mysql_facts.Password, host:
     if _has_secret(sql):
         return StringCommand("printf '%s\\n'", QuoteString(sql), "|", conn, "-B")
     return StringCommand(conn, "-Be", QuoteString(sql))
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The connection arguments of one database operation (``psql_user``, ``mysql_host``...):
+    the facts are read with them, and the SQL run with them. A subclass names its prefix,
+    its further arguments and its client."""
+
+    prefix: ClassVar[str]
+    user: str | None
+    password: Password
+    host: str | None
+    port: int | None
+
+    def facts(self) -> dict[str, Any]:
+        """The arguments as the facts take them (``psql_user=...``), in order."""
+        return {f"{self.prefix}_{f.name}": getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class PsqlConnection(Connection):
+    """The psql_* arguments of one postgres operation."""
+
+    prefix: ClassVar[str] = "psql"
+    database: str | None
+
+    def run(self, sql: Sql) -> StringCommand:
+        return psql_exec(sql, self.user, self.password, self.host, self.port, self.database)
+
+    def client(self, executable: str = "psql") -> StringCommand:
+        return pg_facts.psql_command(executable, user=self.user, password=self.password,
+                                     host=self.host, port=self.port, database=self.database)
+
+
+@dataclass(frozen=True)
+class MysqlConnection(Connection):
+    """The mysql_* arguments of one mysql operation."""
+
+    prefix: ClassVar[str] = "mysql"
+
+    def run(self, sql: Sql, database: str | None = None) -> StringCommand:
+        return mysql_exec(sql, self.user, self.password, self.host, self.port, database)
 
 
 _B64 = r"[A-Za-z0-9+/=]+"

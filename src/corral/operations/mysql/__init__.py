@@ -34,9 +34,9 @@ from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret, reveal
-from corral.operations._util.databases import mysql_password_state
+from corral.operations._util.databases import MysqlConnection, mysql_password_state
 
-from ._grants import Conn, grants_fact, privilege_commands
+from ._grants import grants_fact, privilege_commands
 
 
 def _users_changed(*_a: Any, **_k: Any) -> list[Key]:
@@ -85,7 +85,7 @@ def sql(
     """
     if not str(sql).strip():
         raise OperationValueError("empty SQL")
-    yield Conn(mysql_user, mysql_password, mysql_host, mysql_port).run(sql, database)
+    yield MysqlConnection(mysql_user, mysql_password, mysql_host, mysql_port).run(sql, database)
 
 
 def _ssl_bits(require: str | None, cipher: str | None, issuer: str | None,
@@ -169,7 +169,7 @@ def user(
         raise OperationValueError('require_cipher, require_issuer and require_subject need '
                                   'require="X509"')
     name = _account(user, user_hostname)
-    conn = Conn(mysql_user, mysql_password, mysql_host, mysql_port)
+    conn = MysqlConnection(mysql_user, mysql_password, mysql_host, mysql_port)
     users = host.get_fact(MysqlUsers, **conn.facts())
     if present and privileges is not None:
         grants_fact(user, user_hostname, conn)  # read with the others, before any command
@@ -256,7 +256,7 @@ def database(
         quoted = ident(database)
     except ValueError as exc:
         raise OperationValueError(str(exc)) from None
-    conn = Conn(mysql_user, mysql_password, mysql_host, mysql_port)
+    conn = MysqlConnection(mysql_user, mysql_password, mysql_host, mysql_port)
     databases = host.get_fact(MysqlDatabases, **conn.facts())
     if present and user and user_privileges:
         grants_fact(user, user_hostname, conn)
@@ -325,7 +325,7 @@ def privileges(
             database="app",
         )
     """
-    conn = Conn(mysql_user, mysql_password, mysql_host, mysql_port)
+    conn = MysqlConnection(mysql_user, mysql_password, mysql_host, mysql_port)
     yield from privilege_commands(user, privileges, user_hostname, database, table, flush,
                                   with_grant_option, conn)
 

@@ -1,36 +1,19 @@
-"""The connection arguments of the mysql operations, and the privileges logic shared by
-``mysql.privileges``, ``mysql.user`` and ``mysql.database``."""
+"""The privileges logic shared by ``mysql.privileges``, ``mysql.user`` and
+``mysql.database``."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from corral.facts.mysql import MysqlUserGrants, account, ident
 from corral.model.command import StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
-from corral.model.secrets import Secret
-from corral.operations._util.databases import Sql, mysql_exec
+from corral.operations._util.databases import MysqlConnection
 
 
-class Conn:
-    """The mysql_* arguments of one operation."""
-
-    def __init__(self, user: str | None, password: str | Secret | None, host: str | None,
-                 port: int | None) -> None:
-        self.user, self.password, self.host, self.port = user, password, host, port
-
-    def facts(self) -> dict[str, Any]:
-        return {"mysql_user": self.user, "mysql_password": self.password,
-                "mysql_host": self.host, "mysql_port": self.port}
-
-    def run(self, sql: Sql, database: str | None = None) -> StringCommand:
-        return mysql_exec(sql, self.user, self.password, self.host, self.port, database)
-
-
-def grants_fact(user: str, hostname: str, conn: Conn) -> dict[str, set[str]]:
+def grants_fact(user: str, hostname: str, conn: MysqlConnection) -> dict[str, set[str]]:
     """The MysqlUserGrants fact of an account (always read with the same arguments)."""
     grants: dict[str, set[str]] = host.get_fact(MysqlUserGrants, user=user, hostname=hostname,
                                                 **conn.facts())
@@ -71,7 +54,7 @@ def privilege_commands(
     table: str,
     flush: bool,
     with_grant_option: bool,
-    conn: Conn,
+    conn: MysqlConnection,
 ) -> Iterator[StringCommand]:
     """Commands making the account's privileges on one target exactly ``privileges``:
     REVOKE what is extra first, then GRANT what is missing (so that narrowing ``ALL`` to a
