@@ -237,6 +237,16 @@ class FunctionCommand:
                 f"{self.args!r}, {self.kwargs!r})")
 
 
+def io_size(src: IO[Any]) -> int | None:
+    """A binary file object's size, when it can seek (None for text or a pipe)."""
+    if isinstance(src, io.TextIOBase):
+        return None
+    try:
+        return int(src.seek(0, os.SEEK_END))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 @dataclass(frozen=True)
 class FileUploadCommand:
     """Put ``src`` (a local path, bytes, or a file-like object) at ``dest`` on the host.
@@ -274,12 +284,7 @@ class FileUploadCommand:
         if isinstance(src, str | Path):
             with open(src, "rb") as fh:  # readable, and its size
                 return os.fstat(fh.fileno()).st_size
-        if isinstance(src, io.TextIOBase):
-            return None
-        try:
-            return int(src.seek(0, os.SEEK_END))
-        except (OSError, ValueError, AttributeError):
-            return None
+        return io_size(src)
 
     def chunks(self, limit: int, size: int = 1 << 16) -> Iterator[bytes]:
         """The content in pieces of at most ``size`` bytes, ``limit`` bytes at most in all,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from corral.facts.apk import ApkPackages
-from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import package_changes, refresh_and_ensure
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("apk-index",)])
@@ -50,15 +49,5 @@ def packages(
     Example:
         apk.packages(name="Install nginx", packages=["nginx"], update=True, _sudo=True)
     """
-    specs = [split_spec(p, "=") for p in as_list(packages)]
-    installed: dict[str, set[str]] = host.get_fact(ApkPackages) if specs else {}
-    if update:
-        yield "apk update"
-    if upgrade:
-        yield "apk upgrade"
-    if not specs and not (update or upgrade):
-        host.noop("no packages given")
-    yield from ensure_packages(
-        specs, installed, present, install=["apk add"], uninstall=["apk del"],
-        upgrade=["apk upgrade"], latest=latest,
-    )
+    yield from refresh_and_ensure("apk", ApkPackages, packages, "=", present, latest, update,
+                                  upgrade, install="add", uninstall="del")

@@ -16,7 +16,13 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    as_list,
+    ensure_packages,
+    package_changes,
+    refresh_and_ensure,
+    split_spec,
+)
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("brew-index",)])
@@ -58,18 +64,9 @@ def packages(
     Example:
         brew.packages(name="Install vim and jq", packages=["vim", "jq"], update=True)
     """
-    specs = [split_spec(p, "@") for p in as_list(packages)]
-    installed: dict[str, set[str]] = host.get_fact(BrewPackages) if specs else {}
-    if update:
-        yield "brew update"
-    if upgrade:
-        yield "brew upgrade"
-    if not specs and not (update or upgrade):
-        host.noop("no formulae given")
-    yield from ensure_packages(
-        specs, installed, present, install=["brew install"], uninstall=["brew uninstall"],
-        upgrade=["brew upgrade"], latest=latest,
-    )
+    yield from refresh_and_ensure("brew", BrewPackages, packages, "@", present, latest, update,
+                                  upgrade, install="install", uninstall="uninstall",
+                                  noun="formulae")
 
 
 def _cask_words(version: list[int]) -> tuple[str, str]:

@@ -7,10 +7,9 @@ from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import (
     Spec,
-    as_list,
     ensure_packages,
     package_changes,
-    split_spec,
+    requested,
 )
 
 
@@ -31,9 +30,8 @@ def packages(
     Example:
         gem.packages(name="Install bundler", packages=["bundler"])
     """
-    specs = [split_spec(p, ":") for p in as_list(packages)]
+    specs = requested(packages, ":")
     if not specs:
-        host.noop("no packages given")
         return
     installed = host.get_fact(GemPackages)
     # a versioned removal removes that version only

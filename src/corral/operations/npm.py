@@ -10,7 +10,7 @@ from corral.model.command import QuoteString, not_option
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import PACKAGES, as_list, ensure_packages, split_spec
+from corral.operations._util.packages import PACKAGES, ensure_packages, requested
 
 
 def _changes(*_: Any, directory: str | None = None, **__: Any) -> list[Key]:
@@ -35,9 +35,8 @@ def packages(
     Example:
         npm.packages(name="Install the TypeScript compiler", packages=["typescript"])
     """
-    specs = [split_spec(p, "@") for p in as_list(packages)]
+    specs = requested(packages, "@")
     if not specs:
-        host.noop("no packages given")
         return
     installed = host.get_fact(NpmPackages, directory=directory)
     where: list[Any] = (["cd", QuoteString(not_option(directory)), "&& npm"] if directory

@@ -11,7 +11,7 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.services import SERVICES, check_service_name, control
+from corral.operations._util.services import SERVICES, check_service_name, control, set_enabled
 
 
 def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:
@@ -62,9 +62,9 @@ def service(
         running, restarted, reloaded, command,
     )
 
-    if enabled is True and not in_runlevel:
-        yield StringCommand("rc-update", "add", QuoteString(service), QuoteString(runlevel))
-    elif enabled is False and in_runlevel:
-        yield StringCommand("rc-update", "del", QuoteString(service), QuoteString(runlevel))
-    elif enabled is not None:
-        host.noop(f"service {service} is {'in' if enabled else 'not in'} runlevel {runlevel}")
+    yield from set_enabled(
+        enabled, in_runlevel,
+        [StringCommand("rc-update", "add", QuoteString(service), QuoteString(runlevel))],
+        [StringCommand("rc-update", "del", QuoteString(service), QuoteString(runlevel))],
+        f"service {service} is {'in' if enabled else 'not in'} runlevel {runlevel}",
+    )

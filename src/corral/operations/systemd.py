@@ -9,7 +9,7 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.services import SERVICES, check_service_name, control
+from corral.operations._util.services import SERVICES, check_service_name, control, set_enabled
 
 
 def _changes(*_args: Any, **_kwargs: Any) -> list[Key]:
@@ -89,11 +89,9 @@ def service(
         running, restarted, reloaded, command,
     )
 
-    if enabled is not None:
-        is_enabled = enabled_now.get(unit, False)
-        if enabled and not is_enabled:
-            yield _systemctl(user_mode, machine, user_name, "enable", QuoteString(unit))
-        elif not enabled and is_enabled:
-            yield _systemctl(user_mode, machine, user_name, "disable", QuoteString(unit))
-        else:
-            host.noop(f"unit {unit} is {'enabled' if enabled else 'disabled'}")
+    yield from set_enabled(
+        enabled, enabled_now.get(unit, False),
+        [_systemctl(user_mode, machine, user_name, "enable", QuoteString(unit))],
+        [_systemctl(user_mode, machine, user_name, "disable", QuoteString(unit))],
+        f"unit {unit} is {'enabled' if enabled else 'disabled'}",
+    )

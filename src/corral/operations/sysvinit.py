@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from corral.facts.server import LinuxDistribution
@@ -12,7 +13,7 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.services import SERVICES, check_service_name, control
+from corral.operations._util.services import SERVICES, check_service_name, control, set_enabled
 
 from . import files
 
@@ -69,24 +70,29 @@ def service(
         running, restarted, reloaded, command,
     )
 
-    if enabled is True and not links:
-        name = QuoteString(service)
-        if distro in ("Debian", "Ubuntu"):
-            yield StringCommand("update-rc.d", name, "defaults")
-        elif distro in _REDHAT:
-            yield StringCommand("chkconfig", "--add", name)
-            yield StringCommand("chkconfig", name, "on")
-        elif distro == "Gentoo":
-            yield StringCommand("rc-update", "add", name, "default")
-        else:
-            raise OperationValueError(
-                f"cannot enable init scripts on {distro or 'this system'}: "
-                "use sysvinit.enable"
-            )
-    elif enabled is False and links:
-        yield StringCommand("rm", "-f", *(QuoteString(link) for link in links))
-    elif enabled is not None:
-        host.noop(f"service {service} is {'enabled' if enabled else 'disabled'}")
+    yield from set_enabled(
+        enabled, bool(links), _enable_commands(service, distro),
+        [StringCommand("rm", "-f", *(QuoteString(link) for link in links))],
+        f"service {service} is {'enabled' if enabled else 'disabled'}",
+    )
+
+
+def _enable_commands(service: str, distro: str) -> Iterator[StringCommand]:
+    """The commands adding an init script's start links, the distribution's way (refused
+    when it is iterated on a distribution corral does not know)."""
+    name = QuoteString(service)
+    if distro in ("Debian", "Ubuntu"):
+        yield StringCommand("update-rc.d", name, "defaults")
+    elif distro in _REDHAT:
+        yield StringCommand("chkconfig", "--add", name)
+        yield StringCommand("chkconfig", name, "on")
+    elif distro == "Gentoo":
+        yield StringCommand("rc-update", "add", name, "default")
+    else:
+        raise OperationValueError(
+            f"cannot enable init scripts on {distro or 'this system'}: "
+            "use sysvinit.enable"
+        )
 
 
 def _enable_changes(service: str, *_args: Any, start_levels: Any = (2, 3, 4, 5),

@@ -20,16 +20,26 @@ def _mark_each(paths: str, test: str) -> str:
             f"printf '{gs}%s{us}' \"$__cf_p\"; __cf_f=1; fi; done; ")
 
 
-class StatBatch(FactBatch):
-    """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
-    a marker for each path that exists, and ``readlink`` only for links."""
+class _PathBatch(FactBatch):
+    """A batch over paths, in the script's own shell: ``script`` gets them as shell words."""
 
     inline = True
 
     @classmethod
     def command(cls, items: list[str]) -> str:
-        gs, us = cls.GS, cls.US
-        paths = " ".join(shlex.quote(p) for p in items)
+        return cls.script(" ".join(shlex.quote(p) for p in items), cls.GS, cls.US)
+
+    @classmethod
+    def script(cls, paths: str, gs: str, us: str) -> str:
+        raise NotImplementedError
+
+
+class StatBatch(_PathBatch):
+    """File, Directory and Link facts of many paths: one ``stat`` (GNU or BusyBox) for all,
+    a marker for each path that exists, and ``readlink`` only for links."""
+
+    @classmethod
+    def script(cls, paths: str, gs: str, us: str) -> str:
         return (
             _mark_each(paths, '[ -e "$__cf_p" ] || [ -L "$__cf_p" ]')
             + f"[ -z \"$__cf_f\" ] || stat -c '{gs}%n{us}{_STAT_FIELDS}' -- {paths} 2>/dev/null; "
@@ -40,17 +50,14 @@ class StatBatch(FactBatch):
         )
 
 
-class HashBatch(FactBatch):
+class HashBatch(_PathBatch):
     """Hash facts of many paths: one GNU ``*sum`` for all, after a marker for each regular
     file (what such a tool answers for; anything else reads as it does alone, nothing)."""
 
     tool: ClassVar[str] = ""
-    inline = True
 
     @classmethod
-    def command(cls, items: list[str]) -> str:
-        gs, us = cls.GS, cls.US
-        paths = " ".join(shlex.quote(p) for p in items)
+    def script(cls, paths: str, gs: str, us: str) -> str:
         return (
             _mark_each(paths, '[ -f "$__cf_p" ]')
             + f"[ -z \"$__cf_f\" ] || {cls.tool} -- {paths} 2>/dev/null | "

@@ -17,6 +17,7 @@ from corral.model import keys
 from corral.model.command import QuoteString, StringCommand, not_option
 from corral.model.context import host
 from corral.model.errors import OperationValueError
+from corral.model.facts import FactBase
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator
 
@@ -59,6 +60,46 @@ def split_spec(text: str, join: str | None) -> Spec:
                 raise OperationValueError(f"bad package {text!r}: no version after {join!r}")
             return Spec(name, version, text, name)
     return Spec(text, None, text, text)
+
+
+def requested(packages: str | Sequence[str] | None, join: str) -> list[Spec]:
+    """The packages asked for (``name<join>version``); when there are none the operation
+    has nothing to do, and says so."""
+    specs = [split_spec(p, join) for p in as_list(packages)]
+    if not specs:
+        host.noop("no packages given")
+    return specs
+
+
+def refresh_and_ensure(
+    tool: str,
+    fact: type[FactBase[Any]],
+    packages: str | Sequence[str] | None,
+    join: str,
+    present: bool,
+    latest: bool,
+    update: bool,
+    upgrade: bool,
+    install: str,
+    uninstall: str,
+    noun: str = "packages",
+) -> OpGenerator:
+    """The ``packages`` operation of a tool refreshed with ``TOOL update`` and upgraded with
+    ``TOOL upgrade`` (apk, brew): either first when asked (always runs), then the packages
+    (``name<join>version``) installed with ``TOOL <install>`` or removed with
+    ``TOOL <uninstall>``, as ``fact`` reads them."""
+    specs = [split_spec(p, join) for p in as_list(packages)]
+    installed: dict[str, set[str]] = host.get_fact(fact) if specs else {}
+    if update:
+        yield f"{tool} update"
+    if upgrade:
+        yield f"{tool} upgrade"
+    if not specs and not (update or upgrade):
+        host.noop(f"no {noun} given")
+    yield from ensure_packages(
+        specs, installed, present, install=[f"{tool} {install}"],
+        uninstall=[f"{tool} {uninstall}"], upgrade=[f"{tool} upgrade"], latest=latest,
+    )
 
 
 def _installed(

@@ -1,8 +1,9 @@
-"""What the service operations of every init system share: start, stop, restart, reload."""
+"""What the service operations of every init system share: start, stop, restart, reload,
+and whether the service starts at boot. Each init system's module names its commands."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
@@ -55,3 +56,23 @@ def control(
         yield make(QuoteString("reload"))
     if command:
         yield make(QuoteString(command))
+
+
+def set_enabled(
+    enabled: bool | None,
+    is_enabled: bool,
+    enable: Iterable[StringCommand],
+    disable: Iterable[StringCommand],
+    state: str,
+) -> Iterator[StringCommand]:
+    """The commands bringing whether a service starts at boot to ``enabled`` (None: leave
+    it as it is): ``enable`` or ``disable`` (iterated only when due, so a generator may
+    refuse then), else a note that the service already is in ``state``."""
+    if enabled is None:
+        return
+    if enabled and not is_enabled:
+        yield from enable
+    elif not enabled and is_enabled:
+        yield from disable
+    else:
+        host.noop(state)

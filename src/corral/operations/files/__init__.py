@@ -19,6 +19,7 @@ from corral.model.command import (
     FileUploadCommand,
     HostDiff,
     StringCommand,
+    io_size,
 )
 from corral.model.context import host, inventory
 from corral.model.errors import BadInput, OperationError, OperationTypeError, OperationValueError
@@ -167,7 +168,7 @@ def put(
     elif u.is_traversable(src):  # importlib.resources, not a local path
         content = u.read_traversable(src)
         name = str(src.name)
-    elif (u.io_size(src) or 0) > u.LOCAL_CACHE_MAX:
+    elif (io_size(src) or 0) > u.LOCAL_CACHE_MAX:
         content = src  # a large binary file object: hashed and sent in pieces, as a file
     else:
         content = u.read_io(src)

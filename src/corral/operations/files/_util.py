@@ -6,7 +6,6 @@ Nothing here yields on its own or reads facts; the operations in ``files.py`` do
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import posixpath
 import re
@@ -326,16 +325,6 @@ def read_io(src: IO[Any]) -> bytes:
     if isinstance(data, str):
         return data.encode()
     return bytes(data)
-
-
-def io_size(src: IO[Any]) -> int | None:
-    """A binary file object's size, when it can seek (None for text or a pipe)."""
-    if isinstance(src, io.TextIOBase):
-        return None
-    try:
-        return int(src.seek(0, os.SEEK_END))
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def io_sha256(src: IO[bytes]) -> str:
