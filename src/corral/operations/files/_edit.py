@@ -1,6 +1,6 @@
 """``files.block`` and ``files.ini``: text files edited locally from their remote bytes
 (one fact read), then uploaded and moved over the file, with a Diff, unless the file
-changed on the host meanwhile (see ``_files_base.rewrite``)."""
+changed on the host meanwhile (see ``_base.rewrite``)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ way, and the sed program around it must end where corral means it to, whatever t
 - only flags that change what matches are accepted (:func:`substitute_flags`): ``e``
   (run the pattern space as a command), ``w FILE``, ``p`` and the rest are bad input;
 - with ``interpolate_variables``, only ``$NAME``/``${NAME}`` expand, and the host escapes
-  their values before sed sees them (``facts._shelltext``).
+  their values before sed sees them (``facts._util.shelltext``).
 """
 
 from __future__ import annotations

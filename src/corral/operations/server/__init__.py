@@ -1,8 +1,8 @@
 """Operating-system level state: shell commands, scripts, users, groups, and more.
 
-hostname, sysctl, modprobe, mount, locale, timezone and security_limit live in
-``_server_system``; crontab in ``_server_cron``; packages, service, reboot and wait in
-``_server_dispatch``; user_authorized_keys in ``_server_keys``. They are all ``server.X``.
+hostname, sysctl, modprobe, mount, locale, timezone and security_limit live in this
+package's ``_system``; crontab in ``_cron``; packages, service, reboot and wait in
+``_dispatch``; user_authorized_keys in ``_keys``. They are all ``server.X``.
 
 Users and groups are managed with the shadow tools (``useradd``, ``usermod``, ``userdel``,
 ``groupadd``, ``groupdel``) found on Linux systems.
