@@ -13,6 +13,7 @@ from typing import Any
 
 from corral import api
 from corral.model.results import OpStatus, RunResult
+from corral.operations import apt
 from corral.testing.fleet import Fleet
 from corral.testing.fleet_host import children
 from corral.testing.pytest_fleet import fleet_fixture
@@ -92,3 +93,19 @@ def demo_wheel(name: str = "corral_demo", version: str = "1.0") -> tuple[str, by
             zf.writestr(path, text)
         zf.writestr(f"{dist}/RECORD", "".join(f"{p},,\n" for p in files) + f"{dist}/RECORD,,\n")
     return f"{name}-{version}-py3-none-any.whl", buf.getvalue()
+
+
+def installed_and_started(fleet: Fleet, packages: list[str], start: str) -> str:
+    """``packages`` installed with apt.packages from the image's repository, then ``start``
+    run on the host with ``$ADDR`` set to its address (a server listening there only);
+    the address."""
+
+    def install() -> None:
+        apt.update()
+        apt.packages(packages=packages)
+
+    result = run(fleet, install)
+    assert not result.failed, [op.error for h in result.hosts for op in h.operations]
+    address = fleet.hosts[0].address
+    sh(fleet, f"ADDR={address}; {start}")
+    return address

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from corral.model.secrets import Secret
-from corral.operations import apt, mysql
+from corral.operations import mysql
 from corral.testing.fleet import Fleet
 
-from .._fleet import converge, host_fleet, run, sh
+from .._fleet import converge, host_fleet, installed_and_started, run, sh
 
 __all__ = ["host_fleet"]
 
@@ -35,16 +35,7 @@ done
 @pytest.fixture(scope="module")
 def servers(host_fleet: Fleet) -> Iterator[str]:
     """MariaDB installed with apt.packages and running; yields the host's address."""
-
-    def install() -> None:
-        apt.update()
-        apt.packages(packages=["mariadb-server"])
-
-    result = run(host_fleet, install)
-    assert not result.failed, [op.error for h in result.hosts for op in h.operations]
-    address = host_fleet.hosts[0].address
-    sh(host_fleet, f"ADDR={address}; {START}")
-    yield address
+    yield installed_and_started(host_fleet, ["mariadb-server"], START)
     sh(host_fleet, "/etc/init.d/mariadb stop >/dev/null", check=False)
 
 
