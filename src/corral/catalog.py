@@ -30,9 +30,9 @@ def _modules(package: Any) -> list[Any]:
 def _defined_in(obj: Any, module: Any) -> bool:
     """Whether ``obj`` is defined in ``module`` or, for a package, in one of its private
     modules (``corral.operations.files._edit`` belongs to ``files``), not imported there
-    from another namespace."""
+    from another namespace (nor from a public submodule, listed under its own name)."""
     return bool(obj.__module__ == module.__name__
-                or obj.__module__.startswith(f"{module.__name__}."))
+                or obj.__module__.startswith(f"{module.__name__}._"))
 
 
 def operations() -> dict[str, Any]:

@@ -9,6 +9,7 @@ import ast
 from pathlib import Path
 
 from corral import catalog
+from corral.model.facts import namespace
 
 SRC = Path(catalog.__file__).parent
 
@@ -52,3 +53,12 @@ def test_nothing_rewrites_a_module_name() -> None:
                         or (isinstance(target, ast.Attribute) and target.attr == "__module__")):
                     found.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert found == []
+
+
+def test_a_namespace_is_the_public_part_of_a_module_name() -> None:
+    assert namespace("corral.operations.files", "corral.operations.") == "files"
+    assert namespace("corral.operations.files._edit", "corral.operations.") == "files"
+    assert namespace("corral.facts.server._info", "corral.facts.") == "server"
+    assert namespace("corral.operations.freebsd.pkg", "corral.operations.") == "freebsd.pkg"
+    assert namespace("corral.operations.freebsd.pkg._x", "corral.operations.") == "freebsd.pkg"
+    assert namespace("deploys.tasks", "corral.operations.") == "deploys.tasks"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 from typing import Any, ClassVar, Generic, TypeVar
 
 from .keys import ANY, Key
@@ -13,11 +14,14 @@ _REGISTRY: dict[str, type[FactBase[Any]]] = {}
 
 
 def namespace(module: str, prefix: str) -> str:
-    """The namespace of a module: its first part below ``prefix`` (``corral.facts.server._info``
-    -> ``server``), or the whole module name when it is not below ``prefix``."""
-    if module.startswith(prefix):
-        return module[len(prefix) :].split(".", 1)[0]
-    return module
+    """The namespace of a module below ``prefix``: its public parts, up to the first private
+    one (``corral.facts.server._info`` -> ``server``, ``corral.operations.freebsd.pkg`` ->
+    ``freebsd.pkg``); the whole module name when it is not below ``prefix``."""
+    if not module.startswith(prefix):
+        return module
+    parts = module[len(prefix) :].split(".")
+    public = list(itertools.takewhile(lambda part: not part.startswith("_"), parts))
+    return ".".join(public or parts)
 
 
 class FactBase(Generic[T]):
