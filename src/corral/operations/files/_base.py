@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from corral.facts._util.shell import shell_path
@@ -17,17 +17,9 @@ from corral.model.command import Diff, MaskString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError
 from corral.model.operation import OpGenerator
-from corral.model.operation import operation as _untyped_operation
 
 from . import _sed as sed
 from . import _util as u
-
-
-def files_operation(**options: Any) -> Callable[[Callable[..., OpGenerator]], Any]:
-    """``@operation(...)`` with a type mypy --strict accepts. An operation defined in a
-    private module of the ``files`` package is named ``files.<function>`` (its namespace)."""
-    decorate: Callable[[Callable[..., OpGenerator]], Any] = _untyped_operation(**options)
-    return decorate
 
 
 def read_document(path: str) -> tuple[Mapping[str, Any] | None, bytes | None]:

@@ -11,9 +11,9 @@ from typing import Any
 from corral.model import keys as state_keys
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 
-from ._base import files_operation, read_document, rewrite
+from ._base import read_document, rewrite
 
 _MISSING = object()
 
@@ -105,7 +105,7 @@ def edit_document(
     yield from rewrite(path, info, old, dump(doc).encode(), user, group, mode)
 
 
-@files_operation(changes=lambda path, *_, **__: [state_keys.path(path)])
+@operation(changes=lambda path, *_, **__: [state_keys.path(path)])
 def json(
     path: str,
     keys: str | int | list[str | int],
@@ -143,7 +143,7 @@ def _yaml() -> Any:
     return importlib.import_module("yaml")
 
 
-@files_operation(changes=lambda path, *_, **__: [state_keys.path(path)])
+@operation(changes=lambda path, *_, **__: [state_keys.path(path)])
 def yaml(
     path: str,
     keys: str | int | list[str | int],

@@ -17,10 +17,9 @@ from corral.model import keys
 from corral.model.command import Note, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 
 from . import _util as u
-from ._base import files_operation
 
 #: (argument, fact, digest length, programs tried in turn, name shown on a mismatch)
 _CHECKSUMS: tuple[tuple[str, Any, int, tuple[str, ...], str], ...] = (
@@ -61,7 +60,7 @@ def _options(pairs: dict[str, str] | None) -> list[str]:
     return out
 
 
-@files_operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
+@operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
 def download(
     src: str,
     dest: str,

@@ -10,9 +10,9 @@ from corral.facts.files import block_markers
 from corral.model import keys
 from corral.model.context import host
 from corral.model.errors import BadInput, OperationError, OperationValueError
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 
-from ._base import files_operation, read_document, rewrite
+from ._base import read_document, rewrite
 
 
 class Document:
@@ -66,7 +66,7 @@ def find_block(lines: list[str], first: str, last: str, path: str) -> tuple[int,
     return None
 
 
-@files_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def block(
     path: str,
     content: str | list[str] | None = None,
@@ -216,7 +216,7 @@ def _check_ini_text(section: str | None, key: str | None,
         raise BadInput(f"files.ini: the separator {separator!r} is not = or : (with blanks)")
 
 
-@files_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def ini(
     path: str,
     section: str | None,

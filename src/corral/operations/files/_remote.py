@@ -22,10 +22,9 @@ from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
 from corral.model.context import host
 from corral.model.errors import BadInput, OperationError, OperationValueError
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 
 from . import _util as u
-from ._base import files_operation
 
 
 def _target(src: str, dest: str) -> str:
@@ -43,7 +42,7 @@ def _tree_shape(tree: Any) -> Any:
     return {rel: (e["type"], e["sha256"], e["link_target"]) for rel, e in tree.items()}
 
 
-@files_operation(changes=lambda src, dest, *_, **__: [keys.path(_target(src, dest))])
+@operation(changes=lambda src, dest, *_, **__: [keys.path(_target(src, dest))])
 def copy(src: str, dest: str, overwrite: bool = False) -> OpGenerator:
     """Copy a file, directory or link on the host into a directory on the host.
 
@@ -92,7 +91,7 @@ def copy(src: str, dest: str, overwrite: bool = False) -> OpGenerator:
     yield StringCommand("cp", "-R", shell_path(src), shell_path(target))
 
 
-@files_operation(changes=_two_paths)
+@operation(changes=_two_paths)
 def move(src: str, dest: str, overwrite: bool = False) -> OpGenerator:
     """Move a file, directory or link on the host into a directory on the host.
 
@@ -128,7 +127,7 @@ def _clear(flag: str) -> str:
     return flag[2:] if flag.startswith("no") else "no" + flag
 
 
-@files_operation(changes=lambda path, *_, **__: [keys.path(path)])
+@operation(changes=lambda path, *_, **__: [keys.path(path)])
 def flags(path: str, flags: str | list[str] | None = None, present: bool = True) -> OpGenerator:
     """Set or clear BSD file flags with ``chflags`` (FreeBSD, OpenBSD, NetBSD, macOS).
 
@@ -193,7 +192,7 @@ def _unarchive_changes(src: str, dest: str, *_: Any, **__: Any) -> list[keys.Key
     return [keys.path(dest)]
 
 
-@files_operation(changes=_unarchive_changes)
+@operation(changes=_unarchive_changes)
 def unarchive(
     src: str,
     dest: str,

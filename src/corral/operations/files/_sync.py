@@ -20,10 +20,10 @@ from corral.model import keys
 from corral.model.command import FileUploadCommand, StringCommand
 from corral.model.context import host
 from corral.model.errors import BadInput, OperationError, OperationValueError
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 
 from . import _util as u
-from ._base import as_list, files_operation
+from ._base import as_list
 
 #: paths per mkdir/chmod/chown/rm command
 _CHUNK = 200
@@ -198,7 +198,7 @@ def _parents(rel: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-@files_operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
+@operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
 def sync(
     src: str | os.PathLike[str],
     dest: str,
@@ -287,7 +287,7 @@ def rsync_options(flags: list[str]) -> tuple[bool, list[str]]:
     return delete, exclude
 
 
-@files_operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
+@operation(changes=lambda src, dest, *_, **__: [keys.path(dest)])
 def rsync(src: str | os.PathLike[str], dest: str,
           flags: list[str] | None = None) -> OpGenerator:
     """Mirror a local directory on the host like ``rsync`` would (done with ``files.sync``).

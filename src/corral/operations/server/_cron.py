@@ -12,10 +12,8 @@ from corral.model.command import Diff, QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 from corral.operations.files import _util as u
-
-from ._util import server_operation
 
 Schedule = int | str | list[int | str] | tuple[int | str, ...]
 _FIELDS = ("minute", "hour", "day_of_month", "month", "day_of_week")
@@ -46,7 +44,7 @@ def _install(lines: list[str], new_line: int | None, user: str | None,
     return StringCommand("printf", "'%s\\n'", *words, "|", "crontab", *user_args, "-")
 
 
-@server_operation(changes=_crontab_changes)
+@operation(changes=_crontab_changes)
 def crontab(
     command: str,
     present: bool = True,

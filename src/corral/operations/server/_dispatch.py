@@ -15,9 +15,7 @@ from corral.model import keys
 from corral.model.command import QuoteString, Reconnect, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
-from corral.model.operation import OpGenerator
-
-from ._util import server_operation
+from corral.model.operation import OpGenerator, operation
 
 #: (command on the host, corral.operations module), in the order they are tried
 PACKAGE_MANAGERS = (
@@ -54,7 +52,7 @@ def _packages_changes(*_args: Any, **_kwargs: Any) -> list[keys.Key]:
     return [("packages",), ("users",), ("groups",), keys.path("/")]
 
 
-@server_operation(changes=_packages_changes)
+@operation(changes=_packages_changes)
 def packages(packages: str | list[str], present: bool = True) -> OpGenerator:
     """Install or remove packages with the host's package manager.
 
@@ -108,7 +106,7 @@ def _init_system() -> tuple[str, str]:
                          "rc-service, initctl, sv, /etc/rc.d or /etc/init.d)")
 
 
-@server_operation()
+@operation()
 def service(
     service: str,
     running: bool = True,
@@ -144,7 +142,7 @@ def service(
                          reloaded=reloaded, command=command, enabled=enabled)
 
 
-@server_operation(is_idempotent=False)
+@operation(is_idempotent=False)
 def reboot(delay: int = 10, interval: int = 1, reboot_timeout: int = 300) -> OpGenerator:
     """Reboot the host, wait for it to come back and reconnect to it.
 
@@ -185,7 +183,7 @@ def _wait_loop(check: StringCommand, what: str, timeout: int, interval: int) -> 
     )
 
 
-@server_operation(is_idempotent=False, changes=lambda *_a, **_k: [])
+@operation(is_idempotent=False, changes=lambda *_a, **_k: [])
 def wait(port: int | None = None, command: str | None = None, timeout: int = 300,
          interval: int = 1) -> OpGenerator:
     """Wait until a TCP port listens on the host, or until a command succeeds there.

@@ -13,9 +13,7 @@ from corral.model.command import Diff, FileUploadCommand, QuoteString, StringCom
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.keys import Key
-from corral.model.operation import OpGenerator
-
-from ._util import server_operation
+from corral.model.operation import OpGenerator, operation
 
 
 def read_public_keys(public_keys: str | list[str]) -> list[str]:
@@ -97,7 +95,7 @@ def _keys_changes(*_args: Any, authorized_key_directory: str | None = None,
     return [keys.path(authorized_key_directory or "/")]
 
 
-@server_operation(changes=_keys_changes)
+@operation(changes=_keys_changes)
 def user_authorized_keys(
     user: str,
     public_keys: str | list[str],

@@ -26,11 +26,11 @@ from corral.model.command import Diff, FileUploadCommand, QuoteString, StringCom
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.keys import Key
-from corral.model.operation import OpGenerator
+from corral.model.operation import OpGenerator, operation
 from corral.operations import files
 from corral.operations.files import _util as u
 
-from ._util import joined, server_operation
+from ._util import joined
 
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
@@ -42,7 +42,7 @@ def _hostname_changes(*_args: Any, hostname_file: str | bool | None = None,
     return [("hostname",), *(keys.path(f) for f in files_changed)]
 
 
-@server_operation(changes=_hostname_changes)
+@operation(changes=_hostname_changes)
 def hostname(hostname: str, hostname_file: str | bool | None = None) -> OpGenerator:
     """Set the host's name, now and across reboots.
 
@@ -94,7 +94,7 @@ def _sysctl_changes(key: str, *_args: Any, persist: bool = False,
     return [("sysctl",), *([keys.path(persist_file)] if persist else [])]
 
 
-@server_operation(changes=_sysctl_changes)
+@operation(changes=_sysctl_changes)
 def sysctl(
     key: str,
     value: str | int | list[str | int],
@@ -167,7 +167,7 @@ def _sysctl_line(path: str, key_regex: str) -> str:
     return active
 
 
-@server_operation(changes=lambda *_a, **_k: [("kernel_modules",)])
+@operation(changes=lambda *_a, **_k: [("kernel_modules",)])
 def modprobe(module: str | list[str], present: bool = True, force: bool = False) -> OpGenerator:
     """Load or unload kernel modules.
 
@@ -215,7 +215,7 @@ def _mount_changes(path: str, *_args: Any, **_kwargs: Any) -> list[Key]:
     return [("mounts",), keys.path(path)]
 
 
-@server_operation(changes=_mount_changes)
+@operation(changes=_mount_changes)
 def mount(
     path: str,
     mounted: bool = True,
@@ -277,7 +277,7 @@ def mount(
 _LOCALE_GEN = "/etc/locale.gen"
 
 
-@server_operation(changes=lambda *_a, **_k: [("locales",), keys.path(_LOCALE_GEN)])
+@operation(changes=lambda *_a, **_k: [("locales",), keys.path(_LOCALE_GEN)])
 def locale(locale: str, present: bool = True) -> OpGenerator:
     """Enable or disable a locale in /etc/locale.gen and regenerate the locales.
 
@@ -313,7 +313,7 @@ def locale(locale: str, present: bool = True) -> OpGenerator:
 _ZONE = re.compile(r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$")
 
 
-@server_operation(changes=lambda *_a, **_k: [keys.path("/etc/localtime"),
+@operation(changes=lambda *_a, **_k: [keys.path("/etc/localtime"),
                                              keys.path("/etc/timezone")])
 def timezone(timezone: str) -> OpGenerator:
     """Set the system time zone.
@@ -359,7 +359,7 @@ def timezone(timezone: str) -> OpGenerator:
 _LIMITS = "/etc/security/limits.conf"
 
 
-@server_operation(changes=lambda *_a, **_k: [keys.path(_LIMITS)])
+@operation(changes=lambda *_a, **_k: [keys.path(_LIMITS)])
 def security_limit(domain: str, limit_type: str, item: str, value: int | str) -> OpGenerator:
     """Set a resource limit in /etc/security/limits.conf.
 
