@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from corral.facts.apk import ApkPackages
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import package_changes, refresh_and_ensure
+from corral.operations._util.packages import Manager, package_changes, refresh_and_ensure
+
+_APK = Manager(ApkPackages, "=", update="apk update", upgrade="apk upgrade",
+               install="apk add", uninstall="apk del", upgrade_given="apk upgrade")
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("apk-index",)])
@@ -49,5 +52,4 @@ def packages(
     Example:
         apk.packages(name="Install nginx", packages=["nginx"], update=True, _sudo=True)
     """
-    yield from refresh_and_ensure("apk", ApkPackages, packages, "=", present, latest, update,
-                                  upgrade, install="add", uninstall="del")
+    yield from refresh_and_ensure(_APK, packages, present, update, upgrade, latest)

@@ -17,12 +17,17 @@ from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import (
+    Manager,
     as_list,
     ensure_packages,
     package_changes,
     refresh_and_ensure,
     split_spec,
 )
+
+_BREW = Manager(BrewPackages, "@", update="brew update", upgrade="brew upgrade",
+                install="brew install", uninstall="brew uninstall",
+                upgrade_given="brew upgrade", noun="formulae")
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("brew-index",)])
@@ -64,9 +69,7 @@ def packages(
     Example:
         brew.packages(name="Install vim and jq", packages=["vim", "jq"], update=True)
     """
-    yield from refresh_and_ensure("brew", BrewPackages, packages, "@", present, latest, update,
-                                  upgrade, install="install", uninstall="uninstall",
-                                  noun="formulae")
+    yield from refresh_and_ensure(_BREW, packages, present, update, upgrade, latest)
 
 
 def _cask_words(version: list[int]) -> tuple[str, str]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from corral.facts.pacman import PacmanPackages, PacmanUnpackGroup
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    Manager,
+    package_changes,
+    refresh_and_ensure,
+)
+
+_PACMAN = Manager(PacmanPackages, None, update="pacman -Sy", upgrade="pacman --noconfirm -Su",
+                  install="pacman --noconfirm -S", uninstall="pacman --noconfirm -R")
 
 
 @operation(is_idempotent=False, changes=lambda *_, **__: [("pacman-sync",)])
@@ -49,17 +56,8 @@ def packages(
         pacman.packages(name="Install the base-devel group", packages=["base-devel"],
                         _sudo=True)
     """
-    specs = [split_spec(p, None) for p in as_list(packages)]
-    installed: dict[str, set[str]] = host.get_fact(PacmanPackages) if specs else {}
-    members = {s.name: host.get_fact(PacmanUnpackGroup, package=s.name) for s in specs}
-    if update:
-        yield "pacman -Sy"
-    if upgrade:
-        yield "pacman --noconfirm -Su"
-    if not specs and not (update or upgrade):
-        host.noop("no packages given")
-    yield from ensure_packages(
-        specs, installed, present, install=["pacman --noconfirm -S"],
-        uninstall=["pacman --noconfirm -R"], expand=lambda name: members.get(name, []),
+    yield from refresh_and_ensure(
+        _PACMAN, packages, present, update, upgrade,
+        expand=lambda name: host.get_fact(PacmanUnpackGroup, package=name) or [],
         expand_any=not present,
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from corral.facts.pkgin import PkginPackages
-from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import (
     PACKAGES,
-    as_list,
-    ensure_packages,
+    Manager,
     package_changes,
-    split_spec,
+    refresh_and_ensure,
 )
+
+_PKGIN = Manager(PkginPackages, None, update="pkgin -y update", upgrade="pkgin -y upgrade",
+                 install="pkgin -y install", uninstall="pkgin -y remove",
+                 upgrade_given="pkgin -y upgrade")
 
 
 @operation(is_idempotent=False, changes=package_changes)
@@ -53,16 +55,4 @@ def packages(
     Example:
         pkgin.packages(name="Install tmux and vim", packages=["tmux", "vim"], update=True)
     """
-    specs = [split_spec(p, None) for p in as_list(packages)]
-    if update:
-        yield "pkgin -y update"
-    if upgrade:
-        yield "pkgin -y upgrade"
-    if not specs:
-        if not (update or upgrade):
-            host.noop("no packages given")
-        return
-    yield from ensure_packages(
-        specs, host.get_fact(PkginPackages), present, install=["pkgin -y install"],
-        uninstall=["pkgin -y remove"], upgrade=["pkgin -y upgrade"], latest=latest,
-    )
+    yield from refresh_and_ensure(_PKGIN, packages, present, update, upgrade, latest)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from corral.facts.xbps import XbpsPackages
-from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import (
     PACKAGES,
-    as_list,
-    ensure_packages,
+    Manager,
     package_changes,
-    split_spec,
+    refresh_and_ensure,
 )
+
+#: no ``latest`` (as pyinfra's xbps.packages), so no upgrade of the given packages alone
+_XBPS = Manager(XbpsPackages, None, update="xbps-install -S", upgrade="xbps-install -y -u",
+                install="xbps-install -y -u", uninstall="xbps-remove -y")
 
 
 @operation(is_idempotent=False, changes=package_changes)
@@ -51,14 +53,4 @@ def packages(
     Example:
         xbps.packages(name="Install vim", packages=["vim"], _sudo=True)
     """
-    specs = [split_spec(p, None) for p in as_list(packages)]
-    if update:
-        yield "xbps-install -S"
-    if upgrade:
-        yield "xbps-install -y -u"
-    if not specs:
-        if not (update or upgrade):
-            host.noop("no packages given")
-        return
-    yield from ensure_packages(specs, host.get_fact(XbpsPackages), present,
-                               install=["xbps-install -y -u"], uninstall=["xbps-remove -y"])
+    yield from refresh_and_ensure(_XBPS, packages, present, update, upgrade)

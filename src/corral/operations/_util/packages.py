@@ -71,34 +71,53 @@ def requested(packages: str | Sequence[str] | None, join: str) -> list[Spec]:
     return specs
 
 
+@dataclass(frozen=True)
+class Manager:
+    """The commands of a package manager whose ``packages`` operation may first refresh its
+    index and upgrade everything (apk, brew, pacman, pkgin, xbps): each a command's first
+    words, package names appended quoted."""
+
+    #: the fact of the installed packages (name -> versions)
+    fact: type[FactBase[Any]]
+    #: a package is ``name<join>version``; None: versions are not pinned
+    join: str | None
+    #: refresh the package index (``update=True``)
+    update: str
+    #: upgrade every installed package (``upgrade=True``)
+    upgrade: str
+    install: str
+    uninstall: str
+    #: upgrade the given packages (``latest=True``); None: ``latest`` is not offered
+    upgrade_given: str | None = None
+    #: what the packages are called in "no ... given"
+    noun: str = "packages"
+
+
 def refresh_and_ensure(
-    tool: str,
-    fact: type[FactBase[Any]],
+    manager: Manager,
     packages: str | Sequence[str] | None,
-    join: str,
     present: bool,
-    latest: bool,
     update: bool,
     upgrade: bool,
-    install: str,
-    uninstall: str,
-    noun: str = "packages",
+    latest: bool = False,
+    expand: Callable[[str], list[str]] | None = None,
+    expand_any: bool = True,
 ) -> OpGenerator:
-    """The ``packages`` operation of a tool refreshed with ``TOOL update`` and upgraded with
-    ``TOOL upgrade`` (apk, brew): either first when asked (always runs), then the packages
-    (``name<join>version``) installed with ``TOOL <install>`` or removed with
-    ``TOOL <uninstall>``, as ``fact`` reads them."""
-    specs = [split_spec(p, join) for p in as_list(packages)]
-    installed: dict[str, set[str]] = host.get_fact(fact) if specs else {}
+    """The ``packages`` operation of ``manager``: its index refreshed and everything
+    upgraded first when asked (always runs), then the packages installed or removed as
+    ``manager.fact`` reads them (``expand`` as for :func:`ensure_packages`)."""
+    specs = [split_spec(p, manager.join) for p in as_list(packages)]
+    installed: dict[str, set[str]] = host.get_fact(manager.fact) if specs else {}
     if update:
-        yield f"{tool} update"
+        yield manager.update
     if upgrade:
-        yield f"{tool} upgrade"
+        yield manager.upgrade
     if not specs and not (update or upgrade):
-        host.noop(f"no {noun} given")
+        host.noop(f"no {manager.noun} given")
     yield from ensure_packages(
-        specs, installed, present, install=[f"{tool} {install}"],
-        uninstall=[f"{tool} {uninstall}"], upgrade=[f"{tool} upgrade"], latest=latest,
+        specs, installed, present, install=[manager.install], uninstall=[manager.uninstall],
+        upgrade=None if manager.upgrade_given is None else [manager.upgrade_given],
+        latest=latest, expand=expand, expand_any=expand_any,
     )
 
 
