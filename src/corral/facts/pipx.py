@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from corral.facts._util.packages import PACKAGES_KEY, parse_env, parse_packages
+from corral.facts._util.packages import PACKAGES_KEY, BinDirInLoginPath, parse_env, parse_packages
 from corral.model.facts import FactBase
 from corral.model.keys import Key
 
@@ -51,7 +51,7 @@ class PipxEnvironment(FactBase[dict[str, str]]):
         return frozenset({PACKAGES_KEY})
 
 
-class PipxBinDirInPath(FactBase[bool]):
+class PipxBinDirInPath(BinDirInLoginPath):
     """Whether pipx's bin directory is in the PATH of a login shell of the user.
 
     pyinfra reads ``server.Path`` and compares; corral has no such fact yet, and a login
@@ -59,20 +59,4 @@ class PipxBinDirInPath(FactBase[bool]):
     """
 
     requires_command = "pipx"
-
-    @staticmethod
-    def default() -> bool:
-        return False
-
-    def command(self) -> str:
-        return (
-            "d=$(pipx environment --value PIPX_BIN_DIR 2>/dev/null) && [ -n \"$d\" ] && "
-            "p=$(\"${SHELL:-sh}\" -l -i -c 'printf %s \"$PATH\"' 2>/dev/null </dev/null) && "
-            'case ":$p:" in *":$d:"*) echo yes;; *) echo no;; esac'
-        )
-
-    def process(self, output: list[str]) -> bool:
-        return any(line.strip() == "yes" for line in output)
-
-    def reads(self) -> frozenset[Key]:
-        return frozenset({("shell-profile",)})
+    bin_dir_command = "pipx environment --value PIPX_BIN_DIR"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from corral.facts._util.packages import PACKAGES_KEY
+from corral.facts._util.packages import PACKAGES_KEY, BinDirInLoginPath
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
 from corral.model.keys import Key
@@ -154,30 +154,14 @@ class UvToolDir(UvPythonDir):
         return f"{UV} tool dir 2>/dev/null"
 
 
-class UvToolBinDirInPath(FactBase[bool]):
+class UvToolBinDirInPath(BinDirInLoginPath):
     """Whether the directory uv puts tools' executables in (``uv tool dir --bin``) is in the
     PATH of a login shell of the user: what ``uv tool update-shell`` changes, by editing
     the shell's start-up files (corral's; pyinfra compares ``uv tool dir``, the tools'
     environments, with the PATH of the facts' shell, so its check never holds)."""
 
     requires_command = UV
-
-    @staticmethod
-    def default() -> bool:
-        return False
-
-    def command(self) -> str:
-        return (
-            f"d=$({UV} tool dir --bin 2>/dev/null) && [ -n \"$d\" ] && "
-            "p=$(\"${SHELL:-sh}\" -l -i -c 'printf %s \"$PATH\"' 2>/dev/null </dev/null) && "
-            'case ":$p:" in *":$d:"*) echo yes;; *) echo no;; esac'
-        )
-
-    def process(self, output: list[str]) -> bool:
-        return any(line.strip() == "yes" for line in output)
-
-    def reads(self) -> frozenset[Key]:
-        return frozenset({("shell-profile",)})
+    bin_dir_command = f"{UV} tool dir --bin"
 
 
 class UvTools(FactBase[dict[str, set[str]]]):

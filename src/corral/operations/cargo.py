@@ -5,7 +5,11 @@ from __future__ import annotations
 from corral.facts.cargo import CargoPackages
 from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    ensure_packages,
+    package_changes,
+    requested,
+)
 
 
 @operation(changes=package_changes)
@@ -24,9 +28,8 @@ def packages(
     Example:
         cargo.packages(name="Install ripgrep", packages=["ripgrep@14.1.0"])
     """
-    specs = [split_spec(p, "@") for p in as_list(packages)]
+    specs = requested(packages, "@", noun="crates")
     if not specs:
-        host.noop("no crates given")
         return
     yield from ensure_packages(
         specs, host.get_fact(CargoPackages), present,

@@ -7,10 +7,9 @@ from corral.model.context import host
 from corral.model.operation import OpGenerator, operation
 from corral.operations._util.packages import (
     PACKAGES,
-    as_list,
     ensure_packages,
     package_changes,
-    split_spec,
+    requested,
 )
 
 
@@ -29,9 +28,8 @@ def packages(
     Example:
         choco.packages(name="Install Notepad++", packages=["notepadplusplus"])
     """
-    specs = [split_spec(p, ":") for p in as_list(packages)]
+    specs = requested(packages, ":")
     if not specs:
-        host.noop("no packages given")
         return
     yield from ensure_packages(
         specs, host.get_fact(ChocoPackages), present, install=["choco install -y"],

@@ -10,7 +10,11 @@ from corral.model.command import QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.operation import OpGenerator, operation
-from corral.operations._util.packages import as_list, ensure_packages, package_changes, split_spec
+from corral.operations._util.packages import (
+    ensure_packages,
+    package_changes,
+    requested,
+)
 
 
 @operation(changes=package_changes)
@@ -33,9 +37,8 @@ def packages(
     Example:
         pkg.packages(name="Install vim", packages=["vim"], _sudo=True)
     """
-    specs = [split_spec(p, None) for p in as_list(packages)]
+    specs = requested(packages, None)
     if not specs:
-        host.noop("no packages given")
         return
     if pkg_path is not None and (not pkg_path.strip() or any(c in pkg_path for c in "\n\r")):
         raise OperationValueError(f"bad pkg_path {pkg_path!r}")

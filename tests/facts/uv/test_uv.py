@@ -42,6 +42,12 @@ def test_commands() -> None:
         "uv python list   --output-format=json")
     assert uv.UvInstalledPythonsByVersion().command() == (
         "uv python list --managed-python --only-installed --output-format=json")
+    # the login-shell PATH check is shared with pipx (``BinDirInLoginPath``), pipx's
+    # command pinned by its captured output; this one to the byte here
+    assert uv.UvToolBinDirInPath().command() == (
+        "d=$(uv tool dir --bin 2>/dev/null) && [ -n \"$d\" ] && "
+        "p=$(\"${SHELL:-sh}\" -l -i -c 'printf %s \"$PATH\"' 2>/dev/null </dev/null) && "
+        'case ":$p:" in *":$d:"*) echo yes;; *) echo no;; esac')
 
 
 @pytest.mark.parametrize("output", [["not json"], ['{"a": 1}'], ['[{"name": 1}]']])

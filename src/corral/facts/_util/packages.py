@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import ClassVar
 
 from corral.model.errors import FactParseError
+from corral.model.facts import FactBase
+from corral.model.keys import Key
 
 PACKAGES_KEY: tuple[str, ...] = ("packages",)
 
@@ -93,3 +96,30 @@ def match_fields(fields: Mapping[str, re.Pattern[str]], output: Iterable[str]) -
             if match:
                 found[key] = match.group(1).strip()
     return found
+
+
+class BinDirInLoginPath(FactBase[bool]):
+    """Whether the directory a package manager puts executables in (printed by
+    ``bin_dir_command``) is in the PATH of a login shell of the user: what the manager's
+    own "ensure path" command changes, by editing the shell's start-up files."""
+
+    abstract = True
+    #: prints the directory; no output, or a failure, reads as "not in the PATH"
+    bin_dir_command: ClassVar[str]
+
+    @staticmethod
+    def default() -> bool:
+        return False
+
+    def command(self) -> str:
+        return (
+            f"d=$({self.bin_dir_command} 2>/dev/null) && [ -n \"$d\" ] && "
+            "p=$(\"${SHELL:-sh}\" -l -i -c 'printf %s \"$PATH\"' 2>/dev/null </dev/null) && "
+            'case ":$p:" in *":$d:"*) echo yes;; *) echo no;; esac'
+        )
+
+    def process(self, output: list[str]) -> bool:
+        return any(line.strip() == "yes" for line in output)
+
+    def reads(self) -> frozenset[Key]:
+        return frozenset({("shell-profile",)})

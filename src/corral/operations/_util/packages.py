@@ -62,12 +62,14 @@ def split_spec(text: str, join: str | None) -> Spec:
     return Spec(text, None, text, text)
 
 
-def requested(packages: str | Sequence[str] | None, join: str) -> list[Spec]:
+def requested(
+    packages: str | Sequence[str] | None, join: str | None, noun: str = "packages"
+) -> list[Spec]:
     """The packages asked for (``name<join>version``); when there are none the operation
-    has nothing to do, and says so."""
+    has nothing to do, and says so (``no <noun> given``)."""
     specs = [split_spec(p, join) for p in as_list(packages)]
     if not specs:
-        host.noop("no packages given")
+        host.noop(f"no {noun} given")
     return specs
 
 

@@ -21,7 +21,7 @@ from corral.model.command import (
     StringCommand,
     io_size,
 )
-from corral.model.context import host, inventory
+from corral.model.context import host
 from corral.model.errors import BadInput, OperationError, OperationTypeError, OperationValueError
 from corral.model.operation import OpGenerator, operation
 from corral.model.secrets import Secret
@@ -672,13 +672,7 @@ def template(
         files.template(name="App config", src="templates/app.conf.j2",
                        dest="/etc/app.conf", mode="640", port=8080)
     """
-    source, name = u.template_source(src)
-    variables: dict[str, Any] = {"host": host, "inventory": inventory}
-    variables.update(data)
-    search = u.search_dirs()
-    if isinstance(src, str | os.PathLike):
-        search.append(os.path.dirname(name))
-    text, secret = u.render_template(source, name, variables, search, jinja_env_kwargs)
+    _name, text, secret = u.render_local(src, data, jinja_env_kwargs)
     content = text.encode()
     secret = secret or any(isinstance(v, Secret) for v in data.values())
 

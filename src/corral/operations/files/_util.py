@@ -19,7 +19,7 @@ from typing import IO, Any
 from corral.facts._util import shelltext as st
 from corral.facts._util.shell import shell_path
 from corral.model.command import FileUploadCommand, MaskString, StringCommand
-from corral.model.context import host
+from corral.model.context import host, inventory
 from corral.model.errors import (
     BadInput,
     LocalFileMissing,
@@ -537,3 +537,21 @@ def template_source(src: Any) -> tuple[str, str]:
         return data.decode(), name
     except UnicodeDecodeError:
         raise BadInput("template is not UTF-8 text", file=name) from None
+
+
+def render_local(
+    src: Any, data: Mapping[str, Any], jinja_env_kwargs: dict[str, Any] | None
+) -> tuple[str, str, bool]:
+    """A template rendered on the controller as ``files.template`` and
+    ``server.script_template`` render it: with ``host``, ``inventory`` and ``data`` as its
+    variables, includes looked for in :func:`search_dirs`, then beside a local template.
+    Returns the template's name (for messages), the text, and whether a Secret went
+    into it."""
+    source, name = template_source(src)
+    variables: dict[str, Any] = {"host": host, "inventory": inventory}
+    variables.update(data)
+    search = search_dirs()
+    if isinstance(src, str | os.PathLike):
+        search.append(os.path.dirname(name))
+    text, secret = render_template(source, name, variables, search, jinja_env_kwargs)
+    return name, text, secret

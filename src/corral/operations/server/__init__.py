@@ -19,7 +19,7 @@ from typing import Any
 from corral.facts.files import Directory, File, FileContents, Link
 from corral.facts.server import Groups, Os, UserAccounts, UserDict
 from corral.model import keys
-from corral.model.command import FileUploadCommand, MaskString, QuoteString, StringCommand
+from corral.model.command import MaskString, QuoteString, StringCommand
 from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.keys import Key
@@ -42,6 +42,7 @@ from ._system import (
     sysctl,
     timezone,
 )
+from ._util import run_and_remove
 
 # Mixed into script upload names: stable for one run (the engine may plan an operation more
 # than once), impossible to guess from outside it.
@@ -114,15 +115,7 @@ def script(src: str | os.PathLike[str], args: list[str] | tuple[str, ...] = ()) 
         raise OperationValueError(f"script {os.fspath(src)!r} is not a local file")
     words = [str(a) for a in args]
     dest = _script_path(os.fspath(src), words)
-    yield FileUploadCommand(path, dest, mode="700")
-    yield StringCommand(
-        "(",
-        QuoteString(dest),
-        *(QuoteString(w) for w in words),
-        "; rc=$?; rm -f",
-        QuoteString(dest),
-        "; exit $rc )",
-    )
+    yield from run_and_remove(path, dest, words)
 
 
 # --- groups --------------------------------------------------------------------------------

@@ -15,13 +15,15 @@ from typing import IO, Any
 
 from corral.facts.server import EtcHosts
 from corral.model import keys
-from corral.model.command import FileUploadCommand, QuoteString, StringCommand
-from corral.model.context import host, inventory
+from corral.model.command import QuoteString, StringCommand
+from corral.model.context import host
 from corral.model.errors import OperationValueError
 from corral.model.keys import Key
 from corral.model.operation import OpGenerator, operation
 from corral.operations.files import _util as u
 from corral.operations.files._base import read_document, rewrite
+
+from ._util import run_and_remove
 
 # --- kill ----------------------------------------------------------------------------------
 
@@ -215,25 +217,11 @@ def script_template(
             greeting="hello",
         )
     """
-    source, name = u.template_source(src)
-    variables: dict[str, Any] = {"host": host, "inventory": inventory}
-    variables.update(data)
-    search = u.search_dirs()
-    if isinstance(src, str | os.PathLike):
-        search.append(os.path.dirname(name))
-    text, _secret = u.render_template(source, name, variables, search, None)
+    name, text, _secret = u.render_local(src, data, None)
     content = text.encode()
     words = [str(a) for a in args]
     digest = hashlib.sha256(
         "\0".join([_RUN_SALT, str(host.name), name, *words]).encode() + b"\0" + content
     ).hexdigest()
     dest = posixpath.join("/tmp", f"corral-script-{digest[:24]}")
-    yield FileUploadCommand(content, dest, mode="700")
-    yield StringCommand(
-        "(",
-        QuoteString(dest),
-        *(QuoteString(w) for w in words),
-        "; rc=$?; rm -f",
-        QuoteString(dest),
-        "; exit $rc )",
-    )
+    yield from run_and_remove(content, dest, words)

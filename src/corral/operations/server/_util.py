@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from corral.model.command import QuoteString, StringCommand
+from typing import IO
+
+from corral.model.command import FileUploadCommand, QuoteString, StringCommand
+from corral.model.operation import OpGenerator
 
 
 def joined(words: list[str], separator: str = " ") -> StringCommand:
@@ -13,3 +16,18 @@ def joined(words: list[str], separator: str = " ") -> StringCommand:
             parts.append(separator)
         parts.append(QuoteString(word))
     return StringCommand(*parts, _separator="")
+
+
+def run_and_remove(src: str | bytes | IO[bytes], dest: str, words: list[str]) -> OpGenerator:
+    """Upload a script to ``dest`` (readable by its owner only), run it with ``words`` as
+    its arguments, and remove it whether it succeeded or not: the script's exit code is
+    the command's (server.script, server.script_template)."""
+    yield FileUploadCommand(src, dest, mode="700")
+    yield StringCommand(
+        "(",
+        QuoteString(dest),
+        *(QuoteString(w) for w in words),
+        "; rc=$?; rm -f",
+        QuoteString(dest),
+        "; exit $rc )",
+    )

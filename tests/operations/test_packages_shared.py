@@ -1,8 +1,9 @@
-"""The packages operations that share one definition (``_util.packages.refresh_and_ensure``):
-apk, brew, pacman, pkgin and xbps. Their own tables pin the commands with packages given;
-these pin the rest, the same for every one of them: without packages, ``update`` and
+"""What the packages operations defined on shared helpers (``operations/_util/packages``)
+do alike. apk, brew, pacman, pkgin and xbps (``refresh_and_ensure``): their own tables pin
+the commands with packages given; these pin the rest: without packages, ``update`` and
 ``upgrade`` still run (in that order) and nothing else does, and with nothing at all to do
-the operation says so and runs nothing."""
+the operation says so and runs nothing. cargo, choco and pkg (``requested``): given no
+packages they say so and run nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from corral.operations import apk, brew, pacman, pkgin, xbps
+from corral.operations import apk, brew, cargo, choco, pacman, pkg, pkgin, xbps
 from corral.testing.optest import plan
 
 #: (operation, its update command, its upgrade command, what its packages are called)
@@ -40,3 +41,13 @@ def test_with_nothing_to_do_it_says_so(op: Any, update: str, upgrade: str, noun:
     result = plan(op)
     assert result.shell == []
     assert f"no {noun} given" in result.notes
+
+
+@pytest.mark.parametrize(("op", "noun"), [
+    (cargo.packages, "crates"), (choco.packages, "packages"), (pkg.packages, "packages"),
+])
+@pytest.mark.parametrize("packages", [None, []])
+def test_given_no_packages_it_says_so(op: Any, noun: str, packages: Any) -> None:
+    result = plan(op, packages=packages)
+    assert result.shell == []
+    assert result.notes == [f"no {noun} given"]
