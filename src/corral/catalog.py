@@ -31,8 +31,8 @@ def _defined_in(obj: Any, module: Any) -> bool:
     """Whether ``obj`` is defined in ``module`` or, for a package, in one of its private
     modules (``corral.operations.files._edit`` belongs to ``files``), not imported there
     from another namespace (nor from a public submodule, listed under its own name)."""
-    return bool(obj.__module__ == module.__name__
-                or obj.__module__.startswith(f"{module.__name__}._"))
+    defined_in: str = obj.__module__
+    return defined_in == module.__name__ or defined_in.startswith(f"{module.__name__}._")
 
 
 def operations() -> dict[str, Any]:
