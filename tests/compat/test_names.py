@@ -28,7 +28,7 @@ MISSING_OPERATIONS = (
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
 MISSING_FACTS = (
-    "files.Socket", "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys",
+    "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys",
 )
 
 

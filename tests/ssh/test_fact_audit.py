@@ -173,6 +173,7 @@ ABSENT: dict[str, list[tuple[dict[str, Any], Any]]] = {
     "files.Directory": [({"path": MISSING}, DEFAULT)],
     "files.File": [({"path": MISSING}, DEFAULT)],
     "files.Link": [({"path": MISSING}, DEFAULT)],
+    "files.Socket": [({"path": MISSING}, DEFAULT)],
     "files.FileContents": [({"path": MISSING}, DEFAULT)],
     "files.FileBytes": [({"path": MISSING}, DEFAULT), ({"path": "/srv"}, DEFAULT)],
     "files.FindDirectories": [({"path": MISSING}, DEFAULT)],

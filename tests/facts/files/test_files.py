@@ -232,3 +232,26 @@ def test_reads() -> None:
     assert files.File().reads(path="/etc/") == frozenset({keys.path("/etc")})
     assert files.FindInFile().reads(path="/a", pattern="x") == frozenset({keys.path("/a")})
     assert files.FileContents().reads(path="/a") == frozenset({keys.path("/a")})
+
+
+def test_socket_read_from_a_real_socket(tmp_path: Path) -> None:
+    """files.Socket on this machine's sh and stat: a socket's details, False for a file
+    (and File False for the socket), None for nothing there."""
+    import socket
+    import subprocess
+
+    def read(fact: files.File, path: Path) -> Any:
+        done = subprocess.run(["sh", "-c", fact.command(str(path))], capture_output=True,
+                              text=True, check=True)
+        return fact.process(done.stdout.splitlines())
+
+    path = tmp_path / "a socket"
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(path))
+        info = read(files.Socket(), path)
+        assert info and info["user"] == "root" and isinstance(info["mode"], int)
+        assert "link_target" not in info
+        assert read(files.File(), path) is False
+    (tmp_path / "plain").write_text("x")
+    assert read(files.Socket(), tmp_path / "plain") is False
+    assert read(files.Socket(), tmp_path / "missing") is None

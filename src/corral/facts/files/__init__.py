@@ -193,6 +193,12 @@ class Link(File):
     kind = "link"
 
 
+class Socket(File):
+    """A Unix socket's details like File's; None if missing, False if not a socket."""
+
+    kind = "socket"
+
+
 class _HashFile(FactBase[str | None]):
     """Base of the hash facts: the hex digest of a file, or None when it does not exist."""
 
