@@ -32,6 +32,7 @@ def _commands(tmp: Path) -> list[tuple[str, str]]:
         ("File", files.File().command(path=f)),
         ("Link", files.Link().command(path=str(tmp / "l"))),
         ("Directory", files.Directory().command(path=str(tmp))),
+        ("Socket", files.Socket().command(path=f)),
         ("Sha256File", files.Sha256File().command(path=f)),
         ("Md5File", files.Md5File().command(path=missing)),
         ("FindInFile", files.FindInFile().command(path=f, pattern="^port")),
@@ -48,13 +49,13 @@ def _commands(tmp: Path) -> list[tuple[str, str]]:
 
 def test_every_inline_fact_is_covered() -> None:
     inline = {name for name, cls in catalog.facts().items() if cls.inline}
-    covered = {"files.File", "files.Link", "files.Directory", "server.Users",
+    covered = {"files.File", "files.Link", "files.Directory", "files.Socket", "server.Users",
                "server.UserAccounts", "deb.DebPackages"}
     covered |= {n for n in inline if n.startswith("files.") and n.endswith("File")}
     assert inline <= covered | {"files.FindInFile"}, inline - covered
 
 
-@pytest.mark.parametrize("case", range(13))
+@pytest.mark.parametrize("case", range(14))
 def test_an_inline_fact_leaves_the_shell_as_it_found_it(tmp_path: Path, case: int) -> None:
     name, command = _commands(tmp_path)[case]
     setup = f"cd {tmp_path}; set -- a b; x=1; umask 027\n"
