@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import pickle
+import shutil
 import socket
 import struct
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,39 @@ class ShardSpec:
     sys_path: tuple[str, ...]
     is_cli: bool
     log_level: int | None
+    #: the controller's project directory, where the paths above are (a shard on another
+    #: machine is given a copy of it: :func:`relocate`); None: the same machine's files
+    project_root: str | None = None
+
+
+def relocate(spec: ShardSpec, copy: str, own_path: list[str]) -> ShardSpec:
+    """``spec`` for a worker whose copy of the project directory is ``copy``: every path
+    under the controller's project directory moved under the copy; the import path is the
+    project's entries (moved) before this process's own (the controller's others, its
+    virtual environment, mean nothing here)."""
+    root = spec.project_root
+    if root is None:
+        return spec
+
+    def inside(path: str) -> bool:
+        return os.path.isabs(path) and (path == root or path.startswith(root.rstrip("/") + "/"))
+
+    def move(path: str) -> str:
+        return copy + path[len(root):] if inside(path) else path
+
+    origin = spec.origin
+    cwd = move(origin.cwd) if inside(origin.cwd) else copy
+    moved_origin = replace(origin, spec=move(origin.spec), cwd=cwd,
+                           group_data=tuple(move(g) for g in origin.group_data))
+    options = spec.options
+    if options.deploy_dir is not None:
+        options = replace(options, deploy_dir=move(options.deploy_dir))
+    project_path = [move(p) for p in spec.sys_path if inside(p)]
+    return replace(spec, origin=moved_origin, options=options,
+                   deploy_files=tuple(move(f) for f in spec.deploy_files),
+                   sys_path=tuple(project_path + [p for p in own_path
+                                                  if p not in project_path]),
+                   project_root=None)
 
 
 class Link:
@@ -183,16 +218,39 @@ def _portable(exc: BadInput, deploy_files: tuple[str, ...]) -> BadInput:
             if line is not None and Path(file).resolve() == Path(deploy).resolve():
                 found.with_context(file=file, line=line)
                 break
+    if _home is not None:  # a shard on a Dask worker: the controller's paths, not the copy's
+        copy, root = _home
+        found = BadInput(found.message.replace(copy, root),
+                         file=found.file.replace(copy, root, 1) if found.file else None,
+                         line=found.line, host=found.host, operation=found.operation)
     return found
+
+
+#: (this worker's copy of the project directory, the controller's) for a shard on a Dask
+#: worker: one shard per process
+_home: tuple[str, str] | None = None
 
 
 async def serve(sock: socket.socket) -> None:
     """Run the shard the controller sends, over the link ``sock``; at the end of the
     stream from the controller (it died), interrupt the shard and end."""
     reader, writer = await asyncio.open_unix_connection(sock=sock)
+    await serve_link(reader, writer)
+
+
+async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     copy: str | None = None) -> None:
+    """Run the shard the controller sends over the link (``copy``: this worker's copy of
+    the project directory, for a shard on another machine)."""
     link = Link(writer)
     kind, spec = await read_frame(reader)
     assert kind == "start"
+    if copy is not None and spec.project_root is not None:
+        global _home
+        _home = (copy, spec.project_root)
+        spec = relocate(spec, copy, sys.path)
+        if os.path.isdir(spec.origin.cwd):
+            os.chdir(spec.origin.cwd)  # as the controller's: relative paths in a deploy
     _prepare(spec)
     try:
         run = _shard_run(spec, link)
@@ -266,6 +324,45 @@ def _shard_run(spec: ShardSpec, link: Link) -> ShardRun:
     return ShardRun(inventory, deploys, spec.options, link, spec.deploy_files)
 
 
+class _Parent(asyncio.Protocol):
+    """The pipe from the Dask worker that started this process: its end is that worker's
+    end, and this shard's with it (as a local worker's when it is killed): its copy of
+    the project removed, the process ended at once (its link to the controller ends, and
+    the controller reports its hosts)."""
+
+    def __init__(self, copy: str) -> None:
+        self.copy = copy
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        shutil.rmtree(self.copy, ignore_errors=True)
+        os._exit(70)
+
+
+async def serve_remote(host: str, port: int, token: bytes, copy: str) -> None:
+    """A shard on a Dask worker: link up to the controller at ``host:port`` (the token
+    first), with ``copy``, this worker's copy of the project directory."""
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: _Parent(copy), sys.stdin.buffer)
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(token)
+    await serve_link(reader, writer, copy)
+
+
+def _token() -> bytes:
+    """The line on standard input (read unbuffered: the pipe is watched afterwards)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        part = os.read(0, 1)
+        if not part:
+            raise SystemExit("corral worker: no token on standard input")
+        line += part
+    return bytes.fromhex(line.decode().strip())
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["connect"]:
+        host, port, copy = argv[1], int(argv[2]), argv[3]
+        asyncio.run(serve_remote(host, port, _token(), copy))
+        return
     sock = socket.socket(fileno=int(argv[0]))
     asyncio.run(serve(sock))
