@@ -210,6 +210,7 @@ class ClusterRun(WorkerRun):
         self._attempts: dict[str, int] = {}
         #: the workers shards are placed on, in turn (a worker as often as its threads)
         self._places: list[str] = []
+        self._cancels: list[asyncio.Future[Any]] = []
 
     async def execute(self) -> RunResult:
         try:
@@ -250,6 +251,8 @@ class ClusterRun(WorkerRun):
                 self.server.close()
             for shard in self.shards:
                 self._drop(shard)
+            with contextlib.suppress(Exception):  # the scheduler may be gone: closing anyway
+                await asyncio.gather(*self._cancels)
             await self.client.close()
 
     async def _workers(self) -> dict[str, dict[str, Any]]:
@@ -326,7 +329,7 @@ class ClusterRun(WorkerRun):
         if shard.writer is not None:
             shard.writer.close()
         if shard.future is not None and not shard.future.done():
-            shard.future.cancel()
+            self._cancels.append(asyncio.ensure_future(self.client.cancel([shard.future])))
 
     def _kill(self, shard: _Shard) -> None:
         self._drop(shard)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import os
@@ -154,7 +155,7 @@ class ShardRun(Run):
     def emit(self, event: Event) -> None:
         if isinstance(event, RunStarted | RunDone):  # the controller's, for the whole run
             return
-        self.link.send(("event", event))
+        self.link.send(("event", _restored(event) if _home is not None else event))
 
     def _arrive(self, hr: HostRun) -> None:
         self._not_arrived.discard(id(hr))
@@ -177,7 +178,7 @@ class ShardRun(Run):
         """Counted by the coordinator over every shard's hosts."""
 
     async def claim_once(self, key: Any, hr: HostRun) -> str | None:
-        req, answers = self.link.request(("claim", key, hr.host.name))
+        req, answers = self.link.request(("claim", _shared(key), hr.host.name))
         try:
             answer = await answers.get()
             if answer[0] == "yours":
@@ -190,10 +191,11 @@ class ShardRun(Run):
             self.link.forget(req)
 
     def finish_once(self, key: Any) -> None:
-        self.link.send(("finish", key))
+        self.link.send(("finish", _shared(key)))
 
     @contextlib.asynccontextmanager
     async def serial_lock(self, key: Any, hr: HostRun) -> AsyncIterator[None]:
+        key = _shared(key)
         req, answers = self.link.request(("lock", key))
         try:
             answer = await answers.get()
@@ -205,6 +207,40 @@ class ShardRun(Run):
             # its turn is over, or it stopped waiting (cancelled): either way, let go
             self.link.forget(req)
             self.link.send(("unlock", key, req))
+
+
+def _restored(value: Any) -> Any:
+    """``value`` (an event, results) with this worker's copy of the project directory
+    named as the controller's (an operation's location, a message): the output reads as
+    a run on the controller's files."""
+    assert _home is not None
+    copy, root = _home
+    if isinstance(value, str):
+        return value.replace(copy, root) if copy in value else value
+    if isinstance(value, tuple):
+        return tuple(_restored(v) for v in value)
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = _restored(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def _shared(key: Any) -> Any:
+    """An operation's key (its file, line and count) as every shard names it: on a Dask
+    worker, the file in the controller's project directory, not this worker's copy."""
+    if _home is not None and isinstance(key, tuple) and key and isinstance(key[0], str):
+        copy, root = _home
+        if key[0].startswith(copy + "/"):
+            return (root + key[0][len(copy):], *key[1:])
+    return key
 
 
 def _portable(exc: BadInput, deploy_files: tuple[str, ...]) -> BadInput:
@@ -288,7 +324,7 @@ async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
         pass  # said already (ShardRun.stop); each host's end was an event
     except asyncio.CancelledError:  # cancelled before the run started its hosts
         interrupted = True
-    link.send(("done", hosts, interrupted))
+    link.send(("done", _restored(hosts) if _home is not None else hosts, interrupted))
     await link.drain()
     listener.cancel()
     writer.close()
