@@ -178,6 +178,43 @@ def test_a_killed_dask_worker_fails_its_started_hosts_and_runs_the_others_again(
     assert sorted(done) == sorted(h.name for h in fleet6.hosts)  # each host ended once
 
 
+def test_a_dask_worker_killed_before_the_gate_has_its_whole_shard_run_again(
+        dask_cluster: DaskCluster, fleet6: Fleet, tmp_path: Path) -> None:
+    dask_cluster.ensure(3)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    # fleet-001 plans slowly: no host changes anything (the gate) until it has planned
+    inventory, deploy = _project(fleet6, tmp_path, f"""
+        import os, time
+        from corral import host
+        from corral.operations import server
+
+        open(os.path.join({str(pids)!r}, host.name), "a").write(f"{{os.getppid()}}\\n")
+        if host.name == "fleet-001":
+            time.sleep(4)
+        server.shell(name="change", commands=["echo changed"])
+    """)
+
+    async def scenario() -> tuple[api.RunResult, int]:
+        task = asyncio.ensure_future(api.arun(str(inventory), str(deploy),
+                                              cluster=dask_cluster.url))
+        while not (pids / "fleet-002").exists():
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+        victim = int((pids / "fleet-002").read_text().split()[0])
+        os.kill(victim, signal.SIGKILL)
+        return await task, victim
+
+    result, victim = asyncio.run(scenario())
+    # nothing had changed anywhere: its hosts planned again on another worker, and ran
+    for name in ("fleet-002", "fleet-005"):
+        planned = [int(p) for p in (pids / name).read_text().split()]
+        assert planned[0] == victim and planned[-1] != victim, planned
+    assert {h.status for h in result.hosts} == {HostStatus.CHANGED}, result.hosts
+    assert all([o.name for o in h.operations] == ["change"] for h in result.hosts)
+    assert result.exit_code == api.EXIT_OK
+
+
 def test_bad_input_on_one_shard_stops_every_shard_untouched(
         dask_cluster: DaskCluster, fleet6: Fleet, tmp_path: Path) -> None:
     dask_cluster.ensure(3)

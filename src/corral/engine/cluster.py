@@ -181,6 +181,17 @@ def controller_address(url: str) -> str:
         raise BadInput(f"--cluster {url}: {exc}", file="command line") from None
 
 
+def _keepalive(writer: asyncio.StreamWriter) -> None:
+    """A worker's machine gone (no end of stream sent): its link ends within about 30 s."""
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for name, value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 3)):
+        if hasattr(socket, name):
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, name), value)
+
+
 @dataclass(eq=False)
 class _TaskShard(_Shard):
     worker: str = ""
@@ -291,6 +302,7 @@ class ClusterRun(WorkerRun):
         if shard is None or shard.link_up is None or shard.link_up.done():
             writer.close()  # not a task of this run, or one run again by Dask on its own
             return
+        _keepalive(writer)
         shard.link_up.set_result((reader, writer))
 
     async def _link(self, shard: _Shard) -> bool:
