@@ -314,7 +314,11 @@ class ClusterRun(WorkerRun):
                 shard.linked(reader, writer)
                 return True
             if shard.future.done():
-                shard.why = f"its task ended before it linked up ({shard.future.status})"
+                what = shard.future.status
+                if what == "error":
+                    with contextlib.suppress(Exception):
+                        what = f"{what}: {await shard.future.exception()!r}"
+                shard.why = f"its task ended before it linked up ({what})"
             elif shard.worker not in await self._workers():
                 shard.why = f"its Dask worker {shard.worker} left before the task started"
             elif time.monotonic() - began > START_TIMEOUT:
