@@ -301,3 +301,48 @@ def test_deploy_files_with_no_common_directory_are_refused(tmp_path: Path) -> No
                      options=RunOptions(), sys_path=(), is_cli=False, log_level=None)
     with pytest.raises(api.BadInput, match="no common directory but /"):
         project_root(spec)
+
+
+def test_a_link_without_its_token_is_closed_unread(tmp_path: Path) -> None:
+    """Nothing from a link is unpickled before its first bytes matched a task's token,
+    and a token opens one link only (a task Dask runs again finds its link refused)."""
+    from corral.engine.cluster import TOKEN_BYTES, ClusterRun, _TaskShard
+    from corral.engine.shardrun import frame
+
+    proof = tmp_path / "unpickled"
+
+    class Evil:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (proof.write_text, ("it ran",))
+
+    async def scenario() -> tuple[bytes, bytes, bool]:
+        run = ClusterRun.__new__(ClusterRun)  # its listening end alone
+        token = b"t" * TOKEN_BYTES
+        shard = _TaskShard(0, ["a"], None, None, None, token=token,
+                           link_up=asyncio.get_running_loop().create_future())
+        run._waiting = {token: shard}
+        server = await asyncio.start_server(run._accept, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+
+        async def attempt(first: bytes) -> bytes:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(first + frame(("event", Evil())))
+            try:  # closed by the controller: an end of stream, or a reset (data unread)
+                got = await asyncio.wait_for(reader.read(), 10)
+            except ConnectionResetError:
+                got = b""
+            writer.close()
+            return got
+
+        wrong = await attempt(b"x" * TOKEN_BYTES)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(token)
+        await asyncio.wait_for(asyncio.shield(shard.link_up), 10)
+        again = await attempt(token)  # used once already
+        writer.close()
+        server.close()
+        return wrong, again, shard.link_up.done()
+
+    wrong, again, linked = asyncio.run(scenario())
+    assert wrong == b"" and again == b"" and linked
+    assert not proof.exists()
