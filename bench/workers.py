@@ -2,6 +2,12 @@
 (the CLI and its worker processes, from rusage) and peak memory summed over them.
 
     sudo .venv/bin/python bench/workers.py 200 500 --workers 1,2
+    sudo .venv/bin/python bench/workers.py 200 --workers 1,3 --cluster tcp://127.0.0.1:8786
+
+With ``--cluster``, each worker count is also run on that Dask cluster (as that many
+shards; the deploy and inventory copied into one project directory, which is what the
+workers are sent); the CPU and memory are then the controller's alone (the shards run in
+the Dask workers' processes).
 
 Each host count starts its own fleet (in a scratch directory), runs the read-only deploy
 (bench/workloads/readonly) once to warm the page cache, then once per worker count, and
@@ -99,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("hosts", type=int, nargs="+")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--cluster", default=None, help="a Dask scheduler's address")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
     from corral.testing.fleet import Fleet
@@ -107,13 +114,21 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix=f"corral-workers-{hosts}-") as scratch:
             fleet = Fleet(hosts, 0, Path(scratch) / "fleet").start(timeout=600)
             try:
-                inv = str(fleet.inventory_path)
-                base = [str(CORRAL), inv, str(DEPLOY), "-y", "--json", "--parallel", str(hosts)]
+                project = Path(scratch) / "project"
+                project.mkdir()
+                (project / "deploy.py").write_text(DEPLOY.read_text())
+                inv = str(fleet.write_inventory(project / "inventory.py"))
+                deploy = str(project / "deploy.py")
+                base = [str(CORRAL), inv, deploy, "-y", "--json", "--parallel", str(hosts)]
                 measured([*base, "--workers", "1"], Path(scratch))  # warm the page cache
-                for workers in args.workers.split(","):
-                    argv = [*base, "--workers", workers]
+                runs = [[*base, "--workers", w] for w in args.workers.split(",")]
+                if args.cluster:
+                    runs += [[*base, "--workers", w, "--cluster", args.cluster]
+                             for w in args.workers.split(",")]
+                for argv in runs:
+                    workers = argv[argv.index("--workers") + 1]
                     m = measured(argv, Path(scratch))
-                    m.update(hosts=hosts, workers=int(workers),
+                    m.update(hosts=hosts, workers=int(workers), cluster="--cluster" in argv,
                              cpu_ms_per_host=round(1000 * float(m["cpu_s"]) / hosts, 2),  # type: ignore[arg-type]
                              command=" ".join(argv[1:]).replace(scratch, "$SCRATCH"))
                     print(json.dumps(m), flush=True)

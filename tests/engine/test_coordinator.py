@@ -100,3 +100,36 @@ def test_how_many_workers() -> None:
 
 def test_split_deals_hosts_in_turn() -> None:
     assert split(["a", "b", "c", "d", "e"], 2) == [["a", "c", "e"], ["b", "d"]]
+
+
+def test_a_shard_lost_before_the_gate_is_waited_for_again_as_its_retry() -> None:
+    c = Coordinator([0, 1], hosts=4, fail_percent=None)
+    key, turn = ("deploy.py", 4, 0), ("deploy.py", 6, 0)
+    assert c.handle(1, ("claim", 1, key, "web2")) == [(1, ("reply", 1, ("yours",)))]
+    assert c.handle(0, ("claim", 1, key, "web1")) == [(0, ("reply", 1, ("wait",)))]
+    c.handle(1, ("lock", 2, turn))
+    assert c.handle(0, ("lock", 3, turn)) == [(0, ("reply", 3, ("wait",)))]
+    c.handle(0, ("arrived",))
+    # shard 1 lost before the gate: its hosts run again as shard 2; its turn goes on to
+    # the next, its run-once claim waits for its host in the new shard
+    assert c.retried(1, 2, {"web2", "web4"}) == [(0, ("reply", 3, ("granted",)))]
+    assert c.running == {0, 2} and not c.gate_open  # the gate waits for the new shard
+    assert c.handle(2, ("claim", 1, key, "web2")) == [(2, ("reply", 1, ("yours",)))]
+    assert c.handle(2, ("arrived",)) == [(EVERY, ("gate",))]
+    assert c.handle(2, ("finish", key)) == [(0, ("reply", 1, ("ran_on", "web2")))]
+
+
+def test_a_shard_lost_after_the_gate_its_retry_is_let_through() -> None:
+    c = Coordinator([0, 1], hosts=4, fail_percent=None)
+    key = ("deploy.py", 4, 0)
+    c.handle(0, ("arrived",))
+    c.handle(1, ("arrived",))
+    assert c.handle(1, ("claim", 1, key, "web2")) == [(1, ("reply", 1, ("yours",)))]
+    assert c.handle(0, ("claim", 1, key, "web1")) == [(0, ("reply", 1, ("wait",)))]
+    c.stop()
+    # web2 had started (it is not run again): its claim is over, it may have run
+    out = c.retried(1, 2, {"web4"})
+    assert out == [(0, ("reply", 1, ("ran_on", "web2 (its worker was lost: it may have run)"))),
+                   (2, ("gate",)), (2, ("stop",))]
+    assert c.handle(2, ("claim", 2, key, "web4")) == [
+        (2, ("reply", 2, ("ran_on", "web2 (its worker was lost: it may have run)")))]

@@ -58,10 +58,11 @@ def _write(tmp_path: Path, text: str, name: str = "deploy.py") -> Path:
     return path
 
 
-def _cli(fleet: Fleet, deploy: Path, *flags: str) -> tuple[int, list[dict[str, Any]]]:
-    proc = subprocess.run([CORRAL, str(fleet.inventory_path), str(deploy), "-y", "--json",
-                           *flags], cwd=deploy.parent, capture_output=True, text=True,
-                          timeout=120)
+def _cli(fleet: Fleet, deploy: Path, *flags: str,
+         inventory: Path | None = None) -> tuple[int, list[dict[str, Any]]]:
+    proc = subprocess.run([CORRAL, str(inventory or fleet.inventory_path), str(deploy), "-y",
+                           "--json", *flags], cwd=deploy.parent, capture_output=True,
+                          text=True, timeout=120)
     return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()]
 
 
@@ -96,7 +97,15 @@ def _serial_spans(records: list[dict[str, Any]]) -> list[tuple[float, float]]:
 def test_two_workers_give_the_results_of_one_process(fleet6: Fleet, tmp_path: Path) -> None:
     deploy = _write(tmp_path, DEPLOY)
     _cli(fleet6, deploy, "--workers", "1")  # each run below starts from the state it left
-    runs = {n: _cli(fleet6, deploy, "--workers", str(n)) for n in (1, 2)}
+    assert_same_runs(_cli(fleet6, deploy, "--workers", "1"),
+                     _cli(fleet6, deploy, "--workers", "2"))
+
+
+def assert_same_runs(single: tuple[int, list[dict[str, Any]]],
+                     split: tuple[int, list[dict[str, Any]]]) -> None:
+    """``split`` (a run of DEPLOY split over shards) has the exit code, records and
+    events of ``single`` (one process), and its serial operation ran one host at a time."""
+    runs = {1: single, 2: split}
     (code1, events1), (code2, events2) = runs[1], runs[2]
     assert code1 == code2 == api.EXIT_FAILED  # fleet-003 failed
     ops = {n: [e["result"] for e in events if e["event"] == "operation"]

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from corral.engine.cluster import ClusterRun
 from corral.engine.loader import (
     DeployFile,
     error_location,
@@ -135,6 +136,7 @@ async def arun(
     config: Config | None = None,
     on_event: Callable[[Event], None] | None = None,
     workers: int | None = 1,
+    cluster: str | None = None,
 ) -> RunResult:
     """Run deploy files or functions against an inventory; return typed results.
 
@@ -144,12 +146,18 @@ async def arun(
     deploy files and an inventory loaded from a file or list can be split (each worker
     loads them again); asked for more than one worker otherwise, :class:`BadInput`.
 
+    ``cluster``: the address of a Dask scheduler (``tcp://HOST:8786``): the hosts are split
+    over tasks on its workers (``workers`` shards, if more than one; else one per worker
+    thread), the project directory sent to them (docs/scale.md). Same results and events.
+
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
     inv = _inventory(inventory, limit)
     funcs, directory = _deploys(deploys)
     options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
                          on_event=on_event, config=config, deploy_dir=directory)
+    if cluster is not None:
+        return await _cluster_run(inv, deploys, options, cluster, workers, config)
     if workers != 1:
         items = _deploy_items(deploys)
         files = [str(i) if isinstance(i, str | Path) else i for i in items]
@@ -159,6 +167,17 @@ async def arun(
         if count > 1:
             return await WorkerRun(inv, files, options, count).execute()
     return await Run(inv, funcs, options).execute()
+
+
+async def _cluster_run(inv: Inventory, deploys: DeploySource | Sequence[DeploySource],
+                       options: RunOptions, cluster: str, workers: int | None,
+                       config: Config | None) -> RunResult:
+    files = [str(i) if isinstance(i, str | Path) else i for i in _deploy_items(deploys)]
+    why_not = why_in_process(inv, files, config)
+    if why_not is not None:
+        raise BadInput(f"--cluster: {why_not}", file="command line")
+    count = workers if workers is not None and workers > 1 else None
+    return await ClusterRun(inv, files, options, cluster, count).execute()
 
 
 def run(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],

@@ -292,6 +292,9 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Worker processes the hosts are split over (default: one per core, for "
               "runs of 100 hosts per worker or more; 1: this process alone).")
+@click.option("--cluster", metavar="URL", default=None,
+              help="Run the hosts' shards on the workers of this Dask scheduler "
+              "(tcp://HOST:8786; needs corral[cluster]).")
 @click.option("--serial", is_flag=True, help="One host at a time, each through its whole "
               "deploy.")
 @click.option("--no-wait", is_flag=True,
@@ -400,6 +403,7 @@ class _Options:
         self.parallel: int | None = options.pop("parallel") or None
         self.serial: bool = options.pop("serial")
         self.workers: int | None = options.pop("workers")
+        self.cluster: str | None = options.pop("cluster")
         self.no_wait: bool = options.pop("no_wait")
         self.as_json: bool = options.pop("as_json")
         self.debug: bool = options.pop("debug")
@@ -451,7 +455,7 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         try:
             return _TERM.run(inv, request.deploys, dry=dry_run, parallel=parallel,
                              fail_percent=opts.fail_percent, on_event=on_event,
-                             config=config, workers=opts.workers)
+                             config=config, workers=opts.workers, cluster=opts.cluster)
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 

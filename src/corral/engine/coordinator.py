@@ -1,10 +1,10 @@
-"""The edges between hosts when a run's hosts are split over shards (worker processes now;
-other machines later): one coordinator, on the controller, answers every shard.
+"""The edges between hosts when a run's hosts are split over shards (worker processes on
+this machine, or tasks on Dask workers): one coordinator, on the controller, answers every shard.
 
 It does no I/O: each message a shard sends gives the messages to send back (to it or to
 every shard), so the same coordinator serves whatever carries the messages (pipes to
-local worker processes, :mod:`corral.engine.workers`; a distributed engine's queues
-later). Messages are plain tuples of picklable values.
+local worker processes, :mod:`corral.engine.workers`; TCP links from Dask tasks,
+:mod:`corral.engine.cluster`). Messages are plain tuples of picklable values.
 
 A shard says (``Up``):
 
@@ -122,6 +122,29 @@ class Coordinator:
                 out += self._unlock(key, lock.holder)
         return [(s, m) for s, m in out if s == EVERY or s in self.running]
 
+    def retried(self, old: int, new: int, hosts: set[str]) -> Outgoing:
+        """Shard ``old`` was lost and ``hosts`` of it (none had started anything) run again
+        as shard ``new``: it takes the place of ``old`` at the start gate (a shard lost
+        before the gate opened is run again whole, and the gate waits for it; after, the
+        new shard is let through at once), its hosts may claim again the run-once
+        operations they had claimed (nothing ran), and the others' claims and every turn
+        ``old`` held are over as :meth:`ended` ends them."""
+        self.running.discard(old)
+        self.running.add(new)
+        if not self.gate_open:
+            self._not_arrived.discard(old)
+            self._not_arrived.add(new)
+        out: Outgoing = []
+        for once in self._once.values():
+            if once.shard == old and once.ran_on is None and once.owner in hosts:
+                once.shard = new
+        out += self.ended(old, lost=True)
+        if self.gate_open:
+            out.append((new, ("gate",)))
+        if self.stopping:
+            out.append((new, ("stop",)))
+        return out
+
     # -- the start gate -----------------------------------------------------------------
     def _arrived(self, shard: int) -> Outgoing:
         self._not_arrived.discard(shard)
@@ -136,6 +159,8 @@ class Coordinator:
         if once is None:
             self._once[key] = _Once(owner=host, shard=shard)
             return [(shard, ("reply", req, ("yours",)))]
+        if once.ran_on is None and (once.owner, once.shard) == (host, shard):
+            return [(shard, ("reply", req, ("yours",)))]  # claimed again: its shard was run again
         if once.ran_on is not None:
             return [(shard, ("reply", req, ("ran_on", once.ran_on)))]
         once.waiting.append((shard, req))

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
+import os
 import pickle
+import shutil
 import socket
 import struct
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,39 @@ class ShardSpec:
     sys_path: tuple[str, ...]
     is_cli: bool
     log_level: int | None
+    #: the controller's project directory, where the paths above are (a shard on another
+    #: machine is given a copy of it: :func:`relocate`); None: the same machine's files
+    project_root: str | None = None
+
+
+def relocate(spec: ShardSpec, copy: str, own_path: list[str]) -> ShardSpec:
+    """``spec`` for a worker whose copy of the project directory is ``copy``: every path
+    under the controller's project directory moved under the copy; the import path is the
+    project's entries (moved) before this process's own (the controller's others, its
+    virtual environment, mean nothing here)."""
+    root = spec.project_root
+    if root is None:
+        return spec
+
+    def inside(path: str) -> bool:
+        return os.path.isabs(path) and (path == root or path.startswith(root.rstrip("/") + "/"))
+
+    def move(path: str) -> str:
+        return copy + path[len(root):] if inside(path) else path
+
+    origin = spec.origin
+    cwd = move(origin.cwd) if inside(origin.cwd) else copy
+    moved_origin = replace(origin, spec=move(origin.spec), cwd=cwd,
+                           group_data=tuple(move(g) for g in origin.group_data))
+    options = spec.options
+    if options.deploy_dir is not None:
+        options = replace(options, deploy_dir=move(options.deploy_dir))
+    project_path = [move(p) for p in spec.sys_path if inside(p)]
+    return replace(spec, origin=moved_origin, options=options,
+                   deploy_files=tuple(move(f) for f in spec.deploy_files),
+                   sys_path=tuple(project_path + [p for p in own_path
+                                                  if p not in project_path]),
+                   project_root=None)
 
 
 class Link:
@@ -119,7 +155,7 @@ class ShardRun(Run):
     def emit(self, event: Event) -> None:
         if isinstance(event, RunStarted | RunDone):  # the controller's, for the whole run
             return
-        self.link.send(("event", event))
+        self.link.send(("event", _restored(event) if _home is not None else event))
 
     def _arrive(self, hr: HostRun) -> None:
         self._not_arrived.discard(id(hr))
@@ -142,7 +178,7 @@ class ShardRun(Run):
         """Counted by the coordinator over every shard's hosts."""
 
     async def claim_once(self, key: Any, hr: HostRun) -> str | None:
-        req, answers = self.link.request(("claim", key, hr.host.name))
+        req, answers = self.link.request(("claim", _shared(key), hr.host.name))
         try:
             answer = await answers.get()
             if answer[0] == "yours":
@@ -155,10 +191,11 @@ class ShardRun(Run):
             self.link.forget(req)
 
     def finish_once(self, key: Any) -> None:
-        self.link.send(("finish", key))
+        self.link.send(("finish", _shared(key)))
 
     @contextlib.asynccontextmanager
     async def serial_lock(self, key: Any, hr: HostRun) -> AsyncIterator[None]:
+        key = _shared(key)
         req, answers = self.link.request(("lock", key))
         try:
             answer = await answers.get()
@@ -172,6 +209,40 @@ class ShardRun(Run):
             self.link.send(("unlock", key, req))
 
 
+def _restored(value: Any) -> Any:
+    """``value`` (an event, results) with this worker's copy of the project directory
+    named as the controller's (an operation's location, a message): the output reads as
+    a run on the controller's files."""
+    assert _home is not None
+    copy, root = _home
+    if isinstance(value, str):
+        return value.replace(copy, root) if copy in value else value
+    if isinstance(value, tuple):
+        return tuple(_restored(v) for v in value)
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = _restored(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def _shared(key: Any) -> Any:
+    """An operation's key (its file, line and count) as every shard names it: on a Dask
+    worker, the file in the controller's project directory, not this worker's copy."""
+    if _home is not None and isinstance(key, tuple) and key and isinstance(key[0], str):
+        copy, root = _home
+        if key[0].startswith(copy + "/"):
+            return (root + key[0][len(copy):], *key[1:])
+    return key
+
+
 def _portable(exc: BadInput, deploy_files: tuple[str, ...]) -> BadInput:
     """Bad input as the controller can show it: its fields (its traceback, which the
     command line reads for a location, stays here: the location is found now)."""
@@ -183,16 +254,39 @@ def _portable(exc: BadInput, deploy_files: tuple[str, ...]) -> BadInput:
             if line is not None and Path(file).resolve() == Path(deploy).resolve():
                 found.with_context(file=file, line=line)
                 break
+    if _home is not None:  # a shard on a Dask worker: the controller's paths, not the copy's
+        copy, root = _home
+        found = BadInput(found.message.replace(copy, root),
+                         file=found.file.replace(copy, root, 1) if found.file else None,
+                         line=found.line, host=found.host, operation=found.operation)
     return found
+
+
+#: (this worker's copy of the project directory, the controller's) for a shard on a Dask
+#: worker: one shard per process
+_home: tuple[str, str] | None = None
 
 
 async def serve(sock: socket.socket) -> None:
     """Run the shard the controller sends, over the link ``sock``; at the end of the
     stream from the controller (it died), interrupt the shard and end."""
     reader, writer = await asyncio.open_unix_connection(sock=sock)
+    await serve_link(reader, writer)
+
+
+async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     copy: str | None = None) -> None:
+    """Run the shard the controller sends over the link (``copy``: this worker's copy of
+    the project directory, for a shard on another machine)."""
     link = Link(writer)
     kind, spec = await read_frame(reader)
     assert kind == "start"
+    if copy is not None and spec.project_root is not None:
+        global _home
+        _home = (copy, spec.project_root)
+        spec = relocate(spec, copy, sys.path)
+        if os.path.isdir(spec.origin.cwd):
+            os.chdir(spec.origin.cwd)  # as the controller's: relative paths in a deploy
     _prepare(spec)
     try:
         run = _shard_run(spec, link)
@@ -230,7 +324,7 @@ async def serve(sock: socket.socket) -> None:
         pass  # said already (ShardRun.stop); each host's end was an event
     except asyncio.CancelledError:  # cancelled before the run started its hosts
         interrupted = True
-    link.send(("done", hosts, interrupted))
+    link.send(("done", _restored(hosts) if _home is not None else hosts, interrupted))
     await link.drain()
     listener.cancel()
     writer.close()
@@ -266,6 +360,45 @@ def _shard_run(spec: ShardSpec, link: Link) -> ShardRun:
     return ShardRun(inventory, deploys, spec.options, link, spec.deploy_files)
 
 
+class _Parent(asyncio.Protocol):
+    """The pipe from the Dask worker that started this process: its end is that worker's
+    end, and this shard's with it (as a local worker's when it is killed): its copy of
+    the project removed, the process ended at once (its link to the controller ends, and
+    the controller reports its hosts)."""
+
+    def __init__(self, copy: str) -> None:
+        self.copy = copy
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        shutil.rmtree(self.copy, ignore_errors=True)
+        os._exit(70)
+
+
+async def serve_remote(host: str, port: int, token: bytes, copy: str) -> None:
+    """A shard on a Dask worker: link up to the controller at ``host:port`` (the token
+    first), with ``copy``, this worker's copy of the project directory."""
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: _Parent(copy), sys.stdin.buffer)
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(token)
+    await serve_link(reader, writer, copy)
+
+
+def _token() -> bytes:
+    """The line on standard input (read unbuffered: the pipe is watched afterwards)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        part = os.read(0, 1)
+        if not part:
+            raise SystemExit("corral worker: no token on standard input")
+        line += part
+    return bytes.fromhex(line.decode().strip())
+
+
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["connect"]:
+        host, port, copy = argv[1], int(argv[2]), argv[3]
+        asyncio.run(serve_remote(host, port, _token(), copy))
+        return
     sock = socket.socket(fileno=int(argv[0]))
     asyncio.run(serve(sock))

@@ -38,7 +38,14 @@ from typing import Any
 
 from corral.model.config import Config
 from corral.model.errors import BadInput
-from corral.model.events import Event, HostDone, OperationDone, RunDone, RunStarted
+from corral.model.events import (
+    Event,
+    HostConnected,
+    HostDone,
+    OperationDone,
+    RunDone,
+    RunStarted,
+)
 from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OpResult, RunResult
 
@@ -104,16 +111,27 @@ def split(names: list[str], count: int) -> list[list[str]]:
 class _Shard:
     index: int
     hosts: list[str]
-    process: asyncio.subprocess.Process
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    #: the worker process (None: a task elsewhere, :mod:`corral.engine.cluster`)
+    process: asyncio.subprocess.Process | None
+    reader: asyncio.StreamReader | None
+    writer: asyncio.StreamWriter | None
     finished: bool = False
     interrupted: bool = False
     reported: list[HostResult] = field(default_factory=list)
+    #: said before its link was up: sent when it is
+    early: list[tuple[Any, ...]] = field(default_factory=list)
 
     def send(self, message: tuple[Any, ...]) -> None:
-        if not self.writer.is_closing():
+        if self.writer is None:
+            self.early.append(message)
+        elif not self.writer.is_closing():
             self.writer.write(frame(message))
+
+    def linked(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        early, self.early = self.early, []
+        for message in early:
+            self.send(message)
 
 
 class WorkerRun:
@@ -126,16 +144,23 @@ class WorkerRun:
         self.options = options
         self.config = options.config or Config()
         self.names = [h.name for h in inventory.get_active_hosts()]
-        self.groups = split(self.names, count)
-        limit = options.fail_percent
-        if limit is None:
-            limit = self.config.FAIL_PERCENT
-        self.coordinator = Coordinator(list(range(count)), len(self.names), limit)
+        self._plan(count)
         self.shards: list[_Shard] = []
         self.results: dict[str, HostResult] = {}
         #: operations reported for hosts not ended yet: a lost worker's hosts' records
         self._ops: dict[str, list[OpResult]] = {}
+        #: hosts a worker said it connected to (a lost worker's others had sent nothing)
+        self._connected: set[str] = set()
+        self._tasks: list[asyncio.Task[None]] = []
         self.cancelling = False
+
+    def _plan(self, count: int) -> None:
+        """The hosts dealt over ``count`` shards, and their coordinator."""
+        self.groups = split(self.names, count)
+        limit = self.options.fail_percent
+        if limit is None:
+            limit = self.config.FAIL_PERCENT
+        self.coordinator = Coordinator(list(range(count)), len(self.names), limit)
 
     def emit(self, event: Event) -> None:
         if self.options.on_event is not None:
@@ -185,7 +210,9 @@ class WorkerRun:
                 shard.send(message)
 
     def _event(self, event: Event) -> None:
-        if isinstance(event, OperationDone):
+        if isinstance(event, HostConnected):
+            self._connected.add(event.host)
+        elif isinstance(event, OperationDone):
             self._ops.setdefault(event.result.host, []).append(event.result)
         elif isinstance(event, HostDone):
             self.results[event.result.host] = event.result
@@ -194,6 +221,33 @@ class WorkerRun:
         self.emit(event)
 
     async def _listen(self, shard: _Shard) -> None:
+        if await self._link(shard):
+            await self._read(shard)
+        why = await self._end(shard)
+        for result in shard.reported:  # hosts interrupted before they ended
+            self.results.setdefault(result.host, result)
+        if shard.finished:
+            self._send(self.coordinator.ended(shard.index))
+        else:
+            self._send(self._lost(shard, why))
+
+    def _watch(self, shard: _Shard) -> None:
+        self.shards.append(shard)
+        self._tasks.append(asyncio.create_task(self._listen(shard)))
+
+    async def _link(self, shard: _Shard) -> bool:
+        """Wait for the shard's link (a local worker's is up from its start)."""
+        return True
+
+    async def _end(self, shard: _Shard) -> str:
+        """Wait for the shard's worker to end: why it ended, if it did not report."""
+        assert shard.process is not None
+        code = await shard.process.wait()
+        why = f"signal {-code}" if code < 0 else f"exit code {code}"
+        return f"worker lost: its process ended ({why})"
+
+    async def _read(self, shard: _Shard) -> None:
+        assert shard.reader is not None and shard.writer is not None
         try:
             while True:
                 message = await read_frame(shard.reader)
@@ -210,25 +264,22 @@ class WorkerRun:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         shard.writer.close()
-        code = await shard.process.wait()
-        if not shard.finished:
-            self._lost(shard, code)
-        for result in shard.reported:  # hosts interrupted before they ended
-            self.results.setdefault(result.host, result)
-        self._send(self.coordinator.ended(shard.index, lost=not shard.finished))
 
-    def _lost(self, shard: _Shard, code: int) -> None:
+    def _lost(self, shard: _Shard, why: str) -> Outgoing:
         """A worker ended without its report (killed, or crashed): each of its hosts that
         had not ended failed, with the operations it was known to have done."""
-        why = f"signal {-code}" if code < 0 else f"exit code {code}"
-        for name in shard.hosts:
+        self._fail(shard.hosts, why)
+        return self.coordinator.ended(shard.index, lost=True)
+
+    def _fail(self, hosts: list[str], why: str) -> None:
+        for name in hosts:
             if name in self.results:
                 continue
             ops = tuple(self._ops.pop(name, ()))
             if self.cancelling:
                 status, error = HostStatus.INTERRUPTED, "interrupted"
             else:
-                status, error = HostStatus.FAILED, f"worker lost: its process ended ({why})"
+                status, error = HostStatus.FAILED, why
             self._event(HostDone(HostResult(host=name, status=status, operations=ops,
                                             error=error)))
 
@@ -236,15 +287,15 @@ class WorkerRun:
     async def execute(self) -> RunResult:
         started = time.monotonic()
         self.emit(RunStarted(tuple(self.names), self.options.dry))
-        self.shards = list(await asyncio.gather(
-            *(self._start(i, hosts) for i, hosts in enumerate(self.groups))))
-        tasks = [asyncio.create_task(self._listen(s)) for s in self.shards]
         interrupted = False
         try:
-            await asyncio.wait(tasks)
+            await self._start_all()
+            await self._wait()
         except asyncio.CancelledError:
             interrupted = True
-            await self._cancel(tasks)
+            await self._cancel()
+        finally:
+            await self._close()
         interrupted = interrupted or any(s.interrupted for s in self.shards)
         if self.coordinator.bad_input is not None:
             raise self.coordinator.bad_input
@@ -256,7 +307,25 @@ class WorkerRun:
         self.emit(RunDone(result))
         return result
 
-    async def _cancel(self, tasks: list[asyncio.Task[None]]) -> None:
+    async def _start_all(self) -> None:
+        for shard in await asyncio.gather(
+                *(self._start(i, hosts) for i, hosts in enumerate(self.groups))):
+            self._watch(shard)
+
+    async def _wait(self) -> None:
+        """Until every shard has ended (a lost shard's hosts may run again as a new one)."""
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.wait(pending)
+
+    async def _close(self) -> None:
+        """What the transport holds once the run is over (nothing, for local workers)."""
+
+    def _kill(self, shard: _Shard) -> None:
+        if shard.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                shard.process.send_signal(signal.SIGKILL)
+
+    async def _cancel(self) -> None:
         """Interrupted: every worker ends the commands it is running and reports (as one
         process's run does); one that has not within CANCEL_GRACE is killed."""
         self.cancelling = True
@@ -265,16 +334,15 @@ class WorkerRun:
         deadline = time.monotonic() + CANCEL_GRACE
         while True:
             left = deadline - time.monotonic()
-            try:
-                _, pending = await asyncio.wait(tasks, timeout=max(left, 0))
-            except asyncio.CancelledError:
-                continue  # a second interrupt does not cut the workers' ending short
+            pending = [t for t in self._tasks if not t.done()]
             if not pending:
                 return
             if left <= 0:
                 for shard in self.shards:
-                    with contextlib.suppress(ProcessLookupError):
-                        shard.process.send_signal(signal.SIGKILL)
+                    self._kill(shard)
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait(tasks)
+                    await self._wait()
                 return
+            with contextlib.suppress(asyncio.CancelledError):
+                # a second interrupt does not cut the workers' ending short
+                await asyncio.wait(pending, timeout=left)
