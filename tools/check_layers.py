@@ -20,13 +20,16 @@ ALLOWED: dict[str, set[str]] = {
     "operations": {"model", "facts", "operations"},
     "engine": {"model", "facts", "operations", "connectors", "engine"},
     "vault": {"model", "vault"},
+    # the run history: a front end reading the engine's events and results (model types)
+    "history": {"model", "history"},
 }
 # third-party libraries that belong to front ends only
 FRONT_END_ONLY = {"click", "rich"}
-# what the command line may import of corral: the public API and the vault's (docs/api.md,
-# docs/vault.md), the catalog of operations and facts, itself, and the names ``corral``
-# exports to deploys (its ``__all__``); never a name or module with a leading underscore
-CLI_MAY_IMPORT = {"api", "catalog", "vault", "cli"}
+# what the command line may import of corral: the public API, the vault's and the history's
+# (docs/api.md, docs/vault.md, docs/history.md), the catalog of operations and facts,
+# itself, and the names ``corral`` exports to deploys (its ``__all__``); never a name or
+# module with a leading underscore
+CLI_MAY_IMPORT = {"api", "catalog", "vault", "history", "cli"}
 
 
 def top_level_names() -> set[str]:

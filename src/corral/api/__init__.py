@@ -25,7 +25,8 @@ corral's but ``corral`` itself (tools/check_layers.py checks the command line's)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from corral.engine.loader import (
 )
 from corral.engine.runner import Run, RunOptions
 from corral.engine.workers import WorkerRun, why_in_process, worker_count
+from corral.history import OFF_VARIABLE, URL_VARIABLE, Recorder, RunInfo, default_target
 from corral.model.command import Diff
 from corral.model.context import host as _host
 from corral.model.errors import (
@@ -137,6 +139,9 @@ async def arun(
     on_event: Callable[[Event], None] | None = None,
     workers: int | None = 1,
     cluster: str | None = None,
+    history: str | Path | bool | None = None,
+    history_user: str | None = None,
+    history_options: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run deploy files or functions against an inventory; return typed results.
 
@@ -150,12 +155,44 @@ async def arun(
     over tasks on its workers (``workers`` shards, if more than one; else one per worker
     thread), the project directory sent to them (docs/scale.md). Same results and events.
 
+    The run is recorded in the history (docs/history.md): ``history`` None records it where
+    ``CORRAL_HISTORY_URL`` says, else in ``.corral/history.db`` beside the inventory file (or
+    in the working directory), unless ``CORRAL_NO_HISTORY`` is set; a URL or a SQLite
+    file's path records it there; False records nothing. ``history_user`` is who asked for
+    the run (a front end's user); ``history_options`` is more to record about it (a front
+    end's options; its ``inventory`` key, the inventory as the user gave it). Split over
+    workers or a cluster, the run is recorded once, here, from the events they send.
+
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
     inv = _inventory(inventory, limit)
     funcs, directory = _deploys(deploys)
+    recorder = _recorder(history, inventory, inv, deploys, history_user, history_options,
+                         dry=dry, limit=list(limit or []), parallel=parallel,
+                         fail_percent=fail_percent, workers=workers, cluster=cluster)
+    handler = on_event
+    if recorder is not None:
+        handler = recorder if on_event is None else _tee(on_event, recorder)
     options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
-                         on_event=on_event, config=config, deploy_dir=directory)
+                         on_event=handler, config=config, deploy_dir=directory)
+    try:
+        result = await _execute(inv, deploys, funcs, options, workers, cluster, parallel,
+                                config)
+    except BaseException as exc:
+        if recorder is not None:
+            code, error = _failure(exc)
+            await asyncio.to_thread(recorder.finish, None, code, error)
+        raise
+    if recorder is not None:
+        await asyncio.to_thread(recorder.finish, result)
+    return result
+
+
+async def _execute(inv: Inventory, deploys: DeploySource | Sequence[DeploySource],
+                   funcs: list[Callable[[], None]], options: RunOptions,
+                   workers: int | None, cluster: str | None, parallel: int | None,
+                   config: Config | None) -> RunResult:
+    """The run: in this process, split over worker processes, or on a Dask cluster."""
     if cluster is not None:
         return await _cluster_run(inv, deploys, options, cluster, workers, config)
     if workers != 1:
@@ -178,6 +215,60 @@ async def _cluster_run(inv: Inventory, deploys: DeploySource | Sequence[DeploySo
         raise BadInput(f"--cluster: {why_not}", file="command line")
     count = workers if workers is not None and workers > 1 else None
     return await ClusterRun(inv, files, options, cluster, count).execute()
+
+
+def _tee(first: Callable[[Event], None], second: Callable[[Event], None],
+         ) -> Callable[[Event], None]:
+    def both(event: Event) -> None:
+        first(event)
+        second(event)
+
+    return both
+
+
+def _failure(exc: BaseException) -> tuple[int, str]:
+    """The exit code and message a run that raised is recorded with."""
+    from .exceptions import CorralError
+
+    if isinstance(exc, CorralError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError):
+        return EXIT_INTERRUPTED, "interrupted"
+    return EXIT_FAILED, f"internal error: {type(exc).__name__}"
+
+
+def _off(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "no", "false")
+
+
+def _recorder(history: str | Path | bool | None, inventory: str | Inventory,
+              inv: Inventory, deploys: DeploySource | Sequence[DeploySource],
+              user: str | None, given: Mapping[str, Any] | None,
+              **options: Any) -> Recorder | None:
+    """The run's recorder, started; None when recording is off."""
+    if history is False or (history is None and _off(os.environ.get(OFF_VARIABLE))):
+        return None
+    extra = dict(given or {})
+    source = inventory if isinstance(inventory, str) else extra.pop("inventory", None)
+    extra.pop("inventory", None)
+    if history is None or history is True:
+        target: str | Path = os.environ.get(URL_VARIABLE) or default_target(source)
+    else:
+        target = history
+    files: list[tuple[str, str]] = []
+    if source is not None and os.path.isfile(source):
+        files.append((str(source), "inventory"))
+    items = [deploys] if isinstance(deploys, str | Path) or callable(deploys) else deploys
+    files += [(str(d), "deploy") for d in items if isinstance(d, str | Path)]
+    first = next((path for path, role in files if role == "deploy"), None)
+    from corral import __version__
+
+    info = RunInfo(dry=bool(options["dry"]), inventory=source, files=files,
+                   corral_version=__version__,
+                   options={**options, **extra}, api_user=user,
+                   directory=os.path.dirname(os.path.abspath(first or source or ".")))
+    groups = {h.name: list(h.groups) for h in inv.get_active_hosts()}
+    return Recorder(target, info, groups).start()
 
 
 def run(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],
