@@ -7,6 +7,7 @@ argument shapes (see :mod:`corral.cli.shapes` and :mod:`corral.cli.flags`).
     corral INVENTORY fact server.Os [k=v]   read facts
     corral INVENTORY debug-inventory        print the hosts, their groups and data
     corral vault ...                        the encrypted secrets file (corral vault --help)
+    corral history ...                      the runs recorded (corral history --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
 to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input (command-line
@@ -234,6 +235,7 @@ _HELP = """Run deploys, an operation or function, a command or facts against INV
 
 INVENTORY is an inventory file, a host or comma list of hosts, a target such as @local
 or @chroot/PATH, or module.function returning the groups. Secrets: corral vault --help.
+Every run is recorded in .corral/history.db beside the inventory: corral history --help.
 
 \b
 Exit codes: 0 done, 1 an operation failed, 2 changes pending (--dry, or no
@@ -326,6 +328,11 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
               help="Seconds one wave of a host may take (default 3600).")
 @click.option("--vault", "vault_file", metavar="FILE", default=None,
               help="The vault file `secrets[...]` reads (default ./secrets.vault).")
+@click.option("--history", "history_target", metavar="URL|PATH", default=None,
+              help="Record the run in this store: a SQLite file or a database URL "
+              "(postgresql://...; default $CORRAL_HISTORY_URL, else .corral/history.db "
+              "beside the inventory).")
+@click.option("--no-history", is_flag=True, help="Record nothing in the history.")
 @click.option("--support", is_flag=True, expose_value=False, is_eager=True, callback=_support,
               help="Print versions for a bug report and exit.")
 @click.version_option(__version__, prog_name="corral")
@@ -413,6 +420,8 @@ class _Options:
         self.connect_timeout: float | None = options.pop("connect_timeout")
         self.wave_timeout: float | None = options.pop("wave_timeout")
         self.vault_file: str | None = options.pop("vault_file")
+        self.history_target: str | None = options.pop("history_target")
+        self.no_history: bool = options.pop("no_history")
         self.flags = flags.Flags(**options)
 
 
@@ -455,7 +464,8 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         try:
             return _TERM.run(inv, request.deploys, dry=dry_run, parallel=parallel,
                              fail_percent=opts.fail_percent, on_event=on_event,
-                             config=config, workers=opts.workers, cluster=opts.cluster)
+                             config=config, workers=opts.workers, cluster=opts.cluster,
+                             **_history(opts, request))
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 
@@ -486,6 +496,22 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         _print_exec_output(console, result)
     human.summary(result)
     return result.exit_code
+
+
+def _history(opts: _Options, request: shapes.Request) -> dict[str, Any]:
+    """The history keywords of the run: where (``--history``, ``--no-history``) and what
+    to record of the command line (the flags that say what ran where; never a value that
+    may be a secret: --data, passwords, the arguments of an operation or a command)."""
+    if opts.no_history:
+        return {"history": False}
+    recorded = {"inventory": opts.inventory, "mode": request.mode,
+                "limit": list(opts.limit), "exclude": list(opts.exclude),
+                "serial": opts.serial, "sudo": bool(opts.flags.sudo),
+                "workers": opts.workers, "cluster": opts.cluster}
+    if request.mode == "function" and opts.args:
+        recorded["target"] = opts.args[0]
+    # None: CORRAL_HISTORY_URL, CORRAL_NO_HISTORY, else beside the inventory (corral.api)
+    return {"history": opts.history_target or None, "history_options": recorded}
 
 
 def _ask_sudo_password(inventory: Inventory, config: Config) -> None:
@@ -633,6 +659,10 @@ def main() -> None:
         from .vault import main as vault_main
 
         sys.exit(vault_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["history"]:  # as vault (an inventory named history: ./history)
+        from .history import main as history_main
+
+        _exit_now(history_main(sys.argv[2:]))
     words, after = sys.argv[1:], None
     if "--" in words:  # what follows is not for click (exec -- ls -la)
         words, after = words[:words.index("--")], words[words.index("--") + 1:]
