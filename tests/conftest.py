@@ -10,6 +10,10 @@ from hypothesis import settings
 
 pytest_plugins = ["corral.testing.pytest_fleet"]
 
+# runs made by the tests record no history (into the working directory, for @local and
+# host lists) unless a test asks for it: tests/history does, with stores of its own
+os.environ.setdefault("CORRAL_NO_HISTORY", "1")
+
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CORRAL_CI"):
     settings.load_profile("ci")
