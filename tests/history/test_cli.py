@@ -33,10 +33,13 @@ def corral(*args: str | Path, cwd: Path, **env: str) -> subprocess.CompletedProc
                           stdin=subprocess.DEVNULL)
 
 
-def local_deploy(site: Path, *commands: str) -> Path:
+def local_deploy(site: Path, *commands: str, serial: bool = False) -> Path:
+    """A deploy of shell commands on @local (``serial``: each in a wave of its own, so its
+    record comes as soon as it has run)."""
     site.mkdir(parents=True, exist_ok=True)
     lines = ["from corral.operations import server"]
-    lines += [f"server.shell(name={c!r}, commands=[{c!r}])" for c in commands]
+    lines += [f"server.shell(name={c!r}, commands=[{c!r}], _serial={serial})"
+              for c in commands]
     (site / "deploy.py").write_text("\n".join(lines) + "\n")
     return site / "deploy.py"
 
@@ -170,8 +173,8 @@ def _durations(a: str, b: str) -> tuple[str, str]:
 def test_two_runs_at_once_both_land(store_target: str, tmp_path: Path) -> None:
     commands = [f"echo step-{i}; sleep 0.05" for i in range(20)]
     sites = []
-    for name in ("a", "b"):
-        local_deploy(tmp_path / name, *commands)
+    for name in ("a", "b"):  # one operation after another: many small writes from each
+        local_deploy(tmp_path / name, *commands, serial=True)
         sites.append(tmp_path / name)
     full = {k: v for k, v in os.environ.items() if k != "CORRAL_NO_HISTORY"}
     procs = [subprocess.Popen([sys.executable, "-m", "corral", "@local", "deploy.py", "-y",

@@ -24,9 +24,10 @@ class Ran:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
+    # runs record their history (into the test's own directory): the canary reads it
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("CORRAL_VAULT_") and k not in ("EDITOR", "VISUAL",
-                                                              "CORRAL_DEBUG")}
+           if not k.startswith("CORRAL_VAULT_") and k not in (
+               "EDITOR", "VISUAL", "CORRAL_DEBUG", "CORRAL_NO_HISTORY", "CORRAL_HISTORY_URL")}
     env.update(extra)
     return env
 

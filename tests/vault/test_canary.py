@@ -1,11 +1,13 @@
 """THE CANARY: vault secrets used by a real deploy on a fleet host (a template, a command's
 environment, an operation argument, a command line, host data from group_data) reach the
 host and nothing else: no output channel (human -vvv, --json, --dry, errors), no command
-line on the host while the run lasts."""
+line on the host while the run lasts, no byte of the history store's database file (the
+runs recorded, with the commands, their output and the template's diff)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -61,12 +63,24 @@ class Observed:
     command_lines: list[str]
     root: Path
 
+    site: Path
+
     def leaks(self) -> list[str]:
-        """Where "canary" showed up: output streams and command lines on the host."""
+        """Where "canary" showed up: output streams, command lines on the host, the bytes
+        of the history store (its database file, and its write-ahead log if left)."""
         found = [f"{name} {stream}" for name, run in self.runs.items()
                  for stream, text in (("stdout", run.stdout), ("stderr", run.stderr))
                  if "canary" in text]
-        return found + [f"command line: {c}" for c in self.command_lines if "canary" in c]
+        found += [f"command line: {c}" for c in self.command_lines if "canary" in c]
+        store = self.site / ".corral"
+        return found + [f"history file {p.name}" for p in sorted(store.glob("history.db*"))
+                        if b"canary" in p.read_bytes().lower()]
+
+    def recorded(self) -> list[tuple[str, int]]:
+        """The runs the history store holds: (status, operations recorded)."""
+        with sqlite3.connect(self.site / ".corral" / "history.db") as db:
+            return db.execute("SELECT status, (SELECT count(*) FROM operations o "
+                              "WHERE o.run_id = runs.id) FROM runs ORDER BY id").fetchall()
 
 
 def run_deploy(fleet: Fleet, site: Path, deploy: str) -> Observed:
@@ -102,7 +116,7 @@ def run_deploy(fleet: Fleet, site: Path, deploy: str) -> Observed:
         stop.set()
         watcher.join()
     assert seen, "the watcher saw no command line"
-    return Observed(runs, seen, root_of(fleet))
+    return Observed(runs, seen, root_of(fleet), site)
 
 
 def test_a_vault_secret_never_leaves_the_host(solo: Fleet, tmp_path: Path) -> None:
@@ -117,7 +131,14 @@ def test_a_vault_secret_never_leaves_the_host(solo: Fleet, tmp_path: Path) -> No
     assert (seen.root / "root/app.conf").read_text() == f"password = {DB}\n"
     assert "***" in runs["human"].stdout
     assert "exit" in runs["human"].stdout  # the failed command's error is shown, masked
-    # ...and showed up nowhere else
+    # ...and showed up nowhere else: the four runs are in the history, masked
+    assert seen.recorded() == [("pending", 3), ("failed", 3), ("failed", 3), ("pending", 3)]
+    with sqlite3.connect(seen.site / ".corral" / "history.db") as db:
+        outputs = [row[0] for row in db.execute("SELECT stdout || stderr FROM operations")]
+        diffs = [row[0] for row in db.execute("SELECT diffs FROM operations WHERE "
+                                              "operation = 'files.template'")]
+    assert any("***" in text for text in outputs)  # the output that held them is there
+    assert any("/root/app.conf" in text for text in diffs)
     assert seen.leaks() == []
     for line in runs["json"].stdout.splitlines():
         json.loads(line)
