@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything corral's demo and tests need on a fresh Debian machine (run as root):
 # system packages (among them the container engines of tests/docker, Debian's docker.io and
-# podman: about a minute to download and install), a virtual environment with corral and
+# podman: about a minute to download and install; PostgreSQL for tests/history), a virtual environment with corral and
 # its test tools, the test image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,9 @@ for tool in debootstrap:debootstrap chroot:coreutils mount:mount unshare:util-li
         dockerd:docker.io podman:podman runc:runc sv:runit; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
+# PostgreSQL's server programs (not on PATH in Debian): tests/history starts a throwaway
+# cluster with them, the same store tests as on SQLite
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"

@@ -214,7 +214,8 @@ def _support(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     click.echo(f"corral: {__version__}")
     click.echo(f"Python: {platform.python_version()} ({sys.executable})")
     click.echo(f"System: {platform.platform()} ({platform.machine()})")
-    for package in ("asyncssh", "click", "rich", "jinja2", "cryptography"):
+    for package in ("asyncssh", "click", "rich", "jinja2", "cryptography", "sqlalchemy",
+                    "alembic", "psycopg"):
         try:
             click.echo(f"{package}: {version(package)}")
         except PackageNotFoundError:
