@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from corral import api, history
-from corral.history.schema import HEAD, OUTPUT_LIMIT, runs
+from corral.history.rows import OUTPUT_LIMIT
+from corral.history.schema import HEAD, runs
 from corral.history.store import make_engine, migrate, revision, store_url
 
 DEPLOY = """\
@@ -203,3 +204,17 @@ def test_reading_where_nothing_was_recorded(tmp_path: Path) -> None:
     with pytest.raises(history.HistoryError, match="no history recorded here"):
         history.open_store(tmp_path / "none.db", writing=False)
     assert not (tmp_path / "none.db").exists()
+
+
+def test_sqlalchemy_is_loaded_off_the_run_s_path() -> None:
+    """Importing corral.api (and so starting a run) loads no SQLAlchemy: the recorder's
+    thread does, while the run starts."""
+    import subprocess
+    import sys
+
+    code = ("import sys, corral.api, corral.cli.main; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'alembic')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

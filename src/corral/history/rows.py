@@ -7,8 +7,11 @@ from typing import Any
 
 from corral.model.results import HostResult, OpResult
 
-from .schema import DIFF_LIMIT, OUTPUT_LIMIT
-
+#: characters of one stream (stdout, stderr) of one operation kept: its first and last
+#: halves (this module is loaded by the run's own thread: no SQLAlchemy here)
+OUTPUT_LIMIT = 8192
+#: characters of one side (old, new) of one diff kept
+DIFF_LIMIT = 65536
 #: a run's stored status by its exit code (docs/history.md)
 STATUS_BY_EXIT = {0: "ok", 1: "failed", 2: "pending", 3: "unreachable", 4: "bad input",
                   130: "interrupted", 143: "interrupted"}

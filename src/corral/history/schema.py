@@ -4,8 +4,8 @@ Three tables: a run, the hosts of a run, and the operations of a host in a run. 
 ``kind`` says what it was (``run``; a drift check will be ``drift``), so later kinds and
 tables (the audit log) come as migrations without touching these rows.
 
-Text that came from hosts (output, diffs) is bounded (:data:`OUTPUT_LIMIT`,
-:data:`DIFF_LIMIT`); every value written here comes from the engine's masked results.
+Text that came from hosts (output, diffs) is bounded (``rows.OUTPUT_LIMIT``,
+``rows.DIFF_LIMIT``); every value written here comes from the engine's masked results.
 """
 
 from __future__ import annotations
@@ -29,11 +29,6 @@ from sqlalchemy import (
 #: the newest migration's revision (tests/history checks it is Alembic's head): a store at
 #: this revision is opened without loading Alembic at all
 HEAD = "0002"
-
-#: bytes of one stream (stdout, stderr) of one operation kept: its first and last halves
-OUTPUT_LIMIT = 8192
-#: characters of one side (old, new) of one diff kept
-DIFF_LIMIT = 65536
 
 metadata = MetaData()
 
