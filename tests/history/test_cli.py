@@ -246,3 +246,26 @@ def test_a_killed_run_shows_as_interrupted(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT status FROM runs ORDER BY id").fetchall() == [
             ("interrupted",), ("ok",)]
+
+
+@pytest.mark.integration
+def test_a_run_over_two_workers_is_recorded_once(trio: Fleet, tmp_path: Path) -> None:
+    """Split over worker processes, the run is one run in the history, each operation of
+    each host once (the records come from the workers as copies, not the same objects)."""
+    trio.write_inventory(tmp_path / "inventory.py")
+    (tmp_path / "deploy.py").write_text(
+        "from corral.operations import server\n"
+        "server.shell(name='one', commands=['echo one'])\n"
+        "server.shell(name='two', commands=['echo two'])\n"
+        "server.shell(name='never', commands=['true'], _if=lambda: False)\n")
+    ran = corral("inventory.py", "deploy.py", "-y", "--workers", "2", cwd=tmp_path)
+    assert ran.returncode == 0, ran
+    [run] = json.loads(corral("history", "--json", cwd=tmp_path).stdout)
+    assert run["options"]["workers"] == 2 and run["hosts"] == 3
+    detail = json.loads(corral("history", "show", str(run["id"]), "--json",
+                               cwd=tmp_path).stdout)
+    assert sorted(h["host"] for h in detail["hosts_detail"]) == sorted(
+        h.name for h in trio.hosts)
+    for host in detail["hosts_detail"]:
+        assert [op["name"] for op in host["operations"]] == ["one", "two", "never"], host
+        assert host["operations"][0]["stdout"] == "one\n"

@@ -73,8 +73,8 @@ class Recorder:
         #: why nothing more is recorded (None while all goes well)
         self.failure: str | None = None
         self._seq: dict[str, int] = {}
-        self._written: dict[str, set[int]] = {}
-        self._kept: list[OpResult] = []  # the written records, so their ids stay theirs
+        #: per host, the records an OperationDone brought
+        self._written: dict[str, list[OpResult]] = {}
         self._hosts_done: set[str] = set()
         self._total: int | None = None
 
@@ -189,16 +189,15 @@ class Recorder:
     def _op(self, op: OpResult) -> dict[str, Any]:
         seq = self._seq.get(op.host, 0)
         self._seq[op.host] = seq + 1
-        self._written.setdefault(op.host, set()).add(id(op))
-        self._kept.append(op)
+        self._written.setdefault(op.host, []).append(op)
         assert self.run_id is not None
         return op_row(self.run_id, seq, op)
 
     def _host(self, result: HostResult, ops: list[dict[str, Any]],
               hosts: list[dict[str, Any]]) -> None:
         """The host's row, and its records no event brought (operations never run)."""
-        written = self._written.get(result.host, set())
-        ops.extend(self._op(op) for op in result.operations if id(op) not in written)
+        for op in _not_written(result.operations, self._written.pop(result.host, [])):
+            ops.append(self._op(op))
         assert self.run_id is not None
         hosts.append(host_row(self.run_id, result, self.groups.get(result.host, [])))
         self._hosts_done.add(result.host)
@@ -218,6 +217,22 @@ class Recorder:
         elif self._total is not None:
             values["hosts_total"] = self._total
         return values
+
+
+def _not_written(records: tuple[OpResult, ...],
+                 written: list[OpResult]) -> list[OpResult]:
+    """The host's records that no event brought: each written one matches one record, the
+    same object (one process) or an equal one (a run split over worker processes sends
+    copies). Records and events come in the same order: each match is found at once."""
+    left = list(written)
+    missing = []
+    for op in records:
+        at = next((i for i, w in enumerate(left) if w is op or w == op), None)
+        if at is None:
+            missing.append(op)
+        else:
+            del left[at]
+    return missing
 
 
 def mark_interrupted(conn: Any, controller: str) -> int:
