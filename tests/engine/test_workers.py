@@ -202,16 +202,23 @@ def test_a_killed_worker_reports_its_hosts_failed(fleet6: Fleet, tmp_path: Path)
         server.shell(name="quick", commands=["true"])
         if host.name == "fleet-002":  # the second worker's (hosts dealt in turn)
             open({str(pidfile)!r}, "w").write(str(os.getpid()))
-        server.shell(name="slow", commands=["sleep 2"], _if=lambda: True)
+        server.shell(name="slow", commands=["sleep 4"], _if=lambda: True)
     """)
     seen: list[Any] = []
 
     async def scenario() -> api.RunResult:
         task = asyncio.ensure_future(api.arun(str(fleet6.inventory_path), str(deploy),
                                               workers=2, on_event=seen.append))
-        while not pidfile.exists() or not pidfile.read_text():
+        lost = {"fleet-002", "fleet-004", "fleet-006"}
+
+        def quick_done() -> set[str]:
+            return {e.result.host for e in seen
+                    if isinstance(e, OperationDone) and e.result.name == "quick"}
+
+        # its hosts are past "quick" (known to the controller) and into "slow"
+        while not pidfile.exists() or not pidfile.read_text() or not lost <= quick_done():
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.3)  # its hosts are running "slow"
+        await asyncio.sleep(0.3)
         os.kill(int(pidfile.read_text()), signal.SIGKILL)
         return await task
 
