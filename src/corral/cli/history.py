@@ -2,8 +2,8 @@
 
 A thin client: the questions are :mod:`corral.history`'s (list_runs, show_run,
 host_timeline); this module formats their answers as text, or as JSON with ``--json``.
-Exit codes: 0 done, 1 the store cannot be read, 4 bad input (a filter that means nothing,
-no such run).
+Exit codes: 0 done, 1 the store cannot be read, 2 (``history drift``) a host has drifted,
+4 bad input (a filter that means nothing, no such run).
 """
 
 from __future__ import annotations
@@ -99,9 +99,11 @@ def main_group(ctx: click.Context, target: str | None, inventory: str | None,
                host: str | None, group: str | None, deploy: str | None, status: str | None,
                since: str | None, limit: int, as_json: bool) -> None:
     """The runs recorded in the history, newest first (filters: --host, --group, --deploy,
-    --status, --since); `show RUN` one run in full; `host NAME` one host's timeline.
+    --status, --since); `show RUN` one run in full; `host NAME` one host's timeline;
+    `drift` each host's drift as the newest drift check (corral drift) found it.
 
-    Exit codes: 0 done, 1 the store cannot be read, 4 bad input."""
+    Exit codes: 0 done, 1 the store cannot be read, 2 (drift) a host has drifted, 4 bad
+    input."""
     ctx.obj = {"target": target, "inventory": inventory, "as_json": as_json}
     if ctx.invoked_subcommand is not None:
         return
@@ -229,6 +231,40 @@ def host(ctx: click.Context, name: str, since: str | None, limit: int, as_json: 
         for change in r["changes"]:
             paths = f" ({', '.join(change['diffs'])})" if change["diffs"] else ""
             click.echo(f"    [{change['status']}] {change['name']}{paths}")
+
+
+@main_group.command("drift")
+@click.option("--host", default=None, help="This host alone.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def drift(ctx: click.Context, host: str | None, as_json: bool) -> int:
+    """Per host, what the newest drift check (corral drift) found: drifted or in sync,
+    since when, and the operations that would change. Exit 2 when a host has drifted."""
+    store = _store(ctx)
+    try:
+        found = history.drift_status(store, host)
+    finally:
+        store.close()
+    code = api.EXIT_PENDING if any(h["drifted"] for h in found) else api.EXIT_OK
+    if _json_flag(ctx, as_json):
+        _emit_json(found)
+        return code
+    if not found:
+        click.echo("no drift check recorded" + (f" on {host}" if host else ""))
+        return code
+    rows = [[h["host"], h["status"], _when(h["since"]) if h["since"] else "-",
+             f"{_when(h['checked_at'])} (run {h['run']})",
+             str(len(h["operations"])) + (" (applied since)" if h["applied_after"] else "")]
+            for h in found]
+    _table(rows, ["HOST", "DRIFT", "SINCE (UTC)", "CHECKED (UTC)", "OPERATIONS"])
+    for h in found:
+        if h["operations"]:
+            click.echo(f"\n{h['host']}: would change")
+            for op in h["operations"]:
+                paths = f" ({', '.join(op['diffs'])})" if op["diffs"] else ""
+                where = f"  [{op['location']}]" if op["location"] else ""
+                click.echo(f"  {op['name']}{paths}{where}")
+    return code
 
 
 def main(args: list[str]) -> int:

@@ -24,6 +24,7 @@ _LAZY = {
     "HistoryError": "store", "Store": "store", "open_store": "store",
     "QueryError": "queries", "RunFilter": "queries", "list_runs": "queries",
     "show_run": "queries", "host_timeline": "queries", "parse_since": "queries",
+    "drift_status": "queries",
 }
 
 
@@ -47,6 +48,7 @@ __all__ = [
     "RunInfo",
     "Store",
     "default_target",
+    "drift_status",
     "host_timeline",
     "list_runs",
     "open_store",

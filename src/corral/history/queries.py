@@ -217,3 +217,66 @@ def host_timeline(store: Store, host: str, limit: int = 50,
                     .order_by(operations.c.seq))]
             found.append(entry)
     return found
+
+
+#: a host's drift as the last check saw it
+DRIFTED, IN_SYNC = "drifted", "in sync"
+
+
+def drift_status(store: Store, host: str | None = None) -> list[dict[str, Any]]:
+    """Per host ever drift-checked (or ``host`` alone), sorted by name: whether the newest
+    drift check found it drifted (some operation would change), since when (the first of
+    the unbroken line of checks that found it drifted, back to a clean check or a run that
+    applied the deploy), and the operations that would change. ``status`` is ``drifted``,
+    ``in sync``, or the host's status when the check could not tell (``failed``,
+    ``unreachable``); ``applied_after`` says a run applied changes to it since the check."""
+    query = (select(run_hosts.c.host, run_hosts.c.status, run_hosts.c.changed,
+                    runs.c.id, runs.c.kind, runs.c.dry, runs.c.started_at)
+             .join(runs, runs.c.id == run_hosts.c.run_id)
+             .where(or_(runs.c.kind == "drift", runs.c.dry.is_(False)))
+             .order_by(runs.c.id.desc()))
+    if host is not None:
+        query = query.where(run_hosts.c.host == host)
+    timelines: dict[str, list[Any]] = {}
+    found = []
+    with store.read() as conn:
+        for row in conn.execute(query):
+            timelines.setdefault(row.host, []).append(row)
+        for name in sorted(timelines):
+            entry = _drift_entry(timelines[name])
+            if entry is None:
+                continue
+            entry["operations"] = [
+                {"name": op.name, "operation": op.operation, "location": op.location,
+                 "diffs": [d["path"] for d in op.diffs or []]}
+                for op in conn.execute(
+                    select(operations.c.name, operations.c.operation, operations.c.location,
+                           operations.c.diffs)
+                    .where(operations.c.run_id == entry["run"], operations.c.host == name,
+                           operations.c.changed.is_(True))
+                    .order_by(operations.c.seq))]
+            found.append(entry)
+    return found
+
+
+def _drift_entry(rows: list[Any]) -> dict[str, Any] | None:
+    """A host's drift from its rows, newest first: None when no drift check saw it."""
+    at = next((i for i, r in enumerate(rows) if r.kind == "drift"), None)
+    if at is None:
+        return None
+    check = rows[at]
+    if check.status in ("failed", "unreachable", "interrupted"):
+        status = str(check.status)
+    else:
+        status = DRIFTED if check.changed else IN_SYNC
+    since = None
+    if status == DRIFTED:
+        for r in rows[at:]:
+            if r.kind != "drift" or not r.changed or r.status in ("failed", "unreachable"):
+                break
+            since = r
+    return {"host": check.host, "status": status, "drifted": status == DRIFTED,
+            "run": check.id, "checked_at": _iso(check.started_at),
+            "since": None if since is None else _iso(since.started_at),
+            "since_run": None if since is None else since.id,
+            "applied_after": any(r.kind != "drift" and r.changed for r in rows[:at])}
