@@ -74,6 +74,7 @@ from corral.model.results import (
     RunResult,
 )
 from corral.model.secrets import MASK, Secret
+from corral.vault import on_read as vault_on_read
 
 from .calls import argument_hints, check_call, global_problem, value_matches
 
@@ -168,6 +169,26 @@ async def arun(
 
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
+    # the vault keys the run reads (names only, for the history's audit log): the inventory
+    # may read some as it loads (run in worker processes or on a cluster, their reads are
+    # not seen here)
+    vault_keys: set[str] = set()
+    forget = vault_on_read(vault_keys.add)
+    try:
+        return await _arun(inventory, deploys, vault_keys, dry, limit, parallel,
+                           fail_percent, config, on_event, workers, cluster, history,
+                           history_user, history_options, history_kind)
+    finally:
+        forget()
+
+
+async def _arun(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],
+                vault_keys: set[str], dry: bool, limit: Sequence[str] | None,
+                parallel: int | None, fail_percent: int | None, config: Config | None,
+                on_event: Callable[[Event], None] | None, workers: int | None,
+                cluster: str | None, history: str | Path | bool | None,
+                history_user: str | None,
+                history_options: Mapping[str, Any] | None, history_kind: str) -> RunResult:
     inv = _inventory(inventory, limit)
     funcs, directory = _deploys(deploys)
     recorder = _recorder(history, inventory, inv, deploys, history_user, history_options,
@@ -175,6 +196,7 @@ async def arun(
                          fail_percent=fail_percent, workers=workers, cluster=cluster)
     handler = on_event
     if recorder is not None:
+        recorder.vault_keys = vault_keys
         handler = recorder if on_event is None else _tee(on_event, recorder)
     options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
                          on_event=handler, config=config, deploy_dir=directory)

@@ -9,6 +9,7 @@ argument shapes (see :mod:`corral.cli.shapes` and :mod:`corral.cli.flags`).
     corral vault ...                        the encrypted secrets file (corral vault --help)
     corral history ...                      the runs recorded (corral history --help)
     corral drift INVENTORY DEPLOY.py...     a dry run recorded as a drift check
+    corral audit ...                        the tamper-evident audit log (corral audit --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
 to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input (command-line
@@ -689,6 +690,10 @@ def main() -> None:
         from .history import main as history_main
 
         _exit_now(history_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["audit"]:  # as history
+        from .audit import main as audit_main
+
+        _exit_now(audit_main(sys.argv[2:]))
     words, after = sys.argv[1:], None
     if words[:1] == ["drift"]:  # corral drift INVENTORY DEPLOY: a dry run, a drift check
         words = ["--drift-check", "--dry", *words[1:]]

@@ -25,6 +25,7 @@ _LAZY = {
     "QueryError": "queries", "RunFilter": "queries", "list_runs": "queries",
     "show_run": "queries", "host_timeline": "queries", "parse_since": "queries",
     "drift_status": "queries",
+    "list_audit": "audit", "verify_audit": "audit",
 }
 
 
@@ -50,9 +51,11 @@ __all__ = [
     "default_target",
     "drift_status",
     "host_timeline",
+    "list_audit",
     "list_runs",
     "open_store",
     "parse_since",
     "show_run",
     "store_url",
+    "verify_audit",
 ]
