@@ -100,7 +100,8 @@ def main_group(ctx: click.Context, target: str | None, inventory: str | None,
                since: str | None, limit: int, as_json: bool) -> None:
     """The runs recorded in the history, newest first (filters: --host, --group, --deploy,
     --status, --since); `show RUN` one run in full; `host NAME` one host's timeline;
-    `drift` each host's drift as the newest drift check (corral drift) found it.
+    `drift` each host's drift as the newest drift check (corral drift) found it; `diff
+    RUN RUN` what differs between two runs; `prune --keep 90d` remove older runs.
 
     Exit codes: 0 done, 1 the store cannot be read, 2 (drift) a host has drifted, 4 bad
     input."""
@@ -265,6 +266,88 @@ def drift(ctx: click.Context, host: str | None, as_json: bool) -> int:
                 where = f"  [{op['location']}]" if op["location"] else ""
                 click.echo(f"  {op['name']}{paths}{where}")
     return code
+
+
+@main_group.command("diff")
+@click.argument("first", metavar="RUN", type=int)
+@click.argument("second", metavar="RUN", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def diff(ctx: click.Context, first: int, second: int, as_json: bool) -> None:
+    """What differs between two runs: their files and commit, and per host and operation
+    the status, changed, commands, exit codes, diffs and error."""
+    store = _store(ctx)
+    try:
+        found = history.diff_runs(store, first, second)
+    finally:
+        store.close()
+    if found is None:
+        raise api.BadInput(f"no run {first} or no run {second} in the history",
+                           file="command line")
+    if _json_flag(ctx, as_json):
+        _emit_json(found)
+        return
+    click.echo(f"run {first} -> run {second}")
+    for name, (a, b) in found["run"].items():
+        click.echo(f"  {name}: {a} -> {b}")
+    for path, (a, b) in found["files"].items():
+        click.echo(f"  {path}: sha256 {(a or '-')[:16]} -> {(b or '-')[:16]}")
+    if not (found["run"] or found["files"] or found["hosts"]):
+        click.echo("  no difference")
+    for h in found["hosts"]:
+        if h["only_in"]:
+            click.echo(f"\n{h['host']}: only in run {found[h['only_in']]}")
+            continue
+        status = f": {h['status'][0]} -> {h['status'][1]}" if h["status"] else ""
+        click.echo(f"\n{h['host']}{status}")
+        for op in h["operations"]:
+            if op["only_in"]:
+                click.echo(f"  [{op['name']}] only in run {found[op['only_in']]}")
+                continue
+            click.echo(f"  [{op['name']}]")
+            for field, (a, b) in op["differences"].items():
+                click.echo(f"      {field}: {_brief(field, a)} -> {_brief(field, b)}")
+
+
+def _brief(field: str, value: Any) -> str:
+    if field == "diffs":
+        return ", ".join(d["path"] for d in value) or "none"
+    if field == "commands":
+        return f"{len(value)} command(s)" if value else "none"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@main_group.command("prune")
+@click.option("--keep", required=True, metavar="SPAN",
+              help="Keep the runs of this span (90d, 12w, ...); remove the older ones.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def prune(ctx: click.Context, keep: str, as_json: bool) -> None:
+    """Remove the runs started before --keep ago (with their hosts and operations). The
+    audit log keeps every record; the prune is recorded in it."""
+    before = _since(keep)
+    given = ctx.obj["target"]
+    target = given or os.environ.get(history.URL_VARIABLE) or history.default_target(
+        ctx.obj["inventory"])
+    if "://" not in str(target) and not os.path.exists(target):
+        raise _Unreadable(f"{target}: no history recorded here")
+    try:
+        store = history.open_store(target)
+    except history.HistoryError as exc:
+        raise _Unreadable(str(exc)) from None
+    try:
+        import getpass
+        import socket
+
+        done = history.prune_runs(store, before, actor=getpass.getuser(),
+                                  controller=socket.gethostname())
+    finally:
+        store.close()
+    if _json_flag(ctx, as_json):
+        _emit_json(done)
+        return
+    click.echo(f"removed {done['runs']} run(s) started before {_when(done['before'])} "
+               "(recorded in the audit log)")
 
 
 def main(args: list[str]) -> int:
