@@ -270,15 +270,22 @@ def _not_written(records: tuple[OpResult, ...],
 def mark_interrupted(conn: Any, controller: str) -> int:
     """Runs of this controller still ``running`` whose process is gone were interrupted
     (killed): say so in the store. Returns how many."""
-    from sqlalchemy import select, update
+    from sqlalchemy import func, select, update
 
+    from . import audit
     from .schema import runs
 
-    stale = [rid for rid, pid in conn.execute(
-        select(runs.c.id, runs.c.pid).where(runs.c.status == RUNNING,
-                                            runs.c.controller == controller))
+    found = [(rid, actor) for rid, pid, actor in conn.execute(
+        select(runs.c.id, runs.c.pid, func.coalesce(runs.c.api_user, runs.c.os_user))
+        .where(runs.c.status == RUNNING, runs.c.controller == controller))
         if pid is None or (pid != os.getpid() and not provenance.pid_alive(pid))]
+    stale = [rid for rid, _ in found]
+    why = "its process ended before the run did"
     if stale:
         conn.execute(update(runs).where(runs.c.id.in_(stale))
-                     .values(status=INTERRUPTED, error="its process ended before the run did"))
+                     .values(status=INTERRUPTED, error=why))
+    # the audit log closes each such run too: a run.start always finds its run.end
+    for rid, actor in found:
+        audit.append(conn, audit.RUN_END, {"status": INTERRUPTED, "error": why},
+                     actor=actor, controller=controller, run_id=rid)
     return len(stale)
