@@ -1,7 +1,12 @@
 """What recording the run history costs: wall time with and without it, and the bytes the
 store grows by per host-operation, on a real fleet (docs/history.md quotes its output).
 
-    .venv/bin/python bench/history_cost.py [--hosts 20] [--rounds 5]
+    .venv/bin/python bench/history_cost.py [--hosts 20] [--rounds 5] [--read-only]
+
+``--read-only``: a deploy that changes nothing on the hosts (a directory and a file that
+are there, a command that only reads), so every round does the same work: the row at 100
+and 300 hosts in docs/history.md. The overhead line is the difference of the medians, and
+the spread (lowest and highest) of each side says how far to trust it.
 
 Each round runs the same deploy (a file put, a line in a file, a command whose output is
 kept; converged after the first round, as most runs are) with --no-history and then with
@@ -27,6 +32,12 @@ DEPLOY = """\
 from corral.operations import files, server
 files.put(src='deploy.py', dest='/root/history-cost/deploy.py')
 files.line(path='/root/history-cost/settings', line='answer = 42')
+server.shell(name='uptime', commands=['uptime; uname -a'])
+"""
+READ_ONLY = """\
+from corral.operations import files, server
+files.directory(name='tmp', path='/tmp', present=True)
+files.file(name='hostname', path='/etc/hostname', present=True)
 server.shell(name='uptime', commands=['uptime; uname -a'])
 """
 OPERATIONS = 3
@@ -55,13 +66,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--read-only", action="store_true",
+                        help="a deploy that changes nothing on the hosts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="corral-history-cost-") as tmp:
         site = Path(tmp)
         fleet = Fleet(args.hosts, 0, site / "fleet").start()
         try:
             fleet.write_inventory(site / "inventory.py")
-            (site / "deploy.py").write_text(DEPLOY)
+            (site / "deploy.py").write_text(READ_ONLY if args.read_only else DEPLOY)
             run(site, "--no-history")  # the first run changes the hosts; not counted
             off: list[float] = []
             on: list[float] = []
@@ -76,9 +89,14 @@ def main() -> int:
             fleet.stop()
     host_ops = args.hosts * OPERATIONS
     steady = growth[1:] or growth
-    print(f"{args.hosts} hosts x {OPERATIONS} operations, {args.rounds} rounds")
-    print(f"wall time without history: {statistics.median(off):.3f}s (median)")
-    print(f"wall time with history:    {statistics.median(on):.3f}s (median)")
+    kind = "read-only deploy" if args.read_only else "deploy"
+    print(f"{args.hosts} hosts x {OPERATIONS} operations ({kind}), {args.rounds} rounds")
+    print(f"wall time without history: {statistics.median(off):.3f}s (median; "
+          f"{min(off):.3f} to {max(off):.3f})")
+    print(f"wall time with history:    {statistics.median(on):.3f}s (median; "
+          f"{min(on):.3f} to {max(on):.3f})")
+    extra = statistics.median(on) - statistics.median(off)
+    print(f"overhead: {extra:+.3f}s ({100 * extra / statistics.median(off):+.1f}%)")
     print(f"store growth per run: {statistics.median(steady):.0f} bytes; "
           f"per host-operation: {statistics.median(steady) / host_ops:.0f} bytes")
     return 0

@@ -246,6 +246,13 @@ def test_a_killed_run_shows_as_interrupted(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT status FROM runs ORDER BY id").fetchall() == [
             ("interrupted",), ("ok",)]
+        # the audit log: the killed run's start, its end written by the next run, which
+        # follows
+        assert db.execute("SELECT kind, run_id, json_extract(detail, '$.status') "
+                          "FROM audit_log ORDER BY seq").fetchall() == [
+            ("run.start", 1, None), ("run.end", 1, "interrupted"), ("run.start", 2, None),
+            ("run.end", 2, "ok")]
+    assert corral("audit", "verify", cwd=tmp_path).returncode == 0
 
 
 @pytest.mark.integration

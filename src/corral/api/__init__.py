@@ -74,6 +74,7 @@ from corral.model.results import (
     RunResult,
 )
 from corral.model.secrets import MASK, Secret
+from corral.vault import on_read as vault_on_read
 
 from .calls import argument_hints, check_call, global_problem, value_matches
 
@@ -142,6 +143,7 @@ async def arun(
     history: str | Path | bool | None = None,
     history_user: str | None = None,
     history_options: Mapping[str, Any] | None = None,
+    history_kind: str = "run",
 ) -> RunResult:
     """Run deploy files or functions against an inventory; return typed results.
 
@@ -160,18 +162,41 @@ async def arun(
     in the working directory), unless ``CORRAL_NO_HISTORY`` is set; a URL or a SQLite
     file's path records it there; False records nothing. ``history_user`` is who asked for
     the run (a front end's user); ``history_options`` is more to record about it (a front
-    end's options; its ``inventory`` key, the inventory as the user gave it). Split over
+    end's options; its ``inventory`` key, the inventory as the user gave it);
+    ``history_kind`` is what the run is recorded as (``run``, or ``drift``: a dry run
+    checking which hosts drifted from the deploy, as ``corral drift``). Split over
     workers or a cluster, the run is recorded once, here, from the events they send.
 
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
+    # the vault keys the run reads (names only, for the history's audit log): the inventory
+    # may read some as it loads (run in worker processes or on a cluster, their reads are
+    # not seen here)
+    vault_keys: set[str] = set()
+    forget = vault_on_read(vault_keys.add)
+    try:
+        return await _arun(inventory, deploys, vault_keys, dry, limit, parallel,
+                           fail_percent, config, on_event, workers, cluster, history,
+                           history_user, history_options, history_kind)
+    finally:
+        forget()
+
+
+async def _arun(inventory: str | Inventory, deploys: DeploySource | Sequence[DeploySource],
+                vault_keys: set[str], dry: bool, limit: Sequence[str] | None,
+                parallel: int | None, fail_percent: int | None, config: Config | None,
+                on_event: Callable[[Event], None] | None, workers: int | None,
+                cluster: str | None, history: str | Path | bool | None,
+                history_user: str | None,
+                history_options: Mapping[str, Any] | None, history_kind: str) -> RunResult:
     inv = _inventory(inventory, limit)
     funcs, directory = _deploys(deploys)
     recorder = _recorder(history, inventory, inv, deploys, history_user, history_options,
-                         dry=dry, limit=list(limit or []), parallel=parallel,
+                         history_kind, dry=dry, limit=list(limit or []), parallel=parallel,
                          fail_percent=fail_percent, workers=workers, cluster=cluster)
     handler = on_event
     if recorder is not None:
+        recorder.vault_keys = vault_keys
         handler = recorder if on_event is None else _tee(on_event, recorder)
     options = RunOptions(dry=dry, parallel=parallel, fail_percent=fail_percent,
                          on_event=handler, config=config, deploy_dir=directory)
@@ -243,7 +268,7 @@ def _off(value: str | None) -> bool:
 
 def _recorder(history: str | Path | bool | None, inventory: str | Inventory,
               inv: Inventory, deploys: DeploySource | Sequence[DeploySource],
-              user: str | None, given: Mapping[str, Any] | None,
+              user: str | None, given: Mapping[str, Any] | None, kind: str,
               **options: Any) -> Recorder | None:
     """The run's recorder, started; None when recording is off."""
     if history is False or (history is None and _off(os.environ.get(OFF_VARIABLE))):
@@ -263,7 +288,7 @@ def _recorder(history: str | Path | bool | None, inventory: str | Inventory,
     first = next((path for path, role in files if role == "deploy"), None)
     from corral import __version__
 
-    info = RunInfo(dry=bool(options["dry"]), inventory=source, files=files,
+    info = RunInfo(kind=kind, dry=bool(options["dry"]), inventory=source, files=files,
                    corral_version=__version__,
                    options={**options, **extra}, api_user=user,
                    directory=os.path.dirname(os.path.abspath(first or source or ".")))

@@ -2,8 +2,8 @@
 
 A thin client: the questions are :mod:`corral.history`'s (list_runs, show_run,
 host_timeline); this module formats their answers as text, or as JSON with ``--json``.
-Exit codes: 0 done, 1 the store cannot be read, 4 bad input (a filter that means nothing,
-no such run).
+Exit codes: 0 done, 1 the store cannot be read, 2 (``history drift``) a host has drifted,
+4 bad input (a filter that means nothing, no such run).
 """
 
 from __future__ import annotations
@@ -99,9 +99,12 @@ def main_group(ctx: click.Context, target: str | None, inventory: str | None,
                host: str | None, group: str | None, deploy: str | None, status: str | None,
                since: str | None, limit: int, as_json: bool) -> None:
     """The runs recorded in the history, newest first (filters: --host, --group, --deploy,
-    --status, --since); `show RUN` one run in full; `host NAME` one host's timeline.
+    --status, --since); `show RUN` one run in full; `host NAME` one host's timeline;
+    `drift` each host's drift as the newest drift check (corral drift) found it; `diff
+    RUN RUN` what differs between two runs; `prune --keep 90d` remove older runs.
 
-    Exit codes: 0 done, 1 the store cannot be read, 4 bad input."""
+    Exit codes: 0 done, 1 the store cannot be read, 2 (drift) a host has drifted, 4 bad
+    input."""
     ctx.obj = {"target": target, "inventory": inventory, "as_json": as_json}
     if ctx.invoked_subcommand is not None:
         return
@@ -229,6 +232,122 @@ def host(ctx: click.Context, name: str, since: str | None, limit: int, as_json: 
         for change in r["changes"]:
             paths = f" ({', '.join(change['diffs'])})" if change["diffs"] else ""
             click.echo(f"    [{change['status']}] {change['name']}{paths}")
+
+
+@main_group.command("drift")
+@click.option("--host", default=None, help="This host alone.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def drift(ctx: click.Context, host: str | None, as_json: bool) -> int:
+    """Per host, what the newest drift check (corral drift) found: drifted or in sync,
+    since when, and the operations that would change. Exit 2 when a host has drifted."""
+    store = _store(ctx)
+    try:
+        found = history.drift_status(store, host)
+    finally:
+        store.close()
+    code = api.EXIT_PENDING if any(h["drifted"] for h in found) else api.EXIT_OK
+    if _json_flag(ctx, as_json):
+        _emit_json(found)
+        return code
+    if not found:
+        click.echo("no drift check recorded" + (f" on {host}" if host else ""))
+        return code
+    rows = [[h["host"], h["status"], _when(h["since"]) if h["since"] else "-",
+             f"{_when(h['checked_at'])} (run {h['run']})",
+             str(len(h["operations"])) + (" (applied since)" if h["applied_after"] else "")]
+            for h in found]
+    _table(rows, ["HOST", "DRIFT", "SINCE (UTC)", "CHECKED (UTC)", "OPERATIONS"])
+    for h in found:
+        if h["operations"]:
+            click.echo(f"\n{h['host']}: would change")
+            for op in h["operations"]:
+                paths = f" ({', '.join(op['diffs'])})" if op["diffs"] else ""
+                where = f"  [{op['location']}]" if op["location"] else ""
+                click.echo(f"  {op['name']}{paths}{where}")
+    return code
+
+
+@main_group.command("diff")
+@click.argument("first", metavar="RUN", type=int)
+@click.argument("second", metavar="RUN", type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def diff(ctx: click.Context, first: int, second: int, as_json: bool) -> None:
+    """What differs between two runs: their files and commit, and per host and operation
+    the status, changed, commands, exit codes, diffs and error."""
+    store = _store(ctx)
+    try:
+        found = history.diff_runs(store, first, second)
+    finally:
+        store.close()
+    if found is None:
+        raise api.BadInput(f"no run {first} or no run {second} in the history",
+                           file="command line")
+    if _json_flag(ctx, as_json):
+        _emit_json(found)
+        return
+    click.echo(f"run {first} -> run {second}")
+    for name, (a, b) in found["run"].items():
+        click.echo(f"  {name}: {a} -> {b}")
+    for path, (a, b) in found["files"].items():
+        click.echo(f"  {path}: sha256 {(a or '-')[:16]} -> {(b or '-')[:16]}")
+    if not (found["run"] or found["files"] or found["hosts"]):
+        click.echo("  no difference")
+    for h in found["hosts"]:
+        if h["only_in"]:
+            click.echo(f"\n{h['host']}: only in run {found[h['only_in']]}")
+            continue
+        status = f": {h['status'][0]} -> {h['status'][1]}" if h["status"] else ""
+        click.echo(f"\n{h['host']}{status}")
+        for op in h["operations"]:
+            if op["only_in"]:
+                click.echo(f"  [{op['name']}] only in run {found[op['only_in']]}")
+                continue
+            click.echo(f"  [{op['name']}]")
+            for field, (a, b) in op["differences"].items():
+                click.echo(f"      {field}: {_brief(field, a)} -> {_brief(field, b)}")
+
+
+def _brief(field: str, value: Any) -> str:
+    if field == "diffs":
+        return ", ".join(d["path"] for d in value) or "none"
+    if field == "commands":
+        return f"{len(value)} command(s)" if value else "none"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@main_group.command("prune")
+@click.option("--keep", required=True, metavar="SPAN",
+              help="Keep the runs of this span (90d, 12w, ...); remove the older ones.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+@click.pass_context
+def prune(ctx: click.Context, keep: str, as_json: bool) -> None:
+    """Remove the runs started before --keep ago (with their hosts and operations). The
+    audit log keeps every record; the prune is recorded in it."""
+    before = _since(keep)
+    given = ctx.obj["target"]
+    target = given or os.environ.get(history.URL_VARIABLE) or history.default_target(
+        ctx.obj["inventory"])
+    if "://" not in str(target) and not os.path.exists(target):
+        raise _Unreadable(f"{target}: no history recorded here")
+    try:
+        store = history.open_store(target)
+    except history.HistoryError as exc:
+        raise _Unreadable(str(exc)) from None
+    try:
+        import getpass
+        import socket
+
+        done = history.prune_runs(store, before, actor=getpass.getuser(),
+                                  controller=socket.gethostname())
+    finally:
+        store.close()
+    if _json_flag(ctx, as_json):
+        _emit_json(done)
+        return
+    click.echo(f"removed {done['runs']} run(s) started before {_when(done['before'])} "
+               "(recorded in the audit log)")
 
 
 def main(args: list[str]) -> int:

@@ -8,6 +8,8 @@ argument shapes (see :mod:`corral.cli.shapes` and :mod:`corral.cli.flags`).
     corral INVENTORY debug-inventory        print the hosts, their groups and data
     corral vault ...                        the encrypted secrets file (corral vault --help)
     corral history ...                      the runs recorded (corral history --help)
+    corral drift INVENTORY DEPLOY.py...     a dry run recorded as a drift check
+    corral audit ...                        the tamper-evident audit log (corral audit --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
 to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input (command-line
@@ -237,6 +239,7 @@ _HELP = """Run deploys, an operation or function, a command or facts against INV
 INVENTORY is an inventory file, a host or comma list of hosts, a target such as @local
 or @chroot/PATH, or module.function returning the groups. Secrets: corral vault --help.
 Every run is recorded in .corral/history.db beside the inventory: corral history --help.
+corral drift INVENTORY DEPLOY is a dry run recorded as a drift check (exit 2: drifted).
 
 \b
 Exit codes: 0 done, 1 an operation failed, 2 changes pending (--dry, or no
@@ -334,6 +337,8 @@ terminal to confirm on; pyinfra exits 0 after --dry), 3 hosts unreachable,
               "(postgresql://...; default $CORRAL_HISTORY_URL, else .corral/history.db "
               "beside the inventory).")
 @click.option("--no-history", is_flag=True, help="Record nothing in the history.")
+# set by ``corral drift ...`` (main() below): a dry run recorded as a drift check
+@click.option("--drift-check", "drift", is_flag=True, hidden=True)
 @click.option("--support", is_flag=True, expose_value=False, is_eager=True, callback=_support,
               help="Print versions for a bug report and exit.")
 @click.version_option(__version__, prog_name="corral")
@@ -423,6 +428,7 @@ class _Options:
         self.vault_file: str | None = options.pop("vault_file")
         self.history_target: str | None = options.pop("history_target")
         self.no_history: bool = options.pop("no_history")
+        self.drift: bool = options.pop("drift")
         self.flags = flags.Flags(**options)
 
 
@@ -470,6 +476,8 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
         finally:
             human.stop()  # a live display left running would keep the cursor hidden
 
+    if opts.drift:
+        return _drift(human, sink, execute, request)
     if request.mode == "fact":
         return _facts(console, human, execute(False, sink), request, opts.as_json)
     if debugging:
@@ -499,6 +507,20 @@ def _main(console: Console | PlainConsole, err_console: Console | PlainConsole,
     return result.exit_code
 
 
+def _drift(human: HumanOutput, sink: Callable[[Event], None],
+           execute: Callable[[bool, Callable[[Event], None]], RunResult],
+           request: shapes.Request) -> int:
+    """``corral drift INVENTORY DEPLOY``: the deploy as a dry run, recorded as a drift
+    check. Its exit code is the dry run's: 0 no host would change (none has drifted), 2
+    some would (they drifted), 1 or 3 as any run's (failed, unreachable)."""
+    if request.mode not in ("deploy", "function"):
+        raise BadInput(f"corral drift checks deploy files or a deploy function, not "
+                       f"{request.mode}", file="command line")
+    plan = execute(True, sink)
+    human.summary(plan)
+    return plan.exit_code
+
+
 def _history(opts: _Options, request: shapes.Request) -> dict[str, Any]:
     """The history keywords of the run: where (``--history``, ``--no-history``) and what
     to record of the command line (the flags that say what ran where; never a value that
@@ -512,7 +534,11 @@ def _history(opts: _Options, request: shapes.Request) -> dict[str, Any]:
     if request.mode == "function" and opts.args:
         recorded["target"] = opts.args[0]
     # None: CORRAL_HISTORY_URL, CORRAL_NO_HISTORY, else beside the inventory (corral.api)
-    return {"history": opts.history_target or None, "history_options": recorded}
+    found: dict[str, Any] = {"history": opts.history_target or None,
+                             "history_options": recorded}
+    if opts.drift:
+        found["history_kind"] = "drift"
+    return found
 
 
 def _ask_sudo_password(inventory: Inventory, config: Config) -> None:
@@ -664,7 +690,13 @@ def main() -> None:
         from .history import main as history_main
 
         _exit_now(history_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["audit"]:  # as history
+        from .audit import main as audit_main
+
+        _exit_now(audit_main(sys.argv[2:]))
     words, after = sys.argv[1:], None
+    if words[:1] == ["drift"]:  # corral drift INVENTORY DEPLOY: a dry run, a drift check
+        words = ["--drift-check", "--dry", *words[1:]]
     if "--" in words:  # what follows is not for click (exec -- ls -la)
         words, after = words[:words.index("--")], words[words.index("--") + 1:]
     try:

@@ -24,6 +24,8 @@ _LAZY = {
     "HistoryError": "store", "Store": "store", "open_store": "store",
     "QueryError": "queries", "RunFilter": "queries", "list_runs": "queries",
     "show_run": "queries", "host_timeline": "queries", "parse_since": "queries",
+    "drift_status": "queries", "diff_runs": "queries", "prune_runs": "queries",
+    "list_audit": "audit", "verify_audit": "audit",
 }
 
 
@@ -47,10 +49,15 @@ __all__ = [
     "RunInfo",
     "Store",
     "default_target",
+    "diff_runs",
+    "drift_status",
     "host_timeline",
+    "list_audit",
     "list_runs",
     "open_store",
     "parse_since",
+    "prune_runs",
     "show_run",
     "store_url",
+    "verify_audit",
 ]

@@ -217,3 +217,157 @@ def host_timeline(store: Store, host: str, limit: int = 50,
                     .order_by(operations.c.seq))]
             found.append(entry)
     return found
+
+
+#: a host's drift as the last check saw it
+DRIFTED, IN_SYNC = "drifted", "in sync"
+
+
+def drift_status(store: Store, host: str | None = None) -> list[dict[str, Any]]:
+    """Per host ever drift-checked (or ``host`` alone), sorted by name: whether the newest
+    drift check found it drifted (some operation would change), since when (the first of
+    the unbroken line of checks that found it drifted, back to a clean check or a run that
+    applied the deploy), and the operations that would change. ``status`` is ``drifted``,
+    ``in sync``, or the host's status when the check could not tell (``failed``,
+    ``unreachable``); ``applied_after`` says a run applied changes to it since the check."""
+    query = (select(run_hosts.c.host, run_hosts.c.status, run_hosts.c.changed,
+                    runs.c.id, runs.c.kind, runs.c.dry, runs.c.started_at)
+             .join(runs, runs.c.id == run_hosts.c.run_id)
+             .where(or_(runs.c.kind == "drift", runs.c.dry.is_(False)))
+             .order_by(runs.c.id.desc()))
+    if host is not None:
+        query = query.where(run_hosts.c.host == host)
+    timelines: dict[str, list[Any]] = {}
+    found = []
+    with store.read() as conn:
+        for row in conn.execute(query):
+            timelines.setdefault(row.host, []).append(row)
+        for name in sorted(timelines):
+            entry = _drift_entry(timelines[name])
+            if entry is None:
+                continue
+            entry["operations"] = [
+                {"name": op.name, "operation": op.operation, "location": op.location,
+                 "diffs": [d["path"] for d in op.diffs or []]}
+                for op in conn.execute(
+                    select(operations.c.name, operations.c.operation, operations.c.location,
+                           operations.c.diffs)
+                    .where(operations.c.run_id == entry["run"], operations.c.host == name,
+                           operations.c.changed.is_(True))
+                    .order_by(operations.c.seq))]
+            found.append(entry)
+    return found
+
+
+def _drift_entry(rows: list[Any]) -> dict[str, Any] | None:
+    """A host's drift from its rows, newest first: None when no drift check saw it."""
+    at = next((i for i, r in enumerate(rows) if r.kind == "drift"), None)
+    if at is None:
+        return None
+    check = rows[at]
+    if check.status in ("failed", "unreachable", "interrupted"):
+        status = str(check.status)
+    else:
+        status = DRIFTED if check.changed else IN_SYNC
+    since = None
+    if status == DRIFTED:
+        for r in rows[at:]:
+            if r.kind != "drift" or not r.changed or r.status in ("failed", "unreachable"):
+                break
+            since = r
+    return {"host": check.host, "status": status, "drifted": status == DRIFTED,
+            "run": check.id, "checked_at": _iso(check.started_at),
+            "since": None if since is None else _iso(since.started_at),
+            "since_run": None if since is None else since.id,
+            "applied_after": any(r.kind != "drift" and r.changed for r in rows[:at])}
+
+
+#: what is compared of an operation in two runs (history diff)
+_OP_FIELDS = ("status", "changed", "commands", "exit_codes", "diffs", "error")
+
+
+def _op_key(ops: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """A host's operations by name and occurrence (the second ``files.put`` of a host is
+    matched with the other run's second): runs of one deploy line up."""
+    seen: dict[str, int] = {}
+    keyed = {}
+    for op in ops:
+        n = seen.get(op["name"], 0)
+        seen[op["name"]] = n + 1
+        keyed[(op["name"], n)] = op
+    return keyed
+
+
+def _diff_ops(a_ops: list[dict[str, Any]], b_ops: list[dict[str, Any]],
+              ) -> list[dict[str, Any]]:
+    a, b = _op_key(a_ops), _op_key(b_ops)
+    found: list[dict[str, Any]] = []
+    for key in [*a, *(k for k in b if k not in a)]:
+        name = key[0]
+        if key not in b:
+            found.append({"name": name, "only_in": "a", "differences": {}})
+        elif key not in a:
+            found.append({"name": name, "only_in": "b", "differences": {}})
+        else:
+            differences = {f: [a[key][f], b[key][f]] for f in _OP_FIELDS
+                           if a[key][f] != b[key][f]}
+            if differences:
+                found.append({"name": name, "only_in": None, "differences": differences})
+    return found
+
+
+def diff_runs(store: Store, first: int, second: int) -> dict[str, Any] | None:
+    """What differs between two runs: of the runs (status, files' sha256, commit), and per
+    host (status; each operation's status, changed, commands, exit codes, diffs, error),
+    matched by host name and by operation name and occurrence. Only what differs is
+    listed; ``only_in`` is ``a`` or ``b`` for a host or operation of one run alone. None
+    when a run is not in the store."""
+    a, b = show_run(store, first), show_run(store, second)
+    if a is None or b is None:
+        return None
+    run_fields = ("kind", "dry", "status", "exit_code", "git_commit", "git_dirty",
+                  "inventory")
+    runs_differ = {f: [a[f], b[f]] for f in run_fields if a[f] != b[f]}
+    files_a = {f["path"]: f.get("sha256") for f in a["files"]}
+    files_b = {f["path"]: f.get("sha256") for f in b["files"]}
+    files = {p: [files_a.get(p), files_b.get(p)] for p in sorted({*files_a, *files_b})
+             if files_a.get(p) != files_b.get(p)}
+    hosts_a = {h["host"]: h for h in a["hosts_detail"]}
+    hosts_b = {h["host"]: h for h in b["hosts_detail"]}
+    hosts: list[dict[str, Any]] = []
+    for name in [*hosts_a, *(h for h in hosts_b if h not in hosts_a)]:
+        ha, hb = hosts_a.get(name), hosts_b.get(name)
+        if ha is None or hb is None:
+            hosts.append({"host": name, "only_in": "b" if ha is None else "a",
+                          "status": None, "operations": []})
+            continue
+        ops = _diff_ops(ha["operations"], hb["operations"])
+        status = None if ha["status"] == hb["status"] else [ha["status"], hb["status"]]
+        if ops or status:
+            hosts.append({"host": name, "only_in": None, "status": status,
+                          "operations": ops})
+    return {"a": first, "b": second, "run": runs_differ, "files": files, "hosts": hosts}
+
+
+def prune_runs(store: Store, before: datetime, actor: str | None = None,
+               controller: str | None = None) -> dict[str, Any]:
+    """Remove the runs started before ``before`` (their hosts and operations with them),
+    except runs still ``running``. The audit log is never pruned: the prune itself is
+    appended to it (when, cut-off, how many runs, their ids' range), in the same
+    transaction. Answers that record's details."""
+    from sqlalchemy import delete, func
+
+    from . import audit
+
+    with store.write() as conn:
+        old = and_(runs.c.started_at < before, runs.c.status != RUNNING)
+        count, low, high = conn.execute(
+            select(func.count(), func.min(runs.c.id), func.max(runs.c.id)).where(old)).one()
+        ids = select(runs.c.id).where(old).scalar_subquery()
+        conn.execute(delete(operations).where(operations.c.run_id.in_(ids)))
+        conn.execute(delete(run_hosts).where(run_hosts.c.run_id.in_(ids)))
+        conn.execute(delete(runs).where(old))
+        detail = {"before": _iso(before), "runs": int(count), "first_run": low,
+                  "last_run": high}
+        audit.append(conn, audit.HISTORY_PRUNE, detail, actor=actor, controller=controller)
+    return detail

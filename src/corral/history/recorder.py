@@ -49,10 +49,12 @@ class RunInfo:
 
 
 class _Finish:
-    def __init__(self, result: RunResult | None, exit_code: int, error: str | None) -> None:
+    def __init__(self, result: RunResult | None, exit_code: int, error: str | None,
+                 vault_keys: list[str]) -> None:
         self.result = result
         self.exit_code = exit_code
         self.error = error
+        self.vault_keys = vault_keys
 
 
 class Recorder:
@@ -77,6 +79,11 @@ class Recorder:
         self._written: dict[str, list[OpResult]] = {}
         self._hosts_done: set[str] = set()
         self._total: int | None = None
+        #: the names of the vault keys the run read (never their values): the caller adds
+        #: to it (corral.api registers it with the vault); audited when the run ends
+        self.vault_keys: set[str] = set()
+        self._actor: str | None = None
+        self._controller: str | None = None
 
     def start(self) -> Recorder:
         self._thread.start()
@@ -92,7 +99,7 @@ class Recorder:
         end and wait for the thread to be done."""
         code = exit_code if exit_code is not None else (
             result.exit_code if result is not None else 1)
-        self._queue.put(_Finish(result, code, error))
+        self._queue.put(_Finish(result, code, error, sorted(self.vault_keys)))
         self._thread.join()
 
     # -- the thread --------------------------------------------------------------------
@@ -136,6 +143,7 @@ class Recorder:
     def _open(self) -> Any:
         from sqlalchemy import insert
 
+        from . import audit
         from .schema import runs
         from .store import open_store
 
@@ -145,14 +153,22 @@ class Recorder:
         directory = Path(info.directory or ".")
         commit, dirty = provenance.git_state(directory)
         me = provenance.controller()
+        os_user = provenance.os_user()
+        self._actor, self._controller = info.api_user or os_user, me
         with store.write() as conn:
             mark_interrupted(conn, me)
             self.run_id = conn.execute(insert(runs).values(
                 kind=info.kind, status=RUNNING, dry=info.dry, started_at=now(),
-                os_user=provenance.os_user(), api_user=info.api_user, controller=me,
+                os_user=os_user, api_user=info.api_user, controller=me,
                 pid=os.getpid(), inventory=info.inventory, files=files, git_commit=commit,
                 git_dirty=dirty, options=info.options, corral_version=info.corral_version,
             ).returning(runs.c.id)).scalar_one()
+            audit.append(conn, audit.RUN_START, {
+                "kind": info.kind, "dry": info.dry, "os_user": os_user,
+                "api_user": info.api_user, "pid": os.getpid(), "inventory": info.inventory,
+                "files": files, "git_commit": commit, "git_dirty": dirty,
+                "options": info.options}, actor=self._actor, controller=me,
+                run_id=self.run_id)
         return store
 
     def _write(self, store: Any, batch: list[Event | _Finish]) -> None:
@@ -183,8 +199,24 @@ class Recorder:
             if hosts:
                 conn.execute(insert(run_hosts), hosts)
             if finish is not None:
-                conn.execute(update(runs).where(runs.c.id == self.run_id)
-                             .values(**self._end(finish)))
+                end = self._end(finish)
+                conn.execute(update(runs).where(runs.c.id == self.run_id).values(**end))
+                self._audit_end(conn, finish, end)
+
+    def _audit_end(self, conn: Any, finish: _Finish, end: dict[str, Any]) -> None:
+        """The run's end in the audit log, after the vault keys it read (names only)."""
+        from . import audit
+
+        records: list[tuple[str, dict[str, Any]]] = []
+        if finish.vault_keys:
+            records.append((audit.VAULT_READ, {"keys": finish.vault_keys}))
+        records.append((audit.RUN_END, {
+            k: end.get(k) for k in ("status", "exit_code", "error", "hosts_total",
+                                    "hosts_changed", "hosts_failed", "hosts_unreachable",
+                                    "operations_changed", "duration")}))
+        for kind, detail in records:
+            audit.append(conn, kind, detail, actor=self._actor,
+                         controller=self._controller, run_id=self.run_id)
 
     def _op(self, op: OpResult) -> dict[str, Any]:
         seq = self._seq.get(op.host, 0)
@@ -238,15 +270,22 @@ def _not_written(records: tuple[OpResult, ...],
 def mark_interrupted(conn: Any, controller: str) -> int:
     """Runs of this controller still ``running`` whose process is gone were interrupted
     (killed): say so in the store. Returns how many."""
-    from sqlalchemy import select, update
+    from sqlalchemy import func, select, update
 
+    from . import audit
     from .schema import runs
 
-    stale = [rid for rid, pid in conn.execute(
-        select(runs.c.id, runs.c.pid).where(runs.c.status == RUNNING,
-                                            runs.c.controller == controller))
+    found = [(rid, actor) for rid, pid, actor in conn.execute(
+        select(runs.c.id, runs.c.pid, func.coalesce(runs.c.api_user, runs.c.os_user))
+        .where(runs.c.status == RUNNING, runs.c.controller == controller))
         if pid is None or (pid != os.getpid() and not provenance.pid_alive(pid))]
+    stale = [rid for rid, _ in found]
+    why = "its process ended before the run did"
     if stale:
         conn.execute(update(runs).where(runs.c.id.in_(stale))
-                     .values(status=INTERRUPTED, error="its process ended before the run did"))
+                     .values(status=INTERRUPTED, error=why))
+    # the audit log closes each such run too: a run.start always finds its run.end
+    for rid, actor in found:
+        audit.append(conn, audit.RUN_END, {"status": INTERRUPTED, "error": why},
+                     actor=actor, controller=controller, run_id=rid)
     return len(stale)

@@ -1,8 +1,10 @@
 """The history store's tables (SQLAlchemy Core), as the newest migration leaves them.
 
 Three tables: a run, the hosts of a run, and the operations of a host in a run. A run's
-``kind`` says what it was (``run``; a drift check will be ``drift``), so later kinds and
-tables (the audit log) come as migrations without touching these rows.
+``kind`` says what it was (``run``, or ``drift``: a drift check), so later kinds come
+without touching these rows. A fourth, the audit log (revision 0003), is append-only and
+hash-chained (history/audit.py); it refers to runs by id without a foreign key, so pruning
+runs never touches it.
 
 Text that came from hosts (output, diffs) is bounded (``rows.OUTPUT_LIMIT``,
 ``rows.DIFF_LIMIT``); every value written here comes from the engine's masked results.
@@ -28,7 +30,7 @@ from sqlalchemy import (
 
 #: the newest migration's revision (tests/history checks it is Alembic's head): a store at
 #: this revision is opened without loading Alembic at all
-HEAD = "0002"
+HEAD = "0003"
 
 metadata = MetaData()
 
@@ -108,3 +110,22 @@ operations = Table(
     Column("wave", Integer),
 )
 Index("ix_operations_run_host", operations.c.run_id, operations.c.host)
+
+audit_log = Table(
+    "audit_log", metadata,  # revision 0003
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # the record's place in the chain: 1, 2, 3, ... with no gap
+    Column("seq", Integer, nullable=False),
+    # when, as ISO 8601 text in UTC: hashed as stored, the same on every database
+    Column("at", String(40), nullable=False),
+    # run.start, run.end, vault.read, history.prune; (to come) login, schedule.change
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(255)),
+    Column("controller", String(255)),
+    Column("run_id", Integer),
+    # the record's details as canonical JSON text (sorted keys, no spaces, ASCII)
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("seq", name="uq_audit_log_seq"),
+)

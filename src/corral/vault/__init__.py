@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .lazy import Secrets, secrets
+from .lazy import Secrets, on_read, secrets
 
 if TYPE_CHECKING:
     from .store import Keys, Vault, VaultError, configure, default_path
@@ -24,4 +24,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Keys", "Secrets", "Vault", "VaultError", "configure", "default_path", "secrets"]
+__all__ = ["Keys", "Secrets", "Vault", "VaultError", "configure", "default_path", "on_read",
+           "secrets"]

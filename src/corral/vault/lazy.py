@@ -12,7 +12,7 @@ inventories that never read one need no key. Usable in deploys, inventories and
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,28 @@ from corral.model.secrets import Secret
 
 if TYPE_CHECKING:
     from .store import Vault
+
+
+#: called with the name of each key a deploy or inventory reads (never its value)
+_readers: list[Callable[[str], None]] = []
+
+
+def on_read(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``listener(name)`` with the name of every key read through ``secrets`` from now
+    on (the run history audits which keys a run decrypted); the answer stops it. A
+    listener must be quick and must not raise (it runs in the deploy's code)."""
+    _readers.append(listener)
+
+    def forget() -> None:
+        if listener in _readers:
+            _readers.remove(listener)
+
+    return forget
+
+
+def _read(name: str) -> None:
+    for listener in list(_readers):
+        listener(name)
 
 
 class Secrets:
@@ -47,11 +69,16 @@ class Secrets:
             return self._vault
 
     def __getitem__(self, name: str) -> Secret:
-        return Secret(self._open()[name])
+        value = Secret(self._open()[name])
+        _read(name)
+        return value
 
     def get(self, name: str, default: Secret | None = None) -> Secret | None:
         values = self._open().values
-        return Secret(values[name]) if name in values else default
+        if name not in values:
+            return default
+        _read(name)
+        return Secret(values[name])
 
     def __contains__(self, name: object) -> bool:
         return name in self._open().values
