@@ -23,13 +23,11 @@ PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 
 #: pyinfra 3.10's operations corral does not have yet (sorted)
 MISSING_OPERATIONS = (
-    "gpg.dearmor", "gpg.key", "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload",
+    "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload",
 )
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
-MISSING_FACTS = (
-    "gpg.GpgKey", "gpg.GpgKeyrings", "gpg.GpgKeys", "gpg.GpgSecretKeys",
-)
+MISSING_FACTS: tuple[str, ...] = ()
 
 
 @pytest.fixture(scope="module")

@@ -141,6 +141,11 @@ ABSENT: dict[str, list[tuple[dict[str, Any], Any]]] = {
     "lxd.LxdContainers": [({}, DEFAULT)],
     "vzctl.OpenvzContainers": [({}, DEFAULT)],
     "efibootmgr.EFIBootMgr": [({}, DEFAULT)],
+    # gpg: a missing key file, keyring file or directory; root's keyring has no key
+    "gpg.GpgKey": [({"src": MISSING}, DEFAULT)],
+    "gpg.GpgKeys": [({}, DEFAULT), ({"keyring": MISSING}, DEFAULT)],
+    "gpg.GpgSecretKeys": [({}, DEFAULT), ({"keyring": MISSING}, DEFAULT)],
+    "gpg.GpgKeyrings": [({"directories": [MISSING]}, DEFAULT)],
     "openrc.OpenrcEnabled": [({}, DEFAULT)],
     "openrc.OpenrcStatus": [({}, DEFAULT)],
     "pacman.PacmanPackages": [({}, DEFAULT)],
