@@ -15,6 +15,7 @@ from corral import catalog
 from .cases import Case
 from .cases_docker import CASES as DOCKER
 from .cases_files import CASES as FILES
+from .cases_gpgssh import CASES as GPGSSH
 from .cases_other import CASES as OTHER
 from .cases_packages import CASES as PACKAGES
 from .cases_packages_more import CASES as PACKAGES_MORE
@@ -24,7 +25,7 @@ from .cases_system import ALIASES
 from .cases_system import CASES as SYSTEM
 
 ALL: list[Case] = [*FILES, *SERVER, *PACKAGES, *PACKAGES_MORE, *SERVICES, *SYSTEM, *ALIASES,
-                   *OTHER, *DOCKER]
+                   *OTHER, *DOCKER, *GPGSSH]
 
 
 def _has_text(annotation: Any) -> bool:

@@ -22,8 +22,10 @@ _IN_TEMP_HOME = ('h=$(mktemp -d) && { gpg --homedir "$h" --batch --yes', '; r=$?
                  '[ $r -eq 0 ]; }')
 
 
-def _path(path: str, what: str) -> str:
-    if not path or "\0" in path or "\n" in path:
+def _path(path: str, what: str, listed: bool = False) -> str:
+    """A path checked and normalised; ``listed``: one GpgKeyrings lists (by name, one per
+    line: a line break in it cannot be read back)."""
+    if not path or "\0" in path or (listed and "\n" in path):
         raise OperationValueError(f"bad {what} {path!r}")
     path = posixpath.normpath(path)
     # a relative path starting with a dash: the same file, never read as an option
@@ -71,9 +73,10 @@ def _remove_keys(ids: list[str], keyrings: dict[str, dict[str, Any]]) -> OpGener
                 f"cannot remove only some keys from the armored key file {path}: it holds "
                 "other keys; remove the whole file (dest, present=False, no keyid)")
         else:
+            # gpg keeps the keyring as it was in PATH~: not wanted next to a keyring
             yield StringCommand(_IN_TEMP_HOME[0], "--no-default-keyring", _keyring_word(path),
                                 "--delete-keys", *(QuoteString(f) for f in matching),
-                                _IN_TEMP_HOME[1])
+                                _IN_TEMP_HOME[1], "&& rm -f", qpath(path + "~"))
     if not removed:
         host.noop(f"no keyring holds {', '.join(ids)}")
 
@@ -137,11 +140,11 @@ def key(
                 yield StringCommand("rm -f", qpath(path))
             return
         if dest is not None:
-            path = _path(dest, "dest")
+            path = _path(dest, "dest", listed=True)
             found = host.get_fact(GpgKeyrings, directories=[posixpath.dirname(path) or "."])
             yield from _remove_keys(ids, {p: r for p, r in found.items() if p == path})
             return
-        dirs = [_path(d, "working_dirs entry") for d in working_dirs or []]
+        dirs = [_path(d, "working_dirs entry", listed=True) for d in working_dirs or []]
         yield from _remove_keys(ids, host.get_fact(GpgKeyrings, directories=dirs))
         return
 
@@ -151,7 +154,7 @@ def key(
         raise OperationValueError("keyid is needed with keyserver")
     if dest is None:
         raise OperationValueError("dest is needed to install a key")
-    path = _path(dest, "dest")
+    path = _path(dest, "dest", listed=bool(ids))
     if src is not None:
         src = src if is_url(src) else _path(src, "src")
 

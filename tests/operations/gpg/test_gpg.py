@@ -111,7 +111,7 @@ def test_key_from_keyserver() -> None:
     ({"keyid": FPR_B, "dest": f"{DIR}/both.gpg"}, [
         'h=$(mktemp -d) && { gpg --homedir "$h" --batch --yes --no-default-keyring '
         f"--keyring={DIR}/both.gpg --delete-keys {FPR_B} ; r=$?; rm -rf \"$h\"; "
-        "[ $r -eq 0 ]; }"]),
+        f"[ $r -eq 0 ]; }} && rm -f '{DIR}/both.gpg~'"]),
 ])
 def test_key_remove(args: dict[str, Any], expected: list[str]) -> None:
     result = plan(gpg.key, facts=facts(**{NEW: None, ONE: FILE}), present=False, **args)
@@ -144,7 +144,9 @@ def test_key_remove_from_armored_file_holding_other_keys_is_refused() -> None:
     {"src": "/tmp/a.asc", "dest": NEW, "keyid": "xyz"},
     {"src": "/tmp/a.asc", "dest": NEW, "keyid": "$(id)"},
     {"src": "/tmp/a.asc", "dest": NEW, "mode": "644; id"},
-    {"src": "/tmp/a.asc", "dest": "a\nb"},
+    {"src": "/tmp/a.asc", "dest": "a\nb", "keyid": "AF970203"},
+    {"src": "/tmp/a.asc", "dest": "a\0b"},
+    {"present": False, "keyid": "AF970203", "working_dirs": ["a\nb"]},
     {"present": False},
     {"present": False, "keyid": "AF970203"},  # neither dest nor working_dirs
 ])
