@@ -22,9 +22,7 @@ from ._harness import REPO, pyinfra_bin
 PROBE = Path(__file__).resolve().parent / "_pyinfra_probe.py"
 
 #: pyinfra 3.10's operations corral does not have yet (sorted)
-MISSING_OPERATIONS = (
-    "ssh.command", "ssh.download", "ssh.keyscan", "ssh.upload",
-)
+MISSING_OPERATIONS: tuple[str, ...] = ()
 
 #: pyinfra 3.10's facts corral does not have yet (sorted)
 MISSING_FACTS: tuple[str, ...] = ()
