@@ -4,11 +4,13 @@ stubs of ssh, scp, ssh-keyscan and ssh-keygen."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 from .cases import NAME, Arg, Case, Ctx, any_name, as_is, under_dir
-from .checks import Listing, ReadBack
+from .checks import Argv, Listing, ReadBack
+from .sandbox import Sandbox
 
 KEYS = Path(__file__).resolve().parent.parent / "facts" / "gpg"
 ARMORED = (KEYS / "fixture.asc").read_text()
@@ -73,4 +75,59 @@ GPG: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*GPG]
+SSH_PROGRAMS = ("ssh", "scp", "ssh-keyscan", "ssh-keygen")
+
+
+def _prepare_ssh(box: Sandbox) -> None:
+    box.stub(*SSH_PROGRAMS)
+
+
+def _target_args(program: str) -> tuple[Arg, ...]:
+    """hostname and user: refused, or one word of ``program``'s argv after ``--``."""
+    return (
+        Arg("hostname", as_is("hostname"), (Argv((program,)),)),
+        Arg("user", as_is("user"), (Argv((program,)),)),
+    )
+
+
+SSH: list[Case] = [
+    Case(
+        "ssh.keyscan", lambda c: {"hostname": "two.example"},
+        (Arg("hostname", as_is("hostname"), (Argv(("ssh-keyscan",)),)),),
+        prepare=_prepare_ssh,
+    ),
+    Case(
+        "ssh.command", lambda c: {"hostname": "two.example", "command": "true"},
+        (
+            *_target_args("ssh"),
+            # shell text the other host runs: here, one argument of ssh, unchanged
+            Arg("command", as_is("command"), (Argv(("ssh",), dash=False),)),
+        ),
+        prepare=_prepare_ssh,
+    ),
+    Case(
+        "ssh.upload", lambda c: {"hostname": "two.example", "filename": c.at("f")},
+        (
+            *_target_args("scp"),
+            Arg("filename", under_dir("filename"), (Argv(("scp",)),)),
+            Arg("filename", as_is("filename"), (Argv(("scp",)),), label="filename-relative"),
+            Arg("remote_filename", as_is("remote_filename"), (Argv(("scp",)),)),
+            Arg("remote_filename", as_is("remote_filename"),
+                (Argv(("ssh",), forms=lambda v: [shlex.quote(v)], dash=False),),
+                label="remote_filename-sudo", extra={"use_remote_sudo": True}),
+        ),
+        prepare=_prepare_ssh,
+    ),
+    Case(
+        "ssh.download", lambda c: {"hostname": "two.example", "filename": "/etc/hostname",
+                                   "local_filename": c.at("h")},
+        (
+            *_target_args("scp"),
+            Arg("filename", as_is("filename"), (Argv(("scp",)),)),
+            Arg("local_filename", under_dir("local_filename"), (Argv(("scp",)),)),
+        ),
+        prepare=_prepare_ssh,
+    ),
+]
+
+CASES: list[Case] = [*GPG, *SSH]
