@@ -67,6 +67,12 @@ git clone -q /root/repo /root/clone
 printf '# BEGIN PYINFRA BLOCK\ninside the block\n# END PYINFRA BLOCK\n' > /root/block.txt
 echo '*/5 * * * * echo parity' | crontab -
 ln -s /etc/hostname /root/link
+mkdir -p /root/keyrings
+cat > /root/keyrings/fixture.asc <<'CORRAL_KEY'
+""" + (Path(__file__).resolve().parent.parent / "facts" / "gpg" / "fixture.asc").read_text() + """\
+CORRAL_KEY
+gpg --batch --quiet --import /root/keyrings/fixture.asc
+gpg --batch --quiet --dearmor -o /root/keyrings/fixture.gpg /root/keyrings/fixture.asc
 """
 
 #: the arguments each fact is read with (facts not listed are read without any)
@@ -89,6 +95,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "files.Sha256File": {"path": "/etc/passwd"},
     "files.Sha384File": {"path": "/etc/passwd"},
     "git.GitBranch": {"repo": "/root/clone"},
+    "gpg.GpgKey": {"src": "/root/keyrings/fixture.asc"},
+    "gpg.GpgKeyrings": {"directories": ["/root/keyrings"]},
     "git.GitConfig": {"repo": "/root/clone"},
     "git.GitLocalCommit": {"repo": "/root/clone"},
     "git.GitRemoteBranchCommit": {"repo": "/root/clone", "branch": "main"},
@@ -129,6 +137,11 @@ def _apt_keys(value: Any) -> Any:
             for key_id, key in value.items()}
 
 
+def _gpg_keys(value: Any) -> Any:
+    return {key_id: [key["length"], key.get("uid"), sorted(key["subkeys"])]
+            for key_id, key in (value or {}).items()}
+
+
 def _listed_ports(value: Any) -> Any:
     return [{k: v for k, v in port.items() if k != "pid"} for port in value
             if port.get("process") is not None]
@@ -150,6 +163,20 @@ DELIBERATE: dict[str, tuple[str, Callable[[Any], Any] | None]] = {
         "key's fingerprint, uid hash and keyring file; pyinfra's value depends on find's "
         "order and lacks the fingerprint and uid hash of keys read from some files",
         _apt_keys),
+    "gpg.GpgKey": (
+        "corral reads the file with gpg --show-keys in a throw-away home, which gives each "
+        "key's fingerprint and uid hash; pyinfra's gpg --with-colons FILE (no command: gpg "
+        "guesses) gives neither, and creates ~/.gnupg", _gpg_keys),
+    "gpg.GpgKeyrings": (
+        "every file is read in a throw-away gpg home (armored ones with --show-keys: "
+        "fingerprints and uid hashes as for the others); pyinfra reads armored files "
+        "without them, and binary ones through the user's home (which a missing --keyring "
+        "file is created in)",
+        lambda value: {path: [ring["format"], _gpg_keys(ring["keys"])]
+                       for path, ring in (value or {}).items()}),
+    "gpg.GpgSecretKeys": (
+        "{} for a keyring without secret keys (pyinfra: None, which its own gpg.key "
+        "cannot take)", lambda value: value or None),
     "files.Flags": (
         "[] where the system has no chflags (pyinfra: None, which its own files.flags "
         "cannot take)", lambda value: value or None),
