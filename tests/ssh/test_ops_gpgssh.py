@@ -53,8 +53,10 @@ def test_ssh_between_two_hosts(two_hosts: tuple[Target, str]) -> None:
         ssh.command(name="command", hostname=two, command="hostname > /tmp/who")
         ssh.upload(name="upload", hostname=two, filename=odd, remote_filename="/tmp/got it")
         ssh.download(name="download", hostname=two, filename="/tmp/who", local_filename=back)
+        ssh.upload(name="upload with sudo", hostname=two, filename=odd,
+                   remote_filename="/root/it's moved", use_remote_sudo=True)
 
-    converge(one, deploy, always_changed=["command", "upload"])
+    converge(one, deploy, always_changed=["command", "upload", "upload with sudo"])
     known = one.read("/root/.ssh/known_hosts")
     assert known.startswith(f"{two} ") and known.count("\n") >= 1
     assert one.mode("/root/.ssh") == 0o700
@@ -72,7 +74,8 @@ def test_ssh_between_two_hosts(two_hosts: tuple[Target, str]) -> None:
 
 def two_hostname(one: Target, two: str) -> str:
     """Two's host name, read over ssh from one (as the operations did)."""
-    done = one.sh("ssh", "-o", "BatchMode=yes", "--", two, "cat /tmp/who; cat '/tmp/got it'")
+    done = one.sh("ssh", "-o", "BatchMode=yes", "--", two,
+                  "cat /tmp/who '/tmp/got it' \"/root/it's moved\"")
     who, content = done.stdout.split("\n", 1)
-    assert content == "from one\n"
+    assert content == "from one\n" * 2
     return who
