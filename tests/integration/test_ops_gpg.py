@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from corral.api import HostStatus
 from corral.operations import gpg
 
-from ._helpers import Target, converge
+from ._helpers import Target, converge, describe, run, single
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +79,30 @@ def test_key_and_dearmor(target: Target) -> None:
     converge(t, remove)
     assert _key_ids(t, f"{keyrings}/both.gpg") == {FIXTURE}
     assert sorted(p.name for p in t.path(keyrings).iterdir()) == ["both.gpg"]
+
+
+BAD_KEY = ("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!not radix64\n"
+           "-----END PGP PUBLIC KEY BLOCK-----\n")
+
+
+def test_a_key_gpg_cannot_read_leaves_the_keyring_as_it_was(target: Target) -> None:
+    t = target
+    base = t.at("gpg-fail")
+    t.path(f"{base}/good.asc").parent.mkdir(parents=True, exist_ok=True)
+    t.path(f"{base}/good.asc").write_bytes((DATA / "fixture.asc").read_bytes())
+    t.path(f"{base}/bad.asc").write_text(BAD_KEY)
+
+    def good() -> None:
+        gpg.key(name="good", src=f"{base}/good.asc", dest=f"{base}/ring.gpg")
+
+    converge(t, good)
+    before = t.path(f"{base}/ring.gpg").read_bytes()
+
+    def bad() -> None:
+        gpg.key(name="bad", src=f"{base}/bad.asc", dest=f"{base}/ring.gpg")
+
+    host = single(run(t, bad))
+    assert host.status is HostStatus.FAILED, describe(host)
+    assert t.path(f"{base}/ring.gpg").read_bytes() == before
+    assert sorted(p.name for p in t.path(base).iterdir()) == ["bad.asc", "good.asc",
+                                                              "ring.gpg"]

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.integration
 
 
 test_gpg_key_and_dearmor = test_ops_gpg.test_key_and_dearmor
+test_a_key_gpg_cannot_read_leaves_the_keyring_as_it_was = (
+    test_ops_gpg.test_a_key_gpg_cannot_read_leaves_the_keyring_as_it_was)
 
 
 # -- ssh.*: from one host of a fleet of two to the other, for real -----------------------
