@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from corral.facts._util.shell import shell_path as qpath
 from corral.facts.files import File
 from corral.facts.gpg import GpgKey, GpgKeyrings, GpgKeysDict
 from corral.model.command import QuoteString, StringCommand
@@ -12,9 +13,9 @@ from corral.model.context import host
 from corral.model.errors import OperationError, OperationValueError
 from corral.model.operation import OpGenerator, operation
 
-from ._files_util import chmod, ensure_mode, mode_differs, qpath
-from ._pkg_apt import clean_keyid, fetch_keys, key_matches
-from ._pkg_util import as_list, download, download_path, is_url
+from ._util.packages import as_list, download, download_path, is_url
+from .apt._repo import clean_keyid, fetch_keys, key_matches
+from .files._util import chmod, ensure_mode, mode_differs
 
 #: gpg run with a throw-away home directory (removed after, keeping gpg's exit code): a
 #: keyring file is edited without touching the user's ~/.gnupg
