@@ -22,7 +22,13 @@ ALLOWED: dict[str, set[str]] = {
     "vault": {"model", "vault"},
     # the run history: a front end reading the engine's events and results (model types)
     "history": {"model", "history"},
+    # the web server (corral serve): a client of the public API and of the history
+    "server": {"api", "history", "server"},
 }
+# packages that are front ends themselves: they may use the front ends' libraries
+FRONT_ENDS = {"server"}
+# nothing imports the server but the command line, and only through its entry point
+SERVER_ENTRY = "corral.server.command"
 # third-party libraries that belong to front ends only
 FRONT_END_ONLY = {"click", "rich"}
 # what the command line may import of corral: the public API, the vault's and the history's
@@ -30,6 +36,19 @@ FRONT_END_ONLY = {"click", "rich"}
 # itself, and the names ``corral`` exports to deploys (its ``__all__``); never a name or
 # module with a leading underscore
 CLI_MAY_IMPORT = {"api", "catalog", "vault", "history", "cli"}
+
+
+def server_problems(path: Path, tree: ast.AST, package: str) -> list[str]:
+    """Only the command line imports corral.server, and only its entry point."""
+    problems = []
+    for line, name in imported(tree, package):
+        if package == "server" or not (name == "corral.server"
+                                       or name.startswith("corral.server.")):
+            continue
+        if package != "cli" or name != SERVER_ENTRY:
+            problems.append(f"{path}:{line}: {package or 'corral'} imports {name} (nothing "
+                            f"imports the server; the command line runs {SERVER_ENTRY})")
+    return problems
 
 
 def top_level_names() -> set[str]:
@@ -89,6 +108,8 @@ def cli_problems(path: Path, tree: ast.AST) -> list[str]:
     for line, name in imported_names(tree, "cli"):
         parts = name.split(".")
         target = parts[1] if len(parts) > 1 else "api"  # ``import corral``: its names
+        if name.startswith(SERVER_ENTRY + ".") or name == SERVER_ENTRY:
+            continue  # ``corral serve``: the server's entry point (server_problems)
         if target not in allowed:
             problems.append(f"{path}:{line}: the command line imports {name} "
                             "(a client of corral.api only)")
@@ -104,12 +125,13 @@ def main() -> int:
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC)
         package = rel.parts[0] if len(rel.parts) > 1 else ""
+        tree = ast.parse(path.read_text(), str(path))
+        problems += server_problems(path, tree, package)
         if package not in ALLOWED:
             continue
-        tree = ast.parse(path.read_text(), str(path))
         for line, name in imported(tree, package):
             parts = name.split(".")
-            if parts[0] in FRONT_END_ONLY:
+            if parts[0] in FRONT_END_ONLY and package not in FRONT_ENDS:
                 problems.append(f"{path}:{line}: layer {package} imports {name} (front ends only)")
             if parts[0] != "corral":
                 continue

@@ -158,7 +158,7 @@ def test_a_store_of_the_previous_revision_gains_the_audit_log(store_target: str,
     store = history.open_store(store_target)
     try:
         with store.read() as conn:
-            assert revision(conn) == HEAD == "0003"
+            assert revision(conn) == HEAD == "0004"
         assert history.verify_audit(store) == {"valid": True, "records": 0, "head": None,
                                                "bad": None}
     finally:

@@ -10,6 +10,7 @@ argument shapes (see :mod:`corral.cli.shapes` and :mod:`corral.cli.flags`).
     corral history ...                      the runs recorded (corral history --help)
     corral drift INVENTORY DEPLOY.py...     a dry run recorded as a drift check
     corral audit ...                        the tamper-evident audit log (corral audit --help)
+    corral serve [PROJECT_DIR]              the web dashboard (corral serve --help)
 
 Exit codes: 0 success, 1 an operation failed, 2 changes pending (dry run, or no terminal
 to confirm on), 3 hosts unreachable and nothing else failed, 4 bad input (command-line
@@ -686,6 +687,10 @@ def main() -> None:
         from .vault import main as vault_main
 
         sys.exit(vault_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["serve"]:  # the web dashboard (docs/dashboard.md), its own front end
+        from corral.server.command import main as serve_main
+
+        _exit_now(serve_main(sys.argv[2:]))
     if sys.argv[1:2] == ["history"]:  # as vault (an inventory named history: ./history)
         from .history import main as history_main
 
