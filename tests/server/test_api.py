@@ -1,0 +1,163 @@
+"""The API over HTTP against a running ``corral serve``: a run asked for, planned,
+approved and applied on @local and read back from the history; one run at a time per
+inventory and deploy; cancel; the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from .conftest import Served
+
+
+def wait_state(client: httpx.Client, request_id: int, *states: str,
+               timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found: dict[str, Any] = client.get(f"/api/requests/{request_id}").json()
+        if found["state"] in states:
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def test_plan_approve_apply_over_the_api(served: Served) -> None:
+    operator, approver = served.as_role("operator"), served.as_role("approver")
+    project = operator.get("/api/project").json()
+    assert project == {"inventories": ["inventory.py"], "deploys": ["deploy.py", "slow.py"]}
+    asked = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                 "deploy": "deploy.py"})
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    assert asked.json()["state"] == "planning" and asked.json()["requested_by"] == "operator"
+    # the events stream while it runs (server-sent), and end
+    with operator.stream("GET", f"/api/requests/{request_id}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        body = "".join(stream.iter_text())
+    events = [json.loads(line[6:]) for line in body.splitlines()
+              if line.startswith("data: {") and line != "data: {}"]
+    assert any(e.get("event") == "operation" and e["result"]["name"] == "the motd"
+               for e in events), events
+    assert events[-1] == {"phase": "state", "state": "planned"}
+    assert "event: end" in body
+    planned = wait_state(operator, request_id, "planned")
+    assert planned["plan_exit_code"] == 2 and planned["plan_run_id"]
+    assert not (served.project.parent / "out" / "motd").exists()  # a plan changes nothing
+
+    plan = operator.get(f"/api/runs/{planned['plan_run_id']}").json()
+    assert plan["dry"] is True and plan["user"] == "operator"
+    [host] = plan["hosts_detail"]
+    motd = next(op for op in host["operations"] if op["name"] == "the motd")
+    assert motd["diffs"][0]["new"].startswith("from corral.operations import")
+
+    approved = approver.post(f"/api/requests/{request_id}/approve")
+    assert approved.status_code == 200 and approved.json()["state"] == "applying"
+    done = wait_state(approver, request_id, "done", "failed")
+    assert done["state"] == "done", done
+    assert done["approved_by"] == "approver" and done["apply_exit_code"] == 0
+    assert (served.project.parent / "out" / "motd").read_text() == \
+        (served.project / "deploy.py").read_text()
+    applied = approver.get(f"/api/runs/{done['apply_run_id']}").json()
+    assert applied["dry"] is False and applied["status"] == "ok"
+    assert applied["user"] == "operator"  # the run is recorded as the asker's
+    runs = approver.get("/api/runs").json()
+    assert [r["id"] for r in runs[:2]] == [done["apply_run_id"], done["plan_run_id"]]
+    hosts = approver.get("/api/hosts").json()
+    assert hosts[0]["host"] == "@local" and hosts[0]["last_run"] == done["apply_run_id"]
+    timeline = approver.get("/api/hosts/@local").json()
+    assert timeline[0]["id"] == done["apply_run_id"]
+
+
+def test_approval_rules(served: Served) -> None:
+    operator, approver = served.as_role("operator"), served.as_role("approver")
+    request_id = operator.post("/api/requests", json={
+        "inventory": "inventory.py", "deploy": "deploy.py", "limit": ["@local"]}).json()["id"]
+    # one run at a time per inventory and deploy
+    again = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                 "deploy": "deploy.py"})
+    assert again.status_code == 409 and "one run at a time" in again.json()["detail"]
+    early = approver.post(f"/api/requests/{request_id}/approve")
+    assert early.status_code == 409 and "not planned" in early.json()["detail"]
+    wait_state(operator, request_id, "planned")
+    own = served.as_role("admin").post("/api/requests", json={
+        "inventory": "inventory.py", "deploy": "deploy.py"})
+    assert own.status_code == 201
+    wait_state(operator, own.json()["id"], "planned")
+    mine = served.as_role("admin").post(f"/api/requests/{own.json()['id']}/approve")
+    assert mine.status_code == 409 and "someone other" in mine.json()["detail"]
+    # a planned request cancelled is never applied
+    cancelled = operator.post(f"/api/requests/{request_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
+    assert approver.post(f"/api/requests/{request_id}/approve").status_code == 409
+    assert operator.post(f"/api/requests/{own.json()['id']}/cancel").status_code == 200
+
+
+def test_cancel_stops_a_running_apply(served: Served) -> None:
+    operator, approver = served.as_role("operator"), served.as_role("approver")
+    request_id = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                      "deploy": "slow.py"}).json()["id"]
+    wait_state(operator, request_id, "planned")
+    assert approver.post(f"/api/requests/{request_id}/approve").status_code == 200
+    time.sleep(1.5)  # the sleep has started
+    started = time.monotonic()
+    cancelled = operator.post(f"/api/requests/{request_id}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    done = wait_state(operator, request_id, "cancelled", "done", "failed", timeout=30)
+    assert done["state"] == "cancelled" and done["cancelled_by"] == "operator", done
+    assert time.monotonic() - started < 20  # not the 60 s of the sleep
+    applied = operator.get(f"/api/runs/{done['apply_run_id']}").json()
+    assert applied["status"] == "interrupted", applied
+    # the pair is free again
+    again = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                 "deploy": "slow.py"})
+    assert again.status_code == 201
+    wait_state(operator, again.json()["id"], "planned")
+    operator.post(f"/api/requests/{again.json()['id']}/cancel")
+
+
+def test_only_the_projects_files_run(served: Served) -> None:
+    extra = served.project / "later.py"
+    extra.write_text("from corral.operations import server\n")
+    try:
+        # the project is read at start: a file added since is not one of its deploys
+        refused = served.as_role("operator").post(
+            "/api/requests", json={"inventory": "inventory.py", "deploy": "later.py"})
+        assert refused.status_code == 400 and "not one of the project's" in refused.text
+    finally:
+        extra.unlink()
+
+
+def test_bad_requests_are_refused(served: Served) -> None:
+    operator = served.as_role("operator")
+    for body in ({"inventory": "../etc/passwd", "deploy": "deploy.py"},
+                 {"inventory": "inventory.py", "deploy": "/bin/sh"},
+                 {"inventory": "inventory.py", "deploy": "deploy.py; rm -rf /"}):
+        answer = operator.post("/api/requests", json=body)
+        assert answer.status_code == 400, answer.text
+    assert operator.post("/api/requests", json={"inventory": 1}).status_code == 422
+    assert operator.get("/api/runs/999999").status_code == 404
+    assert operator.get("/api/runs", params={"since": "yesterday"}).status_code == 400
+
+
+def test_openapi_documents_the_api(served: Served) -> None:
+    document = httpx.get(served.url + "/api/openapi.json").json()
+    paths = set(document["paths"])
+    assert {"/api/runs", "/api/runs/{run_id}", "/api/hosts", "/api/requests",
+            "/api/requests/{request_id}/approve", "/api/tokens"} <= paths
+    assert not any(not p.startswith("/api/") for p in paths)  # pages are not in it
+
+
+def test_tokens_are_shown_once_and_kept_hashed(served: Served) -> None:
+    viewer = served.as_role("viewer")
+    made = viewer.post("/api/tokens", json={"name": "ci"})
+    assert made.status_code == 201
+    token = made.json()["token"]
+    assert served.client(token).get("/api/me").json() == {"name": "viewer", "role": "viewer"}
+    assert token.encode() not in served.store_path.read_bytes()
+    wal = served.store_path.with_name(served.store_path.name + "-wal")
+    assert not wal.exists() or token.encode() not in wal.read_bytes()
+    assert viewer.delete(f"/api/tokens/{made.json()['id']}").status_code == 200
+    assert served.client(token).get("/api/me").status_code == 401
