@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything corral's demo and tests need on a fresh Debian machine (run as root):
 # system packages (among them the container engines of tests/docker, Debian's docker.io and
-# podman: about a minute to download and install; PostgreSQL for tests/history), a virtual environment with corral and
+# podman: about a minute to download and install; PostgreSQL for tests/history; chromium for
+# tests/server), a virtual environment with corral and
 # its test tools, the test image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ done
 # PostgreSQL's server programs (not on PATH in Debian): tests/history starts a throwaway
 # cluster with them, the same store tests as on SQLite
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# Debian's Chromium: tests/server drives it headless through Playwright for Python (pip's
+# playwright, from .[dev]; Playwright's own browser builds are never downloaded)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"

@@ -97,7 +97,7 @@ def make_users(served: Served) -> None:
             served.tokens[role] = auth.create_token(store, user, "tests")[1]
         viewer = auth.token_user(store, served.tokens["viewer"])
         assert viewer is not None
-        expired_id, served.tokens["expired"] = auth.create_token(
+        _expired, served.tokens["expired"] = auth.create_token(
             store, viewer, "expired", timedelta(seconds=-1))
         revoked_id, served.tokens["revoked"] = auth.create_token(store, viewer, "revoked")
         assert auth.revoke_token(store, viewer, revoked_id)
