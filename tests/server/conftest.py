@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from history.conftest import PgServer, pg_server  # noqa: F401 (the fixture, shared)
 
 from corral import history
 from corral.server import auth
@@ -33,7 +34,7 @@ def free_port() -> int:
 class Served:
     url: str
     project: Path
-    store_path: Path
+    store_path: Path | str  # a SQLite file, or a PostgreSQL URL
     process: subprocess.Popen[str]
     #: a live token per role, and tokens that no longer work
     tokens: dict[str, str] = field(default_factory=dict)
@@ -54,7 +55,7 @@ def write_project(directory: Path, inventory: str, deploy: str) -> Path:
     return directory
 
 
-def start_server(project: Path, store_path: Path) -> Served:
+def start_server(project: Path, store_path: Path | str) -> Served:
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("CORRAL_NO_HISTORY", "CORRAL_HISTORY_URL")}
@@ -76,6 +77,23 @@ def start_server(project: Path, store_path: Path) -> Served:
         process.kill()
         raise RuntimeError("corral serve did not answer in 30 s")
     return Served(url, project, store_path, process)
+
+
+@pytest.fixture(scope="module")
+def served_pg(tmp_path_factory: pytest.TempPathFactory,
+              request: pytest.FixtureRequest) -> Iterator[Served]:
+    """The same server over a PostgreSQL store (a throwaway cluster, tests/history)."""
+    pg: PgServer = request.getfixturevalue("pg_server")
+    base = tmp_path_factory.mktemp("served_pg")
+    project = write_project(base / "project", LOCAL_INVENTORY,
+                            local_deploy(base / "out" / "motd"))
+    (base / "out").mkdir()
+    server = start_server(project, pg.url(pg.create_database()))
+    try:
+        make_users(server)
+        yield server
+    finally:
+        stop_server(server)
 
 
 def stop_server(served: Served) -> None:
@@ -106,6 +124,9 @@ def make_users(served: Served) -> None:
         store.close()
 
 
+#: an operation's name and output that would run script if a page did not escape them
+HOSTILE = "<script>alert('name')</script><img src=x onerror=alert(1)>"
+HOSTILE_SHELL = "\\<script\\>alert\\(2\\)\\</script\\>"
 LOCAL_INVENTORY = 'here = ["@local"]\n'
 
 
@@ -121,6 +142,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     project = write_project(base / "project", LOCAL_INVENTORY,
                             local_deploy(base / "out" / "motd"))
     (base / "out").mkdir()
+    (project / "hostile.py").write_text(
+        "from corral.operations import server\n"
+        f"server.shell(name={HOSTILE!r}, commands=['echo {HOSTILE_SHELL}'])\n")
     (project / "slow.py").write_text(
         "from corral.operations import server\n"
         "server.shell(name='sleep', commands=['echo started', 'sleep 60'])\n")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .conftest import Served
+from .conftest import HOSTILE, Served
 
 
 def wait_state(client: httpx.Client, request_id: int, *states: str,
@@ -25,9 +26,17 @@ def wait_state(client: httpx.Client, request_id: int, *states: str,
 
 
 def test_plan_approve_apply_over_the_api(served: Served) -> None:
+    plan_approve_apply(served, ["deploy.py", "hostile.py", "slow.py"])
+
+
+def test_plan_approve_apply_on_postgresql(served_pg: Served) -> None:
+    plan_approve_apply(served_pg, ["deploy.py"])
+
+
+def plan_approve_apply(served: Served, deploys: list[str]) -> None:
     operator, approver = served.as_role("operator"), served.as_role("approver")
     project = operator.get("/api/project").json()
-    assert project == {"inventories": ["inventory.py"], "deploys": ["deploy.py", "slow.py"]}
+    assert project == {"inventories": ["inventory.py"], "deploys": deploys}
     asked = operator.post("/api/requests", json={"inventory": "inventory.py",
                                                  "deploy": "deploy.py"})
     assert asked.status_code == 201, asked.text
@@ -156,8 +165,29 @@ def test_tokens_are_shown_once_and_kept_hashed(served: Served) -> None:
     assert made.status_code == 201
     token = made.json()["token"]
     assert served.client(token).get("/api/me").json() == {"name": "viewer", "role": "viewer"}
-    assert token.encode() not in served.store_path.read_bytes()
-    wal = served.store_path.with_name(served.store_path.name + "-wal")
-    assert not wal.exists() or token.encode() not in wal.read_bytes()
+    assert isinstance(served.store_path, Path)
+    stored = b"".join(p.read_bytes() for p in served.store_path.parent.glob("history.db*"))
+    assert token.encode() not in stored
     assert viewer.delete(f"/api/tokens/{made.json()['id']}").status_code == 200
     assert served.client(token).get("/api/me").status_code == 401
+
+
+def test_pages_escape_what_runs_recorded(served: Served) -> None:
+    from .test_auth import login
+
+    operator, approver = served.as_role("operator"), served.as_role("approver")
+    request_id = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                      "deploy": "hostile.py"}).json()["id"]
+    wait_state(operator, request_id, "planned")
+    approver.post(f"/api/requests/{request_id}/approve")
+    done = wait_state(operator, request_id, "done", "failed")
+    assert done["state"] == "done", done
+    run = operator.get(f"/api/runs/{done['apply_run_id']}").json()
+    [op] = run["hosts_detail"][0]["operations"]
+    assert op["name"] == HOSTILE and "<script>alert(2)</script>" in op["stdout"]
+    browser = login(served, "viewer")
+    for path in (f"/runs/{done['apply_run_id']}", f"/requests/{request_id}",
+                 "/hosts/@local"):
+        page = browser.get(path).text
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+        assert "&lt;script&gt;alert(" in page, path
