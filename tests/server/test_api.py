@@ -191,3 +191,41 @@ def test_pages_escape_what_runs_recorded(served: Served) -> None:
         page = browser.get(path).text
         assert "<script>alert" not in page and "<img src=x" not in page, path
         assert "&lt;script&gt;alert(" in page, path
+
+
+def test_actions_are_in_the_audit_log(served: Served) -> None:
+    from corral import history
+
+    from .test_auth import login
+
+    operator = served.as_role("operator")
+    made = operator.post("/api/tokens", json={"name": "audited"}).json()
+    operator.delete(f"/api/tokens/{made['id']}")
+    request_id = operator.post("/api/requests", json={"inventory": "inventory.py",
+                                                      "deploy": "deploy.py"}).json()["id"]
+    wait_state(operator, request_id, "planned")
+    operator.post(f"/api/requests/{request_id}/cancel")
+    login(served, "viewer")
+    refused = served.client()
+    page = refused.get("/login").text
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    refused.post("/login", data={"name": "viewer", "password": "not it", "csrf": csrf})
+
+    store = history.open_store(served.store_path, writing=False)
+    try:
+        records = history.list_audit(store, limit=1000)
+        assert history.verify_audit(store)["valid"] is True
+    finally:
+        store.close()
+    seen = [(r["kind"], r["actor"], r["detail"]) for r in records]
+    assert ("token.create", "operator", {"token": made["id"], "name": "audited"}) in seen
+    assert ("token.revoke", "operator", {"token": made["id"]}) in seen
+    assert ("run.request", "operator", {"request": request_id, "inventory": "inventory.py",
+                                        "deploy": "deploy.py", "limit": []}) in seen
+    assert ("run.cancel", "operator", {"request": request_id, "state": "planned"}) in seen
+    assert any(k == "login" and a == "viewer" for k, a, _d in seen)
+    assert any(k == "login.refused" and d["name"] == "viewer" for k, _a, d in seen)
+    # the runs themselves are there too, from the recorder
+    assert any(k == "run.start" for k, _a, _d in seen)
+    text = repr(records)
+    assert made["token"] not in text and "not it" not in text

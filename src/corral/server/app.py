@@ -28,7 +28,7 @@ from starlette.responses import StreamingResponse
 from corral import history
 from corral.history import Store
 
-from . import auth, data
+from . import audit, auth, data
 from .auth import ROLES, AuthError, User
 from .jobs import Busy, JobError, Jobs
 from .project import Project
@@ -206,8 +206,10 @@ def create_app(settings: Settings) -> FastAPI:
         user = auth.authenticate(store, name, password)
         if user is None:
             settings.limiter.failed(*keys)
+            audit.record(store, audit.LOGIN_REFUSED, None, name=name[:64], address=client)
             return login_page(request, "wrong name or password", 401)
         token, _csrf = auth.open_session(store, user)
+        audit.record(store, audit.LOGIN, user.name, address=client)
         response = RedirectResponse("/runs", status_code=303)
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
                             secure=settings.tls, path="/",
@@ -216,10 +218,11 @@ def create_app(settings: Settings) -> FastAPI:
         return response
 
     @app.post("/logout", include_in_schema=False)
-    def logout(request: Request, _user: User = form_viewer) -> Response:
+    def logout(request: Request, user: User = form_viewer) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             auth.close_session(store, token)
+            audit.record(store, audit.LOGOUT, user.name)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -336,14 +339,16 @@ def create_app(settings: Settings) -> FastAPI:
                              user: User = form_viewer) -> HTMLResponse:
         form = await request.form()
         name = str(form.get("name", "")).strip() or "token"
-        _id, token = auth.create_token(store, user, name)
+        token_id, token = auth.create_token(store, user, name)
+        audit.record(store, audit.TOKEN_CREATE, user.name, token=token_id, name=name)
         csrf = page_user(request)[1]
         return render(request, "account.html", user, csrf,
                       tokens=auth.list_tokens(store, user), new_token=token)
 
     @app.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
     def revoke_page(token_id: int, user: User = form_viewer) -> Response:
-        auth.revoke_token(store, user, token_id)
+        if auth.revoke_token(store, user, token_id):
+            audit.record(store, audit.TOKEN_REVOKE, user.name, token=token_id)
         return RedirectResponse("/account", status_code=303)
 
     @app.get("/users", include_in_schema=False)
@@ -364,6 +369,8 @@ def create_app(settings: Settings) -> FastAPI:
         except AuthError as exc:
             return render(request, "users.html", user, csrf, 400,
                           users=auth.list_users(store), created=None, message=str(exc))
+        audit.record(store, audit.USER_CREATE, user.name, name=created.name,
+                     role=created.role)
         return render(request, "users.html", user, csrf, users=auth.list_users(store),
                       created={"name": created.name, "password": password}, message=None)
 
@@ -500,13 +507,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/users", tags=["users"], status_code=201)
     def api_new_user(body: UserBody,
-                     _user: User = api_admin) -> dict[str, Any]:
+                     user: User = api_admin) -> dict[str, Any]:
         """Create a user; the answer holds their password, shown this once."""
         password = auth.new_password()
         try:
             created = auth.create_user(store, body.name, password, body.role)
         except AuthError as exc:
             raise HTTPException(400, str(exc)) from None
+        audit.record(store, audit.USER_CREATE, user.name, name=created.name,
+                     role=created.role)
         return {"name": created.name, "role": created.role, "password": password}
 
     @app.post("/api/tokens", tags=["users"], status_code=201)
@@ -515,6 +524,7 @@ def create_app(settings: Settings) -> FastAPI:
         """A new token for the caller; the answer holds it, shown this once."""
         lifetime = timedelta(days=body.days) if body.days else None
         token_id, token = auth.create_token(store, user, body.name, lifetime)
+        audit.record(store, audit.TOKEN_CREATE, user.name, token=token_id, name=body.name)
         return {"id": token_id, "name": body.name, "token": token}
 
     @app.delete("/api/tokens/{token_id}", tags=["users"])
@@ -523,6 +533,7 @@ def create_app(settings: Settings) -> FastAPI:
         """Revoke one of the caller's tokens (an admin: anyone's)."""
         if not auth.revoke_token(store, user, token_id):
             raise HTTPException(404, f"no token {token_id} of yours")
+        audit.record(store, audit.TOKEN_REVOKE, user.name, token=token_id)
         return {"id": token_id, "revoked": True}
 
     @app.exception_handler(HTTPException)

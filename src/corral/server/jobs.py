@@ -25,6 +25,7 @@ from corral.history import Store
 from corral.history.accounts import run_requests
 from corral.history.schema import runs
 
+from . import audit
 from .project import Project
 
 PLANNING, PLANNED, APPLYING = "planning", "planned", "applying"
@@ -139,6 +140,8 @@ class Jobs:
                 ).inserted_primary_key
                 assert key is not None
                 request_id = int(key[0])
+            audit.record(self.store, audit.RUN_REQUEST, user, request=request_id,
+                         inventory=inventory, deploy=deploy, limit=limit)
             await self._start(request_id, dry=True, user=user)
         return request_id
 
@@ -161,6 +164,8 @@ class Jobs:
             if going is not None:
                 raise Busy(f"request {going.id} of the same inventory and deploy is running")
             self._set(request_id, state=APPLYING, approved_by=user)
+            audit.record(self.store, audit.RUN_APPROVE, user, request=request_id,
+                         plan_run=found["plan_run_id"])
             await self._start(request_id, dry=False, user=found["requested_by"])
 
     async def cancel(self, request_id: int, user: str) -> None:
@@ -170,6 +175,8 @@ class Jobs:
                 raise JobError(f"no request {request_id}")
             if found["state"] not in OPEN_STATES:
                 raise JobError(f"request {request_id} is {found['state']}: nothing to cancel")
+            audit.record(self.store, audit.RUN_CANCEL, user, request=request_id,
+                         state=found["state"])
             live = self.live.get(request_id)
             if found["state"] in RUNNING_STATES and live is not None and live.process:
                 live.cancelled_by = user
