@@ -8,29 +8,15 @@ record is named) or the store cannot be read, 4 bad input.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import click
 
 from corral import api, history
 
+from .history import open_store
+
 _NAME = "corral audit"
-
-
-class _Failed(api.CorralError):
-    exit_code = api.EXIT_FAILED
-
-
-def _store(ctx: click.Context) -> Any:
-    given = ctx.obj["target"]
-    target = given or os.environ.get(history.URL_VARIABLE) or history.default_target(
-        ctx.obj["inventory"])
-    try:
-        return history.open_store(target, writing=False)
-    except history.HistoryError as exc:
-        hint = "" if given else " (--history URL or PATH names another store)"
-        raise _Failed(f"{exc}{hint}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"],
@@ -57,7 +43,7 @@ def main_group(ctx: click.Context, target: str | None, inventory: str | None) ->
 @click.pass_context
 def list_(ctx: click.Context, kind: str | None, limit: int, as_json: bool) -> None:
     """The newest records first."""
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         found = history.list_audit(store, limit=limit, kind=kind)
     finally:
@@ -98,7 +84,7 @@ def _gist(record: dict[str, Any]) -> str:
 def verify(ctx: click.Context, head: str | None, as_json: bool) -> int:
     """Check every record's hash and link: exit 0 when the chain holds, else 1 naming the
     first record that does not."""
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         answer = history.verify_audit(store, head=head)
     finally:

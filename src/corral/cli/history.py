@@ -24,7 +24,9 @@ class _Unreadable(api.CorralError):
     exit_code = api.EXIT_FAILED
 
 
-def _store(ctx: click.Context) -> Any:
+def open_store(ctx: click.Context) -> Any:
+    """The store the command names (``--history``, the environment, or beside the
+    inventory), opened for reading; one clear line (exit 1) when it cannot be."""
     given = ctx.obj["target"]
     target = given or os.environ.get(history.URL_VARIABLE) or history.default_target(
         ctx.obj["inventory"])
@@ -110,7 +112,7 @@ def main_group(ctx: click.Context, target: str | None, inventory: str | None,
         return
     filters = history.RunFilter(host=host, group=group, deploy=deploy, status=status,
                                 since=_since(since), limit=limit)
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         found = history.list_runs(store, filters)
     finally:
@@ -142,7 +144,7 @@ def _json_flag(ctx: click.Context, as_json: bool) -> bool:
 @click.pass_context
 def show(ctx: click.Context, run_id: int, verbose: bool, as_json: bool) -> None:
     """One run: who, where, from what, and per host each operation's status and diffs."""
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         run = history.show_run(store, run_id)
     finally:
@@ -212,7 +214,7 @@ def _print_diff(d: dict[str, Any]) -> None:
 def host(ctx: click.Context, name: str, since: str | None, limit: int, as_json: bool) -> None:
     """The timeline of one host: each run on it, its status there and what changed."""
     when = _since(since)
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         found = history.host_timeline(store, name, limit=limit, since=when)
     finally:
@@ -241,7 +243,7 @@ def host(ctx: click.Context, name: str, since: str | None, limit: int, as_json: 
 def drift(ctx: click.Context, host: str | None, as_json: bool) -> int:
     """Per host, what the newest drift check (corral drift) found: drifted or in sync,
     since when, and the operations that would change. Exit 2 when a host has drifted."""
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         found = history.drift_status(store, host)
     finally:
@@ -276,7 +278,7 @@ def drift(ctx: click.Context, host: str | None, as_json: bool) -> int:
 def diff(ctx: click.Context, first: int, second: int, as_json: bool) -> None:
     """What differs between two runs: their files and commit, and per host and operation
     the status, changed, commands, exit codes, diffs and error."""
-    store = _store(ctx)
+    store = open_store(ctx)
     try:
         found = history.diff_runs(store, first, second)
     finally:
