@@ -14,6 +14,7 @@ import click
 
 from corral import api, history
 
+from .groups import run_group
 from .history import open_store
 
 _NAME = "corral audit"
@@ -105,18 +106,7 @@ def verify(ctx: click.Context, head: str | None, as_json: bool) -> int:
 
 def main(args: list[str]) -> int:
     """Run ``corral audit ARGS``; the exit code."""
-    try:
-        code = main_group.main(args, prog_name=_NAME, standalone_mode=False)
-        return code if isinstance(code, int) else api.EXIT_OK
-    except click.UsageError as exc:
-        click.echo("error: " + " ".join(exc.format_message().split("\n")), err=True)
-        return api.EXIT_BAD_INPUT
-    except api.CorralError as exc:
-        click.echo("error: " + " ".join(str(exc).split("\n")), err=True)
-        return exc.exit_code
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("interrupted", err=True)
-        return api.EXIT_INTERRUPTED
+    return run_group(main_group, args, _NAME)
 
 
 __all__ = ["main", "main_group"]

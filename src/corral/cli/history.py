@@ -17,6 +17,8 @@ import click
 
 from corral import api, history
 
+from .groups import run_group
+
 _NAME = "corral history"
 
 
@@ -354,28 +356,7 @@ def prune(ctx: click.Context, keep: str, as_json: bool) -> None:
 
 def main(args: list[str]) -> int:
     """Run ``corral history ARGS``; the exit code."""
-    try:
-        code = main_group.main(args, prog_name=_NAME, standalone_mode=False)
-        return code if isinstance(code, int) else api.EXIT_OK
-    except click.UsageError as exc:
-        _error(exc.format_message())
-        return api.EXIT_BAD_INPUT
-    except api.CorralError as exc:
-        _error(str(exc))
-        return exc.exit_code
-    except (KeyboardInterrupt, click.Abort):
-        click.echo("interrupted", err=True)
-        return api.EXIT_INTERRUPTED
-    except Exception as exc:
-        if os.environ.get("CORRAL_DEBUG"):
-            raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (set CORRAL_DEBUG=1 for a "
-               "traceback)")
-        return api.EXIT_FAILED
-
-
-def _error(message: str) -> None:
-    click.echo("error: " + " ".join(message.split("\n")), err=True)
+    return run_group(main_group, args, _NAME)
 
 
 __all__ = ["main", "main_group"]

@@ -34,6 +34,8 @@ from corral.vault.store import (
     prompt_secret,
 )
 
+from .groups import run_group
+
 SHM = Path("/dev/shm")
 
 
@@ -289,28 +291,7 @@ def _shred(path: Path) -> None:
 
 def main(args: list[str]) -> int:
     """Run ``corral vault ARGS``; the exit code."""
-    try:
-        code = vault.main(args, prog_name="corral vault", standalone_mode=False)
-        return code if isinstance(code, int) else api.EXIT_OK
-    except click.UsageError as exc:
-        _error(exc.format_message())
-        return api.EXIT_BAD_INPUT
-    except api.CorralError as exc:
-        _error(str(exc))
-        return exc.exit_code
-    except (KeyboardInterrupt, EOFError, click.Abort):
-        click.echo("interrupted", err=True)
-        return api.EXIT_INTERRUPTED
-    except Exception as exc:
-        if os.environ.get("CORRAL_DEBUG"):
-            raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (set CORRAL_DEBUG=1 for a "
-               "traceback)")
-        return api.EXIT_FAILED
-
-
-def _error(message: str) -> None:
-    click.echo("error: " + " ".join(message.split("\n")), err=True)
+    return run_group(vault, args, "corral vault")
 
 
 __all__ = ["main", "vault"]
