@@ -7,6 +7,7 @@ import shlex
 from typing import Any, TypedDict
 
 from corral.facts._util.packages import PACKAGES_KEY, cat_files_command, parse_packages
+from corral.facts.gpg import parse_keys
 from corral.model import keys
 from corral.model.errors import FactParseError
 from corral.model.facts import FactBase
@@ -213,41 +214,9 @@ class AptKeys(FactBase[dict[str, dict[str, Any]]]):
 
 
 def parse_gpg_keys(output: list[str]) -> dict[str, dict[str, Any]]:
-    """``gpg --with-colons`` records (after ``#corral-file:PATH`` markers) as keys by id."""
-    found: dict[str, dict[str, Any]] = {}
-    keyring: str | None = None
-    key: dict[str, Any] | None = None
-    last: dict[str, Any] | None = None  # the key or subkey a fpr record belongs to
-    for line in output:
-        if line.startswith(SOURCES_FILE_MARKER):
-            keyring, key, last = line[len(SOURCES_FILE_MARKER) :], None, None
-            continue
-        fields = line.split(":")
-        kind = fields[0]
-        if kind in ("pub", "sub"):
-            if len(fields) < 5 or not fields[4] or not fields[2].isdigit():
-                raise FactParseError(f"bad gpg key record: {line!r}")
-            entry: dict[str, Any] = {"validity": fields[1], "length": int(fields[2])}
-            if kind == "pub":
-                entry.update(subkeys={}, keyring=keyring)
-                found[fields[4]] = key = entry
-            elif key is None:
-                raise FactParseError(f"subkey before any key: {line!r}")
-            else:
-                key["subkeys"][fields[4]] = entry
-            last = entry
-        elif kind == "fpr" and len(fields) > 9 and last is not None:
-            last.setdefault("fingerprint", fields[9])
-        elif kind == "uid" and len(fields) > 9 and key is not None:
-            key.setdefault("uid_hash", fields[7])
-            key.setdefault("uid", fields[9])
-        elif kind and kind not in _GPG_RECORDS:
-            raise FactParseError(f"not a gpg --with-colons record: {line!r}")
-    return found
-
-
-_GPG_RECORDS = frozenset({"rvk", "uat", "sig", "rev", "tru", "spk", "cfg", "grp", "sec", "ssb",
-                          "crt", "crs", "pkd", "fp2", "rvs", "tfs"})
+    """``gpg --with-colons`` records (after ``#corral-file:PATH`` markers) as keys by id,
+    each naming its keyring file, with its first user id."""
+    return parse_keys(output, file_marker=SOURCES_FILE_MARKER, first_uid=True)
 
 
 # --- upgrades --------------------------------------------------------------------------------

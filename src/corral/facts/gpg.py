@@ -35,13 +35,21 @@ _OTHER_RECORDS = frozenset({"tru", "rvk", "uat", "sig", "rev", "spk", "cfg", "gr
 _TEMP_HOME = 'h=$(mktemp -d) || exit 1; trap \'rm -rf "$h"\' EXIT; '
 
 
-def parse_keys(output: list[str], key_record: str = "pub",
-               subkey_record: str = "sub") -> GpgKeysDict:
-    """``gpg --with-colons`` records as keys by long id (see the module's docstring)."""
+def parse_keys(output: list[str], key_record: str = "pub", subkey_record: str = "sub",
+               file_marker: str | None = None, first_uid: bool = False) -> GpgKeysDict:
+    """``gpg --with-colons`` records as keys by long id (see the module's docstring).
+
+    With ``file_marker``, a line ``MARKERPATH`` starts the records of the file PATH, which
+    each key then names as its ``keyring``; ``first_uid`` keeps a key's first user id
+    rather than its last."""
     found: GpgKeysDict = {}
+    keyring: str | None = None
     key: dict[str, Any] | None = None
     last: dict[str, Any] | None = None  # the key or subkey the next fpr record belongs to
     for line in output:
+        if file_marker is not None and line.startswith(file_marker):
+            keyring, key, last = line[len(file_marker):], None, None
+            continue
         if not line.strip():
             continue
         fields = line.split(":")
@@ -52,6 +60,8 @@ def parse_keys(output: list[str], key_record: str = "pub",
             entry: dict[str, Any] = {"validity": fields[1], "length": int(fields[2])}
             if kind == key_record:
                 entry["subkeys"] = {}
+                if file_marker is not None:
+                    entry["keyring"] = keyring
                 found[fields[4]] = key = entry
             elif key is None:
                 raise FactParseError(f"subkey before any key: {line!r}")
@@ -62,8 +72,9 @@ def parse_keys(output: list[str], key_record: str = "pub",
             last["fingerprint"] = fields[9]
             last = None  # a key's first fpr record is its own
         elif kind == "uid" and len(fields) > 9 and key is not None:
-            key["uid_hash"] = fields[7]
-            key["uid"] = fields[9]
+            if not (first_uid and "uid" in key):
+                key["uid_hash"] = fields[7]
+                key["uid"] = fields[9]
         elif kind not in _OTHER_RECORDS:
             raise FactParseError(f"not a gpg --with-colons record: {line!r}")
     return found
