@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -51,15 +52,22 @@ def size(path: Path) -> int:
     return int(pages * page)
 
 
-def run(site: Path, *extra: str) -> float:
+def cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run(site: Path, *extra: str) -> tuple[float, float]:
+    """One run of corral: its wall time and the CPU it (and its workers) used."""
     env = {k: v for k, v in os.environ.items() if k != "CORRAL_NO_HISTORY"}
+    cpu = cpu_of_children()
     began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "corral", "inventory.py", "deploy.py", "-y",
                            "-q", *extra], cwd=site, env=env, capture_output=True, text=True)
     took = time.monotonic() - began
     if done.returncode != 0:
         raise SystemExit(f"corral exited {done.returncode}: {done.stderr}")
-    return took
+    return took, cpu_of_children() - cpu
 
 
 def main() -> int:
@@ -76,8 +84,8 @@ def main() -> int:
             fleet.write_inventory(site / "inventory.py")
             (site / "deploy.py").write_text(READ_ONLY if args.read_only else DEPLOY)
             run(site, "--no-history")  # the first run changes the hosts; not counted
-            off: list[float] = []
-            on: list[float] = []
+            off: list[tuple[float, float]] = []
+            on: list[tuple[float, float]] = []
             growth: list[int] = []
             store = site / ".corral" / "history.db"
             for _ in range(args.rounds):
@@ -91,12 +99,16 @@ def main() -> int:
     steady = growth[1:] or growth
     kind = "read-only deploy" if args.read_only else "deploy"
     print(f"{args.hosts} hosts x {OPERATIONS} operations ({kind}), {args.rounds} rounds")
-    print(f"wall time without history: {statistics.median(off):.3f}s (median; "
-          f"{min(off):.3f} to {max(off):.3f})")
-    print(f"wall time with history:    {statistics.median(on):.3f}s (median; "
-          f"{min(on):.3f} to {max(on):.3f})")
-    extra = statistics.median(on) - statistics.median(off)
-    print(f"overhead: {extra:+.3f}s ({100 * extra / statistics.median(off):+.1f}%)")
+    for what, index in (("wall time", 0), ("corral's CPU", 1)):
+        without = [r[index] for r in off]
+        with_ = [r[index] for r in on]
+        print(f"{what} without history: {statistics.median(without):.3f}s (median; "
+              f"{min(without):.3f} to {max(without):.3f})")
+        print(f"{what} with history:    {statistics.median(with_):.3f}s (median; "
+              f"{min(with_):.3f} to {max(with_):.3f})")
+        extra = statistics.median(with_) - statistics.median(without)
+        print(f"{what} overhead: {extra:+.3f}s "
+              f"({100 * extra / statistics.median(without):+.1f}%)")
     print(f"store growth per run: {statistics.median(steady):.0f} bytes; "
           f"per host-operation: {statistics.median(steady) / host_ops:.0f} bytes")
     return 0

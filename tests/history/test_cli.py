@@ -256,6 +256,31 @@ def test_a_killed_run_shows_as_interrupted(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
+def test_vault_reads_in_worker_processes_are_audited(trio: Fleet, tmp_path: Path) -> None:
+    """A deploy split over worker processes reads the vault there: the controller's audit
+    log names the keys read (once each), and never their values."""
+    from tests.vault._helpers import make_vault, with_passphrase
+
+    trio.write_inventory(tmp_path / "inventory.py")
+    make_vault(tmp_path, {"db_password": "canary-value-1", "api_key": "canary-value-2",
+                          "unused": "canary-value-3"})
+    (tmp_path / "deploy.py").write_text(
+        "from corral import host, secrets\nfrom corral.operations import server\n"
+        "server.shell(name='use', commands=['true'], _env={'P': secrets['db_password']})\n"
+        "if host.name.endswith('1'):\n"
+        "    server.shell(name='other', commands=['true'], "
+        "_env={'K': secrets['api_key']})\n")
+    ran = corral("inventory.py", "deploy.py", "-y", "--workers", "2", cwd=tmp_path,
+                 **with_passphrase())
+    assert ran.returncode == 0, ran
+    records = json.loads(corral("audit", "list", "--json", cwd=tmp_path).stdout)
+    assert [r["kind"] for r in records] == ["run.end", "vault.read", "run.start"]
+    assert records[1]["detail"] == {"keys": ["api_key", "db_password"]}
+    assert not any(b"canary-value" in p.read_bytes()
+                   for p in (tmp_path / ".corral").glob("history.db*"))
+
+
+@pytest.mark.integration
 def test_a_run_over_two_workers_is_recorded_once(trio: Fleet, tmp_path: Path) -> None:
     """Split over worker processes, the run is one run in the history, each operation of
     each host once (the records come from the workers as copies, not the same objects)."""

@@ -170,8 +170,8 @@ async def arun(
     Raises :class:`BadInput` (nothing changed on any host) for input that cannot run.
     """
     # the vault keys the run reads (names only, for the history's audit log): the inventory
-    # may read some as it loads (run in worker processes or on a cluster, their reads are
-    # not seen here)
+    # may read some as it loads; worker processes and cluster shards tell theirs over their
+    # links (engine.shardrun), and they arrive here too
     vault_keys: set[str] = set()
     forget = vault_on_read(vault_keys.add)
     try:

@@ -22,7 +22,7 @@ import shutil
 import socket
 import struct
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 from corral.model.errors import BadInput
 from corral.model.events import Event, RunDone, RunStarted
 from corral.model.inventory import InventoryOrigin
+from corral.model.secrets import on_read
 
 from .hostrun import HostRun
 from .loader import DeployFile, error_location, load_inventory
@@ -279,6 +280,28 @@ async def serve_link(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     """Run the shard the controller sends over the link (``copy``: this worker's copy of
     the project directory, for a shard on another machine)."""
     link = Link(writer)
+    forget = on_read(_told_once(link))
+    try:
+        await _serve(reader, writer, link, copy)
+    finally:
+        forget()
+
+
+def _told_once(link: Link) -> Callable[[str], None]:
+    """The controller is told the name of each vault key this shard's inventory or deploy
+    reads, once (its history audits them; values never leave the process)."""
+    told: set[str] = set()
+
+    def tell(name: str) -> None:
+        if name not in told:
+            told.add(name)
+            link.send(("vault_read", name))
+
+    return tell
+
+
+async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: Link,
+                 copy: str | None) -> None:
     kind, spec = await read_frame(reader)
     assert kind == "start"
     if copy is not None and spec.project_root is not None:

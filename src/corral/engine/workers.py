@@ -48,6 +48,7 @@ from corral.model.events import (
 )
 from corral.model.inventory import Inventory
 from corral.model.results import HostResult, HostStatus, OpResult, RunResult
+from corral.model.secrets import key_read
 
 from .coordinator import EVERY, Coordinator, Outgoing
 from .runner import RunOptions
@@ -254,6 +255,8 @@ class WorkerRun:
                 kind = message[0]
                 if kind == "event":
                     self._event(message[1])
+                elif kind == "vault_read":  # a key the shard read: this process audits it
+                    key_read(message[1])
                 elif kind == "done":
                     shard.finished = True
                     shard.reported = list(message[1])

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MASK = "***"
+
+#: called with the name of each vault key read on a run's behalf (never its value)
+_readers: list[Callable[[str], None]] = []
+
+
+def on_read(listener: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``listener(name)`` with the name of every vault key read from now on (the run
+    history audits which keys a run decrypted); the answer stops it. A listener must be
+    quick and must not raise (it runs in the deploy's code)."""
+    _readers.append(listener)
+
+    def forget() -> None:
+        if listener in _readers:
+            _readers.remove(listener)
+
+    return forget
+
+
+def key_read(name: str) -> None:
+    """The vault key ``name`` was read: by ``corral.secrets`` in this process, or in a
+    worker process of this run (its link says so; the listeners are here)."""
+    for listener in list(_readers):
+        listener(name)
 
 
 class Secret:

@@ -12,36 +12,16 @@ inventories that never read one need no key. Usable in deploys, inventories and
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from corral.model.secrets import Secret
+from corral.model.secrets import Secret, key_read, on_read
 
 if TYPE_CHECKING:
     from .store import Vault
 
-
-#: called with the name of each key a deploy or inventory reads (never its value)
-_readers: list[Callable[[str], None]] = []
-
-
-def on_read(listener: Callable[[str], None]) -> Callable[[], None]:
-    """Call ``listener(name)`` with the name of every key read through ``secrets`` from now
-    on (the run history audits which keys a run decrypted); the answer stops it. A
-    listener must be quick and must not raise (it runs in the deploy's code)."""
-    _readers.append(listener)
-
-    def forget() -> None:
-        if listener in _readers:
-            _readers.remove(listener)
-
-    return forget
-
-
-def _read(name: str) -> None:
-    for listener in list(_readers):
-        listener(name)
+__all__ = ["Secrets", "on_read", "secrets"]
 
 
 class Secrets:
@@ -70,14 +50,14 @@ class Secrets:
 
     def __getitem__(self, name: str) -> Secret:
         value = Secret(self._open()[name])
-        _read(name)
+        key_read(name)
         return value
 
     def get(self, name: str, default: Secret | None = None) -> Secret | None:
         values = self._open().values
         if name not in values:
             return default
-        _read(name)
+        key_read(name)
         return Secret(values[name])
 
     def __contains__(self, name: object) -> bool:
