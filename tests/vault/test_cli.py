@@ -70,12 +70,15 @@ def test_init_refuses_an_existing_file_and_needs_a_key(filled: Path, tmp_path: P
 def test_bad_input_is_one_line_exit_4_and_changes_nothing(
         filled: Path, args: tuple[str, ...], env: dict[str, str], message: str) -> None:
     before = (filled / "secrets.vault").read_bytes()
+    records = len(_audit_records(filled))
     ran = vault(*args, cwd=filled, stdin="", **env)
     assert ran.code == 4, ran
     assert ran.err.count("\n") == 1 and ran.err.startswith("error: ") and message in ran.err
     assert ran.out == ""
     assert (filled / "secrets.vault").read_bytes() == before
-    assert sorted(p.name for p in filled.iterdir()) == ["secrets.vault"]
+    # nothing else made; nothing audited (the audit log holds the fixture's two sets)
+    assert sorted(p.name for p in filled.iterdir()) == [".corral", "secrets.vault"]
+    assert len(_audit_records(filled)) == records == 2
 
 
 def test_a_tampered_or_malformed_file_is_exit_4(filled: Path) -> None:
@@ -232,3 +235,48 @@ def test_help_mentions_the_vault(tmp_path: Path) -> None:
     assert "corral vault --help" in out
     ran = vault("--help", cwd=tmp_path)
     assert ran.code == 0 and "add-recipient" in ran.out
+
+
+def _audit_records(cwd: Path) -> list[dict[str, object]]:
+    from ._helpers import corral
+
+    listed = corral("audit", "list", "--json", cwd=cwd)
+    assert listed.code == 0, listed
+    return list(reversed(json.loads(listed.out)))
+
+
+def test_reads_and_changes_are_in_the_audit_log_by_key_name(filled: Path,
+                                                            tmp_path: Path) -> None:
+    assert vault("get", "db_password", cwd=filled, **with_passphrase()).code == 0
+    assert vault("view", cwd=filled, **with_passphrase()).code == 0
+    code, err, _ = _edit(filled, tmp_path, "change")
+    assert code == 0, err
+    assert vault("rm", "api_token", cwd=filled, **with_passphrase()).code == 0
+    seen = [(r["kind"], r["detail"]["command"], r["detail"]["keys"])  # type: ignore[index]
+            for r in _audit_records(filled)]
+    assert seen == [
+        ("vault.change", "corral vault set", ["db_password"]),
+        ("vault.change", "corral vault set", ["api_token"]),
+        ("vault.read", "corral vault get", ["db_password"]),
+        ("vault.read", "corral vault view", ["api_token", "db_password"]),
+        ("vault.read", "corral vault edit", ["api_token", "db_password"]),
+        ("vault.change", "corral vault edit", ["api_token", "new_key"]),
+        ("vault.change", "corral vault rm", ["api_token"]),
+    ]
+    # the values never reach the store (the canary, as for runs)
+    for db in (filled / ".corral").glob("history.db*"):
+        data = db.read_bytes()
+        assert not any(value in data for value in (b"hunter2", b"tok-", b"line one"))
+    from ._helpers import corral
+
+    assert corral("audit", "verify", cwd=filled).code == 0
+
+
+def test_a_store_that_cannot_be_written_is_said_once_and_the_command_works(
+        filled: Path) -> None:
+    ran = vault("get", "db_password", cwd=filled, **with_passphrase(
+        CORRAL_HISTORY_URL="postgresql://nobody@127.0.0.1:9/none"))
+    assert ran.code == 0 and ran.out == "hunter2-db\n", ran
+    assert ran.err.count("\n") == 1 and "not recorded in the audit log" in ran.err, ran
+    off = vault("get", "db_password", cwd=filled, **with_passphrase(CORRAL_NO_HISTORY="1"))
+    assert off.code == 0 and off.err == "", off

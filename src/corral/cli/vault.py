@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from corral import api
+from corral import api, history
+from corral.history.provenance import os_user
 from corral.vault import crypto, text
 from corral.vault.store import (
     ENV_NEW_PASSPHRASE,
@@ -60,6 +61,29 @@ def _new_passphrase(env: str) -> str | None:
 
 def _open() -> Vault:
     return Vault.open(default_path(), Keys.from_environment(can_prompt()))
+
+
+def _audit(changed: bool, command: str, keys: list[str] | set[str] | None = None) -> None:
+    """Record in the history's audit log what the command read or changed (key names,
+    never values): in the store ``CORRAL_HISTORY_URL`` names, else ``.corral/history.db``
+    here (where a run from here records), unless ``CORRAL_NO_HISTORY`` is set. A store
+    that cannot be written is said on one line; the command's own work is done."""
+    if os.environ.get(history.OFF_VARIABLE):
+        return
+    from corral.history import audit
+
+    kind = audit.VAULT_CHANGE if changed else audit.VAULT_READ
+    target = os.environ.get(history.URL_VARIABLE) or history.default_target(None)
+    try:
+        history.append_audit(target, kind, {"command": f"corral vault {command}",
+                                            "vault": str(default_path()),
+                                            "keys": sorted(keys or [])},
+                             actor=os_user())
+    except history.HistoryError as exc:
+        click.echo(f"warning: not recorded in the audit log: {exc}", err=True)
+
+
+READ, CHANGE = False, True
 
 
 _work_factor = click.option(
@@ -132,7 +156,9 @@ def keygen(path: Path) -> None:
 @vault.command()
 def view() -> None:
     """Print the secrets in clear, as 'KEY: value' lines."""
-    click.echo(text.dump(_open().values), nl=False)
+    values = _open().values
+    _audit(READ, "view", set(values))
+    click.echo(text.dump(values), nl=False)
 
 
 @vault.command()
@@ -140,6 +166,7 @@ def view() -> None:
 def get(key: str) -> None:
     """Print one secret's value."""
     value = _open()[key]
+    _audit(READ, "get", [key])
     click.echo(value, nl=not value.endswith("\n"))
 
 
@@ -159,6 +186,7 @@ def set_(key: str) -> None:
         value = value[:-1] if value.endswith("\n") else value
     v.set(key, value)
     v.save()
+    _audit(CHANGE, "set", [key])
     click.echo(f"set {key} in {v.path}", err=True)
 
 
@@ -169,6 +197,7 @@ def rm(key: str) -> None:
     v = _open()
     v.remove(key)
     v.save()
+    _audit(CHANGE, "rm", [key])
     click.echo(f"removed {key} from {v.path}", err=True)
 
 
@@ -182,6 +211,7 @@ def add_recipient(pubkey_file: str) -> None:
         click.echo(f"{pubkey_file} is a recipient already; nothing changed", err=True)
         return
     v.save()
+    _audit(CHANGE, "add-recipient")
     click.echo(f"added a recipient to {v.path}", err=True)
 
 
@@ -224,6 +254,7 @@ def rekey(new_passphrase: bool, no_passphrase: bool, added: tuple[str, ...],
                          "); or give --new-passphrase or --no-passphrase")
     v.rekey(passphrase, publics, work_factor)
     v.save()
+    _audit(CHANGE, "rekey")
     click.echo(f"rekeyed {v.path}", err=True)
 
 
@@ -232,6 +263,7 @@ def edit() -> None:
     """Edit the secrets in $EDITOR: a mode-600 clear-text file in /dev/shm (memory),
     encrypted back and removed when the editor exits."""
     v = _open()
+    _audit(READ, "edit", set(v.values))
     base = str(SHM) if SHM.is_dir() and os.access(SHM, os.W_OK | os.X_OK) else None
     if base is None:
         click.echo("warning: no /dev/shm; the clear text goes to a private temporary "
@@ -258,8 +290,10 @@ def edit() -> None:
     if values == v.values:
         click.echo("no changes", err=True)
         return
+    changed = {k for k in set(values) | set(v.values) if values.get(k) != v.values.get(k)}
     v.values = values
     v.save()
+    _audit(CHANGE, "edit", changed)
     click.echo(f"saved {v.path}", err=True)
 
 

@@ -25,7 +25,7 @@ _LAZY = {
     "QueryError": "queries", "RunFilter": "queries", "list_runs": "queries",
     "show_run": "queries", "host_timeline": "queries", "parse_since": "queries",
     "drift_status": "queries", "diff_runs": "queries", "prune_runs": "queries",
-    "list_audit": "audit", "verify_audit": "audit",
+    "list_audit": "audit", "verify_audit": "audit", "append_audit": "audit",
 }
 
 
@@ -48,6 +48,7 @@ __all__ = [
     "RunFilter",
     "RunInfo",
     "Store",
+    "append_audit",
     "default_target",
     "diff_runs",
     "drift_status",

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from .rows import now
 from .schema import audit_log
@@ -33,6 +35,8 @@ from .store import Store
 GENESIS = "0" * 64
 RUN_START, RUN_END, VAULT_READ, HISTORY_PRUNE = (
     "run.start", "run.end", "vault.read", "history.prune")
+#: ``corral vault`` changed the vault: the keys set or removed, or its keys rewrapped
+VAULT_CHANGE = "vault.change"
 #: kinds the next front ends will append (the web server's users, the scheduler)
 LOGIN, SCHEDULE_CHANGE = "login", "schedule.change"
 
@@ -67,6 +71,24 @@ def append(conn: Connection, kind: str, detail: dict[str, Any], *, actor: str | 
            "hash": record_hash(seq, at, kind, actor, controller, run_id, body, prev)}
     conn.execute(insert(audit_log).values(**row))
     return row
+
+
+def append_to(target: str | os.PathLike[str], kind: str, detail: dict[str, Any], *,
+              actor: str | None = None) -> None:
+    """Append one record to the store at ``target`` in a transaction of its own (for a
+    command that is not a run: ``corral vault``). Raises
+    :class:`~corral.history.store.HistoryError` with a one-line reason."""
+    from .provenance import controller
+    from .store import HistoryError, _reason, open_store
+
+    store = open_store(target)
+    try:
+        with store.write() as conn:
+            append(conn, kind, detail, actor=actor, controller=controller())
+    except SQLAlchemyError as exc:
+        raise HistoryError(f"{store.where}: {_reason(exc)}") from None
+    finally:
+        store.close()
 
 
 def _entry(row: Any) -> dict[str, Any]:
@@ -138,3 +160,4 @@ def _check(row: Any, expected_seq: int, prev: str) -> str | None:
 #: the names corral.history exports
 list_audit = list_records
 verify_audit = verify
+append_audit = append_to
