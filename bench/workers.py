@@ -1,8 +1,15 @@
-"""Read-only runs on N fleet hosts with 1 and 2 worker processes: wall time, controller CPU
-(the CLI and its worker processes, from rusage) and peak memory summed over them.
+"""Runs on N fleet hosts with 1 and 2 worker processes: wall time, controller CPU (the CLI
+and its worker processes, from rusage) and peak memory summed over them.
 
     sudo .venv/bin/python bench/workers.py 200 500 --workers 1,2
+    sudo .venv/bin/python bench/workers.py 1000 2000 --workers 1,2 --workload config
     sudo .venv/bin/python bench/workers.py 200 --workers 1,3 --cluster tcp://127.0.0.1:8786
+
+``--workload readonly`` (the default): bench/workloads/readonly, a fact and two operations
+with nothing to change. ``--workload config``: bench/workloads/config (the benchmark's
+configuration workload, 24 operations: users, directories, files, templates, lines, a
+package, a link); its first run (which changes every host) is measured once, with the
+first worker count, and then each worker count's converged run.
 
 With ``--cluster``, each worker count is also run on that Dask cluster (as that many
 shards; the deploy and inventory copied into one project directory, which is what the
@@ -28,7 +35,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEPLOY = REPO / "bench/workloads/readonly/corral_deploy.py"
+WORKLOADS = REPO / "bench/workloads"
 CORRAL = REPO / ".venv/bin/corral"
 
 
@@ -94,7 +101,8 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     answered = sum(1 for line in out.decode().splitlines()
-                   if '"host_done"' in line and json.loads(line)["result"]["status"] == "ok")
+                   if '"host_done"' in line
+                   and json.loads(line)["result"]["status"] in ("ok", "changed"))
     peak_kib = sum(k for _, k in peaks.values())
     return {"exit_code": proc.returncode, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
             "processes": len(peaks), "peak_rss_mib_sum": round(peak_kib / 1024, 1),
@@ -106,29 +114,43 @@ def main() -> int:
     parser.add_argument("hosts", type=int, nargs="+")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--cluster", default=None, help="a Dask scheduler's address")
+    parser.add_argument("--workload", choices=("readonly", "config"), default="readonly")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "src"))
+    sys.path.insert(0, str(REPO / "bench"))
     from corral.testing.fleet import Fleet
+    from tools import write_inventories
+
+    source = WORKLOADS / args.workload / "corral_deploy.py"
 
     for hosts in args.hosts:
         with tempfile.TemporaryDirectory(prefix=f"corral-workers-{hosts}-") as scratch:
             fleet = Fleet(hosts, 0, Path(scratch) / "fleet").start(timeout=600)
             try:
                 project = Path(scratch) / "project"
-                project.mkdir()
-                (project / "deploy.py").write_text(DEPLOY.read_text())
-                inv = str(fleet.write_inventory(project / "inventory.py"))
+                # the workload's own directory holds its files and templates: a copy of it
+                subprocess.run(["cp", "-r", str(source.parent), str(project)], check=True)
+                (project / "deploy.py").write_text(source.read_text())
+                inv = str(write_inventories(fleet, project)["py"])
                 deploy = str(project / "deploy.py")
                 base = [str(CORRAL), inv, deploy, "-y", "--json", "--parallel", str(hosts)]
-                measured([*base, "--workers", "1"], Path(scratch))  # warm the page cache
-                runs = [[*base, "--workers", w] for w in args.workers.split(",")]
+                counts = args.workers.split(",")
+                runs = [("converged", [*base, "--workers", w]) for w in counts]
                 if args.cluster:
-                    runs += [[*base, "--workers", w, "--cluster", args.cluster]
-                             for w in args.workers.split(",")]
-                for argv in runs:
+                    runs += [("converged", [*base, "--workers", w, "--cluster", args.cluster])
+                             for w in counts]
+                if args.workload == "config":  # the first run: every host changes
+                    runs.insert(0, ("first", [*base, "--workers", counts[0]]))
+                else:  # the same run once before, to warm the page cache
+                    measured([*base, "--workers", "1"], Path(scratch))
+                for kind, argv in runs:
                     workers = argv[argv.index("--workers") + 1]
                     m = measured(argv, Path(scratch))
                     m.update(hosts=hosts, workers=int(workers), cluster="--cluster" in argv,
+                             workload=args.workload, run=kind,
+                             kib_per_host=round(
+                                 float(m["peak_rss_mib_sum"]) * 1024 / hosts,  # type: ignore[arg-type]
+                                 1),
                              cpu_ms_per_host=round(1000 * float(m["cpu_s"]) / hosts, 2),  # type: ignore[arg-type]
                              command=" ".join(argv[1:]).replace(scratch, "$SCRATCH"))
                     print(json.dumps(m), flush=True)
