@@ -53,6 +53,13 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _hwm_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -71,7 +78,8 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env={**os.environ, "NO_COLOR": "1"})
     # per process, by what it runs: a child seen between fork and exec still has its
-    # parent's memory and command line; its peak is counted as the program it becomes
+    # parent's memory and command line; its peak is counted as the program it becomes, and
+    # not at all if it ends before it is seen as that program (a short `git`)
     peaks: dict[int, tuple[str, int]] = {}
     done = threading.Event()
 
@@ -84,6 +92,9 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
                     continue
                 if not cmdline:  # ended (a zombie): its peak is known already
                     continue
+                parent = _parent(p)
+                if parent in peaks and peaks[parent][0] == cmdline and p != proc.pid:
+                    continue  # forked, not yet the program it runs: its parent's memory
                 hwm = _hwm_kib(p)
                 seen = peaks.get(p)
                 if seen is None or seen[0] != cmdline:
@@ -99,12 +110,17 @@ def measured(argv: list[str], cwd: Path) -> dict[str, object]:
     done.set()
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    user = after.ru_utime - before.ru_utime
+    system = after.ru_stime - before.ru_stime
+    cpu = user + system
     answered = sum(1 for line in out.decode().splitlines()
                    if '"host_done"' in line
                    and json.loads(line)["result"]["status"] in ("ok", "changed"))
     peak_kib = sum(k for _, k in peaks.values())
+    # system time includes the kernel's work on each packet sent: on loopback, the
+    # receiving side's network stack runs in the sender's system call
     return {"exit_code": proc.returncode, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "user_s": round(user, 2), "system_s": round(system, 2),
             "processes": len(peaks), "peak_rss_mib_sum": round(peak_kib / 1024, 1),
             "hosts_ok": answered}
 

@@ -32,6 +32,7 @@ from corral.model.state import State
 from .batching import StepCache
 from .greenlets import run_sync
 from .hostrun import HostAborted, HostRun
+from .limits import raise_open_files
 
 Deploy = Callable[[], None]
 
@@ -252,6 +253,7 @@ class Run:
         started = time.monotonic()
         token = current_run.set(self)
         self.emit(RunStarted(tuple(h.host.name for h in self.hosts), self.dry))
+        raise_open_files(min(self._parallel, len(self.hosts)))
         at_once = min(self._parallel, self._connect_at_once)
         self._early.open([hr.host for hr in self.hosts[:at_once]])
         tasks = [asyncio.create_task(self._host_task(hr)) for hr in self.hosts]
